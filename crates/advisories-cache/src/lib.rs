@@ -1,0 +1,28 @@
+//! Advisory data for supplygate: the OSV model, the local store, and import.
+//!
+//! The scanner's matcher codes against [`AdvisoryLookup`], a small trait: the
+//! embedded SQLite [`Store`] implements it for real runs and [`MemoryStore`]
+//! for tests.
+//!
+//! ```
+//! use advisories_cache::{AdvisoryLookup, Ecosystem, MemoryStore, Vulnerability};
+//!
+//! let record = r#"{"id":"MAL-1","modified":"2025-01-01T00:00:00Z",
+//!   "affected":[{"package":{"ecosystem":"npm","name":"evil"},"versions":["1.0.0"]}]}"#;
+//! let mut store = MemoryStore::default();
+//! store.insert(Vulnerability::from_json(record).unwrap());
+//! let found = store.advisories_for(Ecosystem::Npm, "evil").unwrap();
+//! assert_eq!(found[0].id, "MAL-1");
+//! ```
+
+mod ecosystem;
+mod import;
+mod lookup;
+mod osv;
+mod store;
+
+pub use ecosystem::{Ecosystem, UnknownEcosystem};
+pub use import::{ImportError, ImportLimits, ImportSource, ImportSummary, RecordReader};
+pub use lookup::{AdvisoryLookup, LookupError, MemoryStore};
+pub use osv::{Affected, Event, OsvPackage, Range, RangeType, Severity, Vulnerability};
+pub use store::{EcosystemStatus, Store, StoreError};

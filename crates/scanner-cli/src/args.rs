@@ -1,0 +1,74 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// supplygate: check the installed trees of your MCP servers against OSV
+/// advisories, and gate their launch on a policy.
+#[derive(Debug, Parser)]
+#[command(name = "supplygate", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The advisories store folder [default: the user's cache dir, supplygate/].
+    #[arg(long, global = true, env = "SUPPLYGATE_DB", value_name = "DIR")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan every configured MCP server's installed tree.
+    Scan(ScanArgs),
+    /// Manage the local advisories store.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// Options of `scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Use only the local advisories store; never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Read this MCP config file too (repeatable); its client is detected.
+    #[arg(long = "config", value_name = "FILE")]
+    pub configs: Vec<PathBuf>,
+
+    /// Read only the files given with --config, not the well-known locations.
+    #[arg(long)]
+    pub no_default_configs: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable table, one finding per line.
+    Table,
+    /// The whole report as JSON.
+    Json,
+}
+
+/// `db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import OSV records: an osv.dev all.zip, a .json record, or a folder of them.
+    Import {
+        /// The sources to import, each in its own transaction.
+        #[arg(required = true, value_name = "PATH")]
+        sources: Vec<PathBuf>,
+    },
+    /// Show what the store holds, per ecosystem.
+    Status,
+}

@@ -1,0 +1,146 @@
+//! The `supplygate` command.
+
+mod args;
+mod exit;
+mod render;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use advisories_cache::{ImportLimits, ImportSource, Store};
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use scanner_core::discover::DiscoverOptions;
+use scanner_core::resolve::ResolveOptions;
+use scanner_core::{Policy, ScanOptions};
+
+use crate::args::{Cli, Command, DbCommand, Format, ScanArgs};
+use crate::exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Invalid.into()
+            } else {
+                Exit::Passed.into()
+            };
+        }
+    };
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(e) if is_broken_pipe(&e) => Exit::Passed.into(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Exit::Invalid.into()
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn run(cli: Cli) -> Result<Exit> {
+    let db = store_dir(cli.db)?;
+    match cli.command {
+        Command::Scan(args) => scan(&db, args),
+        Command::Db(DbCommand::Import { sources }) => import(&db, &sources),
+        Command::Db(DbCommand::Status) => status(&db),
+    }
+}
+
+fn store_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir);
+    }
+    let cache =
+        dirs::cache_dir().context("no cache folder is known for this user; pass --db DIR")?;
+    Ok(cache.join("supplygate"))
+}
+
+fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    explicit
+        .or_else(dirs::home_dir)
+        .context("no home folder is known for this user; pass --home DIR")
+}
+
+fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
+    if !args.offline {
+        bail!("online lookups are not available yet: pass --offline to scan against the local store\nhint: load advisories with `supplygate db import <all.zip | folder>`");
+    }
+    let home = home_dir(args.home)?;
+    let store = Store::open(db)
+        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    let options = ScanOptions {
+        discover: DiscoverOptions {
+            home: home.clone(),
+            configs: args.configs,
+            default_locations: !args.no_default_configs,
+        },
+        resolve: ResolveOptions { home },
+        advisory_source: store.path().display().to_string(),
+    };
+    let report = scanner_core::scan(&options, &store, &Policy::builtin())?;
+    for line in &report.summary.incomplete {
+        eprintln!("incomplete: {line}");
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Table => render::table::write(&mut out, &report)?,
+        Format::Json => render::json::write(&mut out, &report)?,
+    }
+    out.flush()?;
+    Ok(report.summary.outcome.into())
+}
+
+fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
+    let mut store = Store::open(db)
+        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    for path in sources {
+        let source = ImportSource::detect(path)?;
+        let summary = store.import(&source, ImportLimits::default())?;
+        let stored: Vec<String> = summary
+            .stored
+            .iter()
+            .map(|(e, n)| format!("{n} {e}"))
+            .collect();
+        eprintln!(
+            "imported {}: {} records ({} withdrawn; {} for other ecosystems skipped)",
+            path.display(),
+            if stored.is_empty() {
+                "0".to_string()
+            } else {
+                stored.join(", ")
+            },
+            summary.withdrawn,
+            summary.skipped_other_ecosystems
+        );
+    }
+    Ok(Exit::Passed)
+}
+
+fn status(db: &std::path::Path) -> Result<Exit> {
+    let store = Store::open(db)
+        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "store: {}", store.path().display())?;
+    for s in store.status()? {
+        writeln!(
+            out,
+            "{:<5} {:>8} records  newest modified {}",
+            s.ecosystem.as_str(),
+            s.records,
+            s.newest_modified.as_deref().unwrap_or("-")
+        )?;
+        for (source, at, n) in &s.imports {
+            writeln!(out, "      imported {n} from {source} at unix time {at}")?;
+        }
+    }
+    Ok(Exit::Passed)
+}

@@ -1,0 +1,4 @@
+//! Rendering reports.
+
+pub mod json;
+pub mod table;

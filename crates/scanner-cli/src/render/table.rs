@@ -1,0 +1,73 @@
+//! The human-readable table: servers, then one finding per line, then a summary.
+
+use std::io::Write;
+
+use scanner_core::{Outcome, Report};
+
+/// Writes `report` as a table.
+pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    writeln!(out, "SERVERS")?;
+    for s in &report.servers {
+        let package = s.package.as_ref().map_or_else(
+            || s.requested.clone().unwrap_or_default(),
+            |p| p.to_string(),
+        );
+        let tree = s.tree.as_ref().map_or("not resolved".to_string(), |_| {
+            format!("{} packages", s.packages.len())
+        });
+        writeln!(
+            out,
+            "  {:<20} {:<15} {:<7} {:<50} {}",
+            s.name,
+            s.client.id(),
+            s.launcher,
+            package,
+            tree
+        )?;
+    }
+    writeln!(out)?;
+    if report.findings.is_empty() {
+        writeln!(out, "FINDINGS: none")?;
+    } else {
+        writeln!(out, "FINDINGS")?;
+        writeln!(
+            out,
+            "  {:<6} {:<9} {:<22} {:<20} {:<36} ID",
+            "DECIDE", "SEVERITY", "CODE", "SERVER", "PACKAGE"
+        )?;
+        for f in &report.findings {
+            let package = f
+                .package
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into());
+            let id = f.advisory.as_ref().map_or("-", |a| a.id.as_str());
+            writeln!(
+                out,
+                "  {:<6} {:<9} {:<22} {:<20} {:<36} {id}",
+                f.decision.as_str(),
+                f.severity.as_str(),
+                f.code.as_str(),
+                f.server,
+                package
+            )?;
+        }
+    }
+    let s = &report.summary;
+    let verdict = match s.outcome {
+        Outcome::Passed => "PASSED",
+        Outcome::Blocked => "BLOCKED",
+        Outcome::Incomplete => "INCOMPLETE",
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{verdict}: {} servers, {} packages; {} blocked, {} warned, {} allowed; {} not checked",
+        s.servers,
+        s.packages,
+        s.blocked,
+        s.warned,
+        s.allowed,
+        s.incomplete.len()
+    )
+}

@@ -1,0 +1,221 @@
+//! Findings: what a scan reports, each with a stable code.
+
+use std::fmt;
+
+use advisories_cache::{Ecosystem, Vulnerability};
+use serde::Serialize;
+
+use crate::policy::Decision;
+
+/// The kind of a finding. Codes are stable: policies and CI scripts match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// An installed package is a known malicious package (`MAL-` advisory).
+    MaliciousPackage,
+    /// An installed package version has a known vulnerability.
+    VulnerableDependency,
+    /// The server's package is not pinned to one exact version.
+    UnpinnedServer,
+    /// The server's tree is not installed where its launcher would look.
+    TreeNotInstalled,
+    /// The server's launcher is not one supplygate resolves.
+    UnsupportedLauncher,
+    /// No advisory data is available for an ecosystem the server uses.
+    NoAdvisoryData,
+    /// An installed version could not be parsed, so it was not matched.
+    InvalidVersion,
+}
+
+impl Code {
+    /// Every code, for docs and uniqueness tests.
+    pub const ALL: [Code; 7] = [
+        Code::MaliciousPackage,
+        Code::VulnerableDependency,
+        Code::UnpinnedServer,
+        Code::TreeNotInstalled,
+        Code::UnsupportedLauncher,
+        Code::NoAdvisoryData,
+        Code::InvalidVersion,
+    ];
+
+    /// The stable kebab-case code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::MaliciousPackage => "malicious-package",
+            Code::VulnerableDependency => "vulnerable-dependency",
+            Code::UnpinnedServer => "unpinned-server",
+            Code::TreeNotInstalled => "tree-not-installed",
+            Code::UnsupportedLauncher => "unsupported-launcher",
+            Code::NoAdvisoryData => "no-advisory-data",
+            Code::InvalidVersion => "invalid-version",
+        }
+    }
+
+    /// One line saying what the code means.
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::MaliciousPackage => "an installed package is a known malicious package",
+            Code::VulnerableDependency => "an installed package version has a known vulnerability",
+            Code::UnpinnedServer => "the server's package is not pinned to an exact version; the next launch may run other code",
+            Code::TreeNotInstalled => "the server's installed tree was not found, so its packages were not checked",
+            Code::UnsupportedLauncher => "the server's launcher is not resolved by supplygate, so its packages were not checked",
+            Code::NoAdvisoryData => "the advisories store has no data for an ecosystem the server uses",
+            Code::InvalidVersion => "an installed version could not be parsed, so it was not matched",
+        }
+    }
+
+    /// True when the finding means something in use could not be checked:
+    /// such findings make the run incomplete, whatever the policy says.
+    pub fn is_coverage_gap(self) -> bool {
+        matches!(
+            self,
+            Code::TreeNotInstalled
+                | Code::UnsupportedLauncher
+                | Code::NoAdvisoryData
+                | Code::InvalidVersion
+        )
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How severe a finding is. `Unscored` is its own level, below `Low`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// No score is known.
+    Unscored,
+    /// Low.
+    Low,
+    /// Medium (GHSA "moderate").
+    Medium,
+    /// High.
+    High,
+    /// Critical; every malicious package is critical.
+    Critical,
+}
+
+impl Severity {
+    /// The severity of one record: `MAL-` is critical, else the GHSA label.
+    pub fn of_record(vuln: &Vulnerability) -> Severity {
+        if vuln.is_malicious() {
+            return Severity::Critical;
+        }
+        let label = vuln
+            .database_specific
+            .as_ref()
+            .and_then(|d| d.get("severity"))
+            .and_then(|s| s.as_str())
+            .unwrap_or("");
+        match label.to_ascii_uppercase().as_str() {
+            "CRITICAL" => Severity::Critical,
+            "HIGH" => Severity::High,
+            "MODERATE" | "MEDIUM" => Severity::Medium,
+            "LOW" => Severity::Low,
+            _ => Severity::Unscored,
+        }
+    }
+
+    /// The lowercase label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unscored => "unscored",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A package as a finding names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PackageRef {
+    /// Its ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Its name.
+    pub name: String,
+    /// Its installed version.
+    pub version: String,
+}
+
+impl fmt::Display for PackageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.name, self.version)
+    }
+}
+
+/// The advisory behind a finding: one problem, with every id it is known by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdvisoryRef {
+    /// The primary id (the first of the group in sort order, MAL/GHSA first).
+    pub id: String,
+    /// Every other id of the group: the records' ids and their aliases.
+    pub aliases: Vec<String>,
+    /// The records of the group that matched.
+    pub records: Vec<String>,
+    /// A one-line summary, when a record has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// One finding, with the decision the policy made on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// What kind of finding.
+    pub code: Code,
+    /// How severe.
+    pub severity: Severity,
+    /// What the policy decided.
+    pub decision: Decision,
+    /// The rule that decided.
+    pub rule: String,
+    /// The server it concerns.
+    pub server: String,
+    /// The package it concerns, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageRef>,
+    /// The advisory, for advisory findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<AdvisoryRef>,
+    /// The shortest path from the server to the package (`name@version`s).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    /// A one-line human message.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            assert!(code
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+
+    #[test]
+    fn severity_from_label_and_malice() {
+        let v = Vulnerability::from_json(
+            r#"{"id":"GHSA-1","database_specific":{"severity":"MODERATE"}}"#,
+        )
+        .unwrap();
+        assert_eq!(Severity::of_record(&v), Severity::Medium);
+        let m = Vulnerability::from_json(r#"{"id":"MAL-1"}"#).unwrap();
+        assert_eq!(Severity::of_record(&m), Severity::Critical);
+        assert!(Severity::Unscored < Severity::Low);
+    }
+}

@@ -1,0 +1,138 @@
+//! One dependency graph over every server: servers are roots, packages are
+//! nodes keyed by (tree root, install path), edges say "depends on".
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::resolve::InstalledTree;
+
+/// A node of the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// A configured server.
+    Server(String),
+    /// An installed package.
+    Package {
+        /// Its name.
+        name: String,
+        /// Its version.
+        version: String,
+        /// The tree it is installed in.
+        root: PathBuf,
+        /// Its install path inside the tree.
+        path: String,
+    },
+}
+
+impl Node {
+    /// `name@version` for packages, the name for servers.
+    pub fn label(&self) -> String {
+        match self {
+            Node::Server(name) => name.clone(),
+            Node::Package { name, version, .. } => format!("{name}@{version}"),
+        }
+    }
+}
+
+/// The graph of all servers and their installed packages.
+#[derive(Debug, Default)]
+pub struct DependencyGraph {
+    graph: DiGraph<Node, ()>,
+    servers: HashMap<String, NodeIndex>,
+    packages: HashMap<(PathBuf, String), NodeIndex>,
+}
+
+impl DependencyGraph {
+    /// Adds a server and its tree; trees shared by several servers are added once.
+    pub fn add_server(&mut self, server: &str, tree: Option<&InstalledTree>) -> NodeIndex {
+        let root = self.graph.add_node(Node::Server(server.to_string()));
+        self.servers.insert(server.to_string(), root);
+        let Some(tree) = tree else { return root };
+        let nodes: Vec<NodeIndex> = tree
+            .packages
+            .iter()
+            .map(|p| self.package_node(tree, p))
+            .collect();
+        for (pkg, &from) in tree.packages.iter().zip(&nodes) {
+            for &dep in &pkg.dependencies {
+                self.graph.update_edge(from, nodes[dep], ());
+            }
+        }
+        if let Some(top) = tree.top {
+            self.graph.update_edge(root, nodes[top], ());
+        }
+        root
+    }
+
+    fn package_node(
+        &mut self,
+        tree: &InstalledTree,
+        p: &crate::resolve::InstalledPackage,
+    ) -> NodeIndex {
+        let key = (tree.root.clone(), p.path.clone());
+        if let Some(&n) = self.packages.get(&key) {
+            return n;
+        }
+        let n = self.graph.add_node(Node::Package {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            root: tree.root.clone(),
+            path: p.path.clone(),
+        });
+        self.packages.insert(key, n);
+        n
+    }
+
+    /// The node of a package in a tree.
+    pub fn package(&self, root: &Path, path: &str) -> Option<NodeIndex> {
+        self.packages
+            .get(&(root.to_path_buf(), path.to_string()))
+            .copied()
+    }
+
+    /// The node of a server.
+    pub fn server(&self, name: &str) -> Option<NodeIndex> {
+        self.servers.get(name).copied()
+    }
+
+    /// The node's data.
+    pub fn node(&self, n: NodeIndex) -> &Node {
+        &self.graph[n]
+    }
+
+    /// The shortest path from `from` to `to` (both included), by breadth-first search.
+    pub fn shortest_path(&self, from: NodeIndex, to: NodeIndex) -> Option<Vec<NodeIndex>> {
+        let mut previous: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut queue = VecDeque::from([from]);
+        while let Some(n) = queue.pop_front() {
+            if n == to {
+                let mut path = vec![to];
+                while let Some(&p) = previous.get(path.last()?) {
+                    path.push(p);
+                }
+                path.reverse();
+                return Some(path);
+            }
+            for next in self.graph.neighbors_directed(n, Direction::Outgoing) {
+                if next != from && !previous.contains_key(&next) {
+                    previous.insert(next, n);
+                    queue.push_back(next);
+                }
+            }
+        }
+        None
+    }
+
+    /// Labels of the shortest path from a server to a package.
+    pub fn path_labels(&self, server: &str, root: &Path, path: &str) -> Vec<String> {
+        let (Some(s), Some(p)) = (self.server(server), self.package(root, path)) else {
+            return Vec::new();
+        };
+        self.shortest_path(s, p)
+            .map(|nodes| nodes.into_iter().map(|n| self.graph[n].label()).collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,30 @@
+//! The supplygate pipeline: find every MCP server a machine has configured,
+//! resolve the installed tree each one runs from, match every package against
+//! OSV advisories, decide with a policy, and report.
+//!
+//! No network, no printing: the CLI does both.
+//!
+//! ```
+//! use advisories_cache::{Ecosystem, MemoryStore};
+//! use scanner_core::version::Version;
+//!
+//! let a = Version::parse(Ecosystem::PyPI, "1.0").unwrap();
+//! let b = Version::parse(Ecosystem::PyPI, "1.0.0").unwrap();
+//! assert_eq!(a, b);
+//! ```
+
+pub mod discover;
+pub mod finding;
+pub mod graph;
+pub mod grouping;
+pub mod matching;
+pub mod policy;
+pub mod report;
+pub mod resolve;
+pub mod scan;
+pub mod version;
+
+pub use finding::{Code, Finding, PackageRef, Severity};
+pub use policy::{Decision, Policy};
+pub use report::{Outcome, Report};
+pub use scan::{scan, ScanError, ScanOptions};

@@ -1,0 +1,162 @@
+//! Does an OSV record apply to a package version?
+//!
+//! Implements the OSV schema's evaluation of `affected[].versions` and of
+//! `SEMVER`/`ECOSYSTEM` range events over the ecosystem's version order.
+//! `GIT` ranges name commits, not versions, and are not evaluated.
+
+use advisories_cache::{Affected, Ecosystem, Event, Range, RangeType, Vulnerability};
+
+use crate::version::Version;
+
+/// True when `vuln` applies to `name` at `version` in `ecosystem`.
+/// Withdrawn records never apply.
+pub fn affects(vuln: &Vulnerability, ecosystem: Ecosystem, name: &str, version: &Version) -> bool {
+    if vuln.withdrawn.is_some() {
+        return false;
+    }
+    let wanted = ecosystem.normalize_name(name);
+    vuln.affected
+        .iter()
+        .filter(|a| names_package(a, ecosystem, &wanted))
+        .any(|a| affected_entry_includes(a, ecosystem, version))
+}
+
+fn names_package(a: &Affected, ecosystem: Ecosystem, normalized: &str) -> bool {
+    a.package.as_ref().is_some_and(|p| {
+        p.ecosystem.parse::<Ecosystem>().ok() == Some(ecosystem)
+            && ecosystem.normalize_name(&p.name) == normalized
+    })
+}
+
+fn affected_entry_includes(a: &Affected, ecosystem: Ecosystem, version: &Version) -> bool {
+    let version_ranges: Vec<&Range> = a
+        .ranges
+        .iter()
+        .filter(|r| matches!(r.kind, RangeType::Semver | RangeType::Ecosystem))
+        .collect();
+    if a.versions.is_empty() && a.ranges.is_empty() {
+        // An entry naming a package but no versions covers all of them: the
+        // fail-safe reading, and how malicious-package reports are written.
+        return true;
+    }
+    let listed = a
+        .versions
+        .iter()
+        .any(|v| Version::parse(ecosystem, v).is_ok_and(|v| &v == version));
+    listed
+        || version_ranges
+            .iter()
+            .any(|r| range_includes(r, ecosystem, version))
+}
+
+/// The OSV range algorithm: walk the events in version order; `introduced`
+/// turns "affected" on, `fixed` (at or past) and `last_affected` (past) turn
+/// it off. A `limit` caps the whole range.
+fn range_includes(range: &Range, ecosystem: Ecosystem, version: &Version) -> bool {
+    let mut events: Vec<(Option<Version>, &Event)> = range
+        .events
+        .iter()
+        .filter_map(|e| parsed_event(e, ecosystem).map(|v| (v, e)))
+        .collect();
+    let limited = events.iter().any(|(v, e)| {
+        matches!(e, Event::Limit(_)) && v.as_ref().is_some_and(|limit| version >= limit)
+    });
+    if limited {
+        return false;
+    }
+    // `None` is the "0" introduced event: before every version.
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut affected = false;
+    for (at, event) in &events {
+        let reached = at.as_ref().is_none_or(|at| version >= at);
+        match event {
+            Event::Introduced(_) if reached => affected = true,
+            Event::Fixed(_) if reached => affected = false,
+            Event::LastAffected(_) if at.as_ref().is_some_and(|at| version > at) => {
+                affected = false
+            }
+            _ => {}
+        }
+    }
+    affected
+}
+
+/// The version an event names: `Some(None)` for introduced "0", `None` when
+/// the event's version is unparseable (such events are skipped).
+fn parsed_event(event: &Event, ecosystem: Ecosystem) -> Option<Option<Version>> {
+    let text = match event {
+        Event::Introduced(t) if t == "0" => return Some(None),
+        Event::Introduced(t) | Event::Fixed(t) | Event::LastAffected(t) | Event::Limit(t) => t,
+    };
+    Version::parse_event(ecosystem, text).ok().map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vuln(json: &str) -> Vulnerability {
+        Vulnerability::from_json(json).unwrap()
+    }
+
+    fn npm(v: &str) -> Version {
+        Version::parse(Ecosystem::Npm, v).unwrap()
+    }
+
+    const RANGED: &str = r#"{"id":"GHSA-1","affected":[{"package":{"ecosystem":"npm","name":"qs"},
+        "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.0"},{"introduced":"2.0.0"},{"last_affected":"2.1.0"}]}]}]}"#;
+
+    #[test]
+    fn introduced_fixed_and_last_affected() {
+        let v = vuln(RANGED);
+        for (ver, want) in [
+            ("0.0.1", true),
+            ("1.1.9", true),
+            ("1.2.0", false),
+            ("1.9.0", false),
+            ("2.0.0", true),
+            ("2.1.0", true),
+            ("2.1.1", false),
+        ] {
+            assert_eq!(affects(&v, Ecosystem::Npm, "qs", &npm(ver)), want, "{ver}");
+        }
+    }
+
+    #[test]
+    fn other_packages_and_withdrawn_never_match() {
+        assert!(!affects(&vuln(RANGED), Ecosystem::Npm, "ws", &npm("1.0.0")));
+        let w = RANGED.replace(
+            r#""id":"GHSA-1","#,
+            r#""id":"GHSA-1","withdrawn":"2024-01-01T00:00:00Z","#,
+        );
+        assert!(!affects(&vuln(&w), Ecosystem::Npm, "qs", &npm("1.0.0")));
+    }
+
+    #[test]
+    fn limit_caps_the_range() {
+        let v = vuln(
+            r#"{"id":"X","affected":[{"package":{"ecosystem":"npm","name":"a"},
+            "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"limit":"2.0.0"}]}]}]}"#,
+        );
+        assert!(affects(&v, Ecosystem::Npm, "a", &npm("1.9.9")));
+        assert!(!affects(&v, Ecosystem::Npm, "a", &npm("2.0.0")));
+    }
+
+    #[test]
+    fn pypi_versions_list_uses_pep440_equality() {
+        let v = vuln(
+            r#"{"id":"PYSEC-1","affected":[{"package":{"ecosystem":"PyPI","name":"Foo.Bar"},"versions":["1.0"]}]}"#,
+        );
+        let ver = Version::parse(Ecosystem::PyPI, "1.0.0").unwrap();
+        assert!(affects(&v, Ecosystem::PyPI, "foo-bar", &ver));
+    }
+
+    #[test]
+    fn git_ranges_alone_do_not_match() {
+        let v = vuln(
+            r#"{"id":"X","affected":[{"package":{"ecosystem":"npm","name":"a"},
+            "ranges":[{"type":"GIT","repo":"r","events":[{"introduced":"0"}]}]}]}"#,
+        );
+        assert!(!affects(&v, Ecosystem::Npm, "a", &npm("1.0.0")));
+    }
+}

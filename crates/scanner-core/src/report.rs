@@ -1,0 +1,139 @@
+//! The report: pure data, rendered by the CLI as a table or JSON.
+
+use std::path::PathBuf;
+
+use advisories_cache::Ecosystem;
+use serde::Serialize;
+
+use crate::discover::{Client, PinState};
+use crate::finding::{Finding, PackageRef};
+use crate::policy::Decision;
+use crate::resolve::TreeKind;
+
+/// The outcome of a scan, from which the CLI derives its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Everything in use was checked and nothing blocks.
+    Passed,
+    /// At least one finding was decided `block`.
+    Blocked,
+    /// Nothing blocks, but something in use could not be checked.
+    Incomplete,
+}
+
+/// A resolved package in a server's tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageEntry {
+    /// Ecosystem, name and version.
+    #[serde(flatten)]
+    pub package: PackageRef,
+    /// Install path inside the tree.
+    pub path: String,
+}
+
+/// The tree a server runs from.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreeInfo {
+    /// What kind of tree.
+    pub kind: TreeKind,
+    /// Its root folder.
+    pub root: PathBuf,
+    /// Notes about choices made while resolving.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One server in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerReport {
+    /// Its key in the config.
+    pub name: String,
+    /// The client whose config names it.
+    pub client: Client,
+    /// `user` or `project:<dir>`.
+    pub scope: String,
+    /// The config file.
+    pub config_path: PathBuf,
+    /// `npx`, `uvx`, `remote`, …
+    pub launcher: String,
+    /// The package spec as configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested: Option<String>,
+    /// How exactly the spec pins a version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinState>,
+    /// The server's own package, as installed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageRef>,
+    /// The installed tree, when resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree: Option<TreeInfo>,
+    /// Every installed package of the tree.
+    pub packages: Vec<PackageEntry>,
+}
+
+/// Where the advisories came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdvisorySource {
+    /// The source (a store path, or a URL).
+    pub source: String,
+    /// Per ecosystem: records available.
+    pub records: Vec<(Ecosystem, u64)>,
+}
+
+/// Totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// How the run ended.
+    pub outcome: Outcome,
+    /// Servers found.
+    pub servers: usize,
+    /// Packages resolved, over all servers (a package in two servers counts twice).
+    pub packages: usize,
+    /// Findings decided `block`.
+    pub blocked: usize,
+    /// Findings decided `warn`.
+    pub warned: usize,
+    /// Findings decided `allow`.
+    pub allowed: usize,
+    /// Why the run is incomplete, one line each.
+    pub incomplete: Vec<String>,
+}
+
+/// The whole result of a scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Every server found.
+    pub servers: Vec<ServerReport>,
+    /// Every finding, blocking first.
+    pub findings: Vec<Finding>,
+    /// The advisory data used.
+    pub advisories: AdvisorySource,
+    /// Totals and outcome.
+    pub summary: Summary,
+}
+
+impl Summary {
+    /// Totals for `findings`; `incomplete` lists what could not be checked.
+    pub fn new(servers: &[ServerReport], findings: &[Finding], incomplete: Vec<String>) -> Summary {
+        let count = |d: Decision| findings.iter().filter(|f| f.decision == d).count();
+        let blocked = count(Decision::Block);
+        let outcome = if blocked > 0 {
+            Outcome::Blocked
+        } else if !incomplete.is_empty() {
+            Outcome::Incomplete
+        } else {
+            Outcome::Passed
+        };
+        Summary {
+            outcome,
+            servers: servers.len(),
+            packages: servers.iter().map(|s| s.packages.len()).sum(),
+            blocked,
+            warned: count(Decision::Warn),
+            allowed: count(Decision::Allow),
+            incomplete,
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Python trees: uv tool environments and cached uvx environments, read from
+//! each `*.dist-info/METADATA`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::SystemTime;
+
+use advisories_cache::Ecosystem;
+
+use super::{
+    read_tree_file, InstalledPackage, InstalledTree, ResolveError, ResolveOptions, TreeKind,
+};
+use crate::discover::{env_path, PythonSpec, Server};
+
+/// Most entries read from one folder while looking for environments.
+const MAX_DIR_ENTRIES: usize = 100_000;
+
+fn uv_cache(server: &Server, home: &Path) -> PathBuf {
+    env_path(server, "UV_CACHE_DIR", home)
+        .or_else(|| env_path(server, "XDG_CACHE_HOME", home).map(|p| p.join("uv")))
+        .unwrap_or_else(|| home.join(".cache/uv"))
+}
+
+fn uv_tools(server: &Server, home: &Path) -> PathBuf {
+    env_path(server, "UV_TOOL_DIR", home)
+        .or_else(|| env_path(server, "XDG_DATA_HOME", home).map(|p| p.join("uv/tools")))
+        .unwrap_or_else(|| home.join(".local/share/uv/tools"))
+}
+
+pub(super) fn resolve_uvx(
+    server: &Server,
+    spec: &PythonSpec,
+    options: &ResolveOptions,
+) -> Result<InstalledTree, ResolveError> {
+    let wanted = Ecosystem::PyPI.normalize_name(&spec.name);
+    let tool_dir = uv_tools(server, &options.home).join(&wanted);
+    // uvx runs an installed tool when it satisfies the request.
+    if tool_dir.join("pyvenv.cfg").is_file() {
+        let tree = read_env(server, &tool_dir, TreeKind::UvTool, &wanted)?;
+        if tree
+            .top
+            .is_some_and(|i| satisfies(spec, &tree.packages[i].version))
+        {
+            return Ok(tree);
+        }
+    }
+    let cache = uv_cache(server, &options.home);
+    let mut candidates = Vec::new();
+    for link in environment_links(&cache) {
+        let Some(env) = resolve_link(&cache, &link) else {
+            continue;
+        };
+        let tree = read_env(server, &env, TreeKind::UvxEnvironment, &wanted)?;
+        if tree
+            .top
+            .is_some_and(|i| satisfies(spec, &tree.packages[i].version))
+        {
+            let mtime = std::fs::symlink_metadata(&link)
+                .and_then(|m| m.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            candidates.push((mtime, tree));
+        }
+    }
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.root.cmp(&b.1.root)));
+    let count = candidates.len();
+    let Some((_, mut tree)) = candidates.pop() else {
+        return Err(ResolveError::NotInstalled {
+            server: server.name.clone(),
+            package: spec.raw.clone(),
+            looked_in: vec![tool_dir, cache.join("environments-v2")],
+        });
+    };
+    if count > 1 {
+        tree.notes.push(format!(
+            "{count} uvx environments satisfy `{}`; chose the most recently created",
+            spec.raw
+        ));
+    }
+    Ok(tree)
+}
+
+fn satisfies(spec: &PythonSpec, installed: &str) -> bool {
+    let Some(specifier) = &spec.specifier else {
+        return true;
+    };
+    let (Ok(specs), Ok(version)) = (
+        pep440_rs::VersionSpecifiers::from_str(specifier),
+        pep440_rs::Version::from_str(installed),
+    ) else {
+        return false;
+    };
+    specs.contains(&version)
+}
+
+/// `<cache>/environments-v*/<interpreter>/<resolution>` entries.
+fn environment_links(cache: &Path) -> Vec<PathBuf> {
+    let mut links = Vec::new();
+    for bucket in list_dir(cache)
+        .into_iter()
+        .filter(|p| file_name(p).starts_with("environments-v"))
+    {
+        for interp in list_dir(&bucket) {
+            links.extend(
+                list_dir(&interp)
+                    .into_iter()
+                    .filter(|p| !file_name(p).ends_with(".lock")),
+            );
+        }
+    }
+    links.sort();
+    links
+}
+
+/// Follows an environment link (a symlink on Unix, a file naming the target
+/// on Windows) to its folder, only if that stays inside the cache.
+fn resolve_link(cache: &Path, link: &Path) -> Option<PathBuf> {
+    let meta = std::fs::symlink_metadata(link).ok()?;
+    let target = if meta.file_type().is_symlink() {
+        link.parent()?.join(std::fs::read_link(link).ok()?)
+    } else if meta.is_file() && meta.len() < 4096 {
+        cache.join(std::fs::read_to_string(link).ok()?.trim())
+    } else {
+        link.to_path_buf()
+    };
+    let (target, cache) = (target.canonicalize().ok()?, cache.canonicalize().ok()?);
+    (target.starts_with(&cache) && target.join("pyvenv.cfg").is_file()).then_some(target)
+}
+
+fn list_dir(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .take(MAX_DIR_ENTRIES)
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn file_name(p: &Path) -> &str {
+    p.file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+/// The site-packages folders of a virtual environment.
+fn site_packages(env: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = list_dir(&env.join("lib"))
+        .into_iter()
+        .filter(|p| file_name(p).starts_with("python"))
+        .map(|p| p.join("site-packages"))
+        .collect();
+    dirs.push(env.join("Lib/site-packages"));
+    dirs.retain(|d| std::fs::symlink_metadata(d).is_ok_and(|m| m.is_dir()));
+    dirs
+}
+
+struct DistInfo {
+    name: String,
+    version: String,
+    path: String,
+    requires: Vec<String>,
+}
+
+fn read_env(
+    server: &Server,
+    env: &Path,
+    kind: TreeKind,
+    wanted: &str,
+) -> Result<InstalledTree, ResolveError> {
+    let mut dists = Vec::new();
+    for site in site_packages(env) {
+        for dir in list_dir(&site)
+            .into_iter()
+            .filter(|p| file_name(p).ends_with(".dist-info"))
+        {
+            let metadata = dir.join("METADATA");
+            if !metadata.is_file() {
+                continue;
+            }
+            let text = read_tree_file(server, &metadata)?;
+            if let Some(mut dist) = parse_metadata(&text) {
+                dist.path = dir.strip_prefix(env).unwrap_or(&dir).display().to_string();
+                dists.push(dist);
+            }
+        }
+    }
+    let index: HashMap<String, usize> = dists
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (Ecosystem::PyPI.normalize_name(&d.name), i))
+        .collect();
+    let packages: Vec<InstalledPackage> = dists
+        .iter()
+        .map(|d| {
+            let mut dependencies: Vec<usize> = d
+                .requires
+                .iter()
+                .filter_map(|r| index.get(r).copied())
+                .collect();
+            dependencies.sort_unstable();
+            dependencies.dedup();
+            InstalledPackage {
+                ecosystem: Ecosystem::PyPI,
+                name: d.name.clone(),
+                version: d.version.clone(),
+                path: d.path.clone(),
+                dependencies,
+            }
+        })
+        .collect();
+    Ok(InstalledTree {
+        kind,
+        root: env.to_path_buf(),
+        top: index.get(wanted).copied(),
+        packages,
+        notes: Vec::new(),
+    })
+}
+
+/// Reads `Name`, `Version` and unconditional or non-extra `Requires-Dist`
+/// from the header of a METADATA file (RFC 822 style).
+fn parse_metadata(text: &str) -> Option<DistInfo> {
+    let (mut name, mut version, mut requires) = (None, None, Vec::new());
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key {
+            "Name" => name = Some(value.to_string()),
+            "Version" => version = Some(value.to_string()),
+            "Requires-Dist" => {
+                if let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(value) {
+                    // Extras-only dependencies are not installed unless asked for.
+                    if !value.contains("extra ==") && !value.contains("extra==") {
+                        requires.push(Ecosystem::PyPI.normalize_name(req.name.as_ref()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(DistInfo {
+        name: name?,
+        version: version?,
+        path: String::new(),
+        requires,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_header_only() {
+        let text = "Metadata-Version: 2.4\nName: mcp-server-fetch\nVersion: 2026.10.24\nRequires-Dist: httpx<0.28\nRequires-Dist: pytest; extra == 'dev'\n\nRequires-Dist: not-a-header\n";
+        let d = parse_metadata(text).unwrap();
+        assert_eq!(
+            (d.name.as_str(), d.version.as_str()),
+            ("mcp-server-fetch", "2026.10.24")
+        );
+        assert_eq!(d.requires, ["httpx"]);
+    }
+
+    #[test]
+    fn specifier_satisfaction() {
+        let spec = PythonSpec::parse("a@1.2").unwrap();
+        assert!(satisfies(&spec, "1.2.0"));
+        assert!(!satisfies(&spec, "1.3"));
+        assert!(satisfies(&PythonSpec::parse("a").unwrap(), "9"));
+    }
+}

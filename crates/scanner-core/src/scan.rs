@@ -1,0 +1,294 @@
+//! The pipeline: discover → resolve → graph → match → decide → report.
+
+use std::collections::{BTreeSet, HashMap};
+
+use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Vulnerability};
+
+use crate::discover::{discover, ConfigError, DiscoverOptions, Launch, PinState, Server};
+use crate::finding::{Code, Finding, PackageRef, Severity};
+use crate::graph::DependencyGraph;
+use crate::grouping::group;
+use crate::matching::affects;
+use crate::policy::Policy;
+use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
+use crate::resolve::{resolve, InstalledTree, ResolveError, ResolveOptions};
+use crate::version::Version;
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Which configs to read.
+    pub discover: DiscoverOptions,
+    /// Where trees are looked for.
+    pub resolve: ResolveOptions,
+    /// A label for the advisory source, for the report.
+    pub advisory_source: String,
+}
+
+/// A scan that could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// A config file is unreadable or invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The advisory data could not be read.
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+}
+
+/// Runs the whole pipeline against `lookup`.
+pub fn scan(
+    options: &ScanOptions,
+    lookup: &dyn AdvisoryLookup,
+    policy: &Policy,
+) -> Result<Report, ScanError> {
+    let inventory = discover(&options.discover)?;
+    let mut graph = DependencyGraph::default();
+    let mut drafts = Vec::new();
+    let mut servers = Vec::new();
+    let mut trees = Vec::new();
+    for server in &inventory.servers {
+        let tree = match resolve(server, &options.resolve) {
+            Ok(tree) => tree,
+            Err(e) => {
+                drafts.push(gap_for(server, &e));
+                None
+            }
+        };
+        graph.add_server(&server.name, tree.as_ref());
+        drafts.extend(unpinned(server));
+        servers.push(server_report(server, tree.as_ref()));
+        trees.push(tree);
+    }
+    let mut matcher = Matcher {
+        lookup,
+        cache: HashMap::new(),
+    };
+    let mut counts = Vec::new();
+    for eco in Ecosystem::ALL {
+        counts.push((eco, lookup.record_count(eco)?));
+    }
+    for (server, tree) in inventory.servers.iter().zip(&trees) {
+        let Some(tree) = tree else { continue };
+        if let Some(draft) = no_data(server, tree, &counts) {
+            drafts.push(draft);
+            continue;
+        }
+        drafts.extend(matcher.match_tree(server, tree, &graph)?);
+    }
+    Ok(finish(servers, drafts, policy, options, counts))
+}
+
+fn finish(
+    servers: Vec<ServerReport>,
+    drafts: Vec<Draft>,
+    policy: &Policy,
+    options: &ScanOptions,
+    records: Vec<(Ecosystem, u64)>,
+) -> Report {
+    let incomplete: Vec<String> = drafts
+        .iter()
+        .filter(|d| d.code.is_coverage_gap())
+        .map(|d| d.message.clone())
+        .collect();
+    let mut findings: Vec<Finding> = drafts.into_iter().map(|d| d.decide(policy)).collect();
+    findings.sort_by(|a, b| {
+        (b.decision, b.severity, &a.server, &a.package)
+            .cmp(&(a.decision, a.severity, &b.server, &b.package))
+    });
+    let summary = Summary::new(&servers, &findings, incomplete);
+    Report {
+        servers,
+        findings,
+        advisories: AdvisorySource {
+            source: options.advisory_source.clone(),
+            records,
+        },
+        summary,
+    }
+}
+
+/// A finding before the policy has decided it.
+struct Draft {
+    code: Code,
+    severity: Severity,
+    server: String,
+    package: Option<PackageRef>,
+    advisory: Option<crate::finding::AdvisoryRef>,
+    path: Vec<String>,
+    message: String,
+}
+
+impl Draft {
+    fn new(code: Code, severity: Severity, server: &Server, message: String) -> Draft {
+        Draft {
+            code,
+            severity,
+            server: server.name.clone(),
+            package: None,
+            advisory: None,
+            path: Vec::new(),
+            message,
+        }
+    }
+
+    fn decide(self, policy: &Policy) -> Finding {
+        let (decision, rule) = policy.decide(self.code, self.severity);
+        Finding {
+            code: self.code,
+            severity: self.severity,
+            decision,
+            rule,
+            server: self.server,
+            package: self.package,
+            advisory: self.advisory,
+            path: self.path,
+            message: self.message,
+        }
+    }
+}
+
+fn gap_for(server: &Server, error: &ResolveError) -> Draft {
+    let code = match error {
+        ResolveError::Unsupported { .. } => Code::UnsupportedLauncher,
+        ResolveError::NotInstalled { .. } | ResolveError::BadTree { .. } => Code::TreeNotInstalled,
+    };
+    Draft::new(code, Severity::Unscored, server, error.to_string())
+}
+
+fn unpinned(server: &Server) -> Option<Draft> {
+    let (raw, pin) = match &server.launch {
+        Launch::Npx { package, .. } => (&package.raw, package.pin),
+        Launch::Uvx { package } => (&package.raw, package.pin),
+        _ => return None,
+    };
+    (pin != PinState::Exact).then(|| {
+        let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
+        Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
+    })
+}
+
+fn no_data(server: &Server, tree: &InstalledTree, counts: &[(Ecosystem, u64)]) -> Option<Draft> {
+    let used: BTreeSet<Ecosystem> = tree.packages.iter().map(|p| p.ecosystem).collect();
+    let missing: Vec<&str> = used
+        .iter()
+        .filter(|e| counts.iter().any(|(c, n)| c == *e && *n == 0))
+        .map(|e| e.as_str())
+        .collect();
+    (!missing.is_empty()).then(|| {
+        let message = format!(
+            "server `{}`: the advisories store has no {} records, so its packages were not checked (hint: run `supplygate db import`)",
+            server.name,
+            missing.join(", ")
+        );
+        Draft::new(Code::NoAdvisoryData, Severity::Unscored, server, message)
+    })
+}
+
+fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport {
+    let (requested, pin) = match &server.launch {
+        Launch::Npx { package, .. } => (Some(package.raw.clone()), Some(package.pin)),
+        Launch::Uvx { package } => (Some(package.raw.clone()), Some(package.pin)),
+        Launch::Remote { url } => (Some(url.clone()), None),
+        _ => (None, None),
+    };
+    let packages: Vec<PackageEntry> = tree
+        .map(|t| {
+            t.packages
+                .iter()
+                .map(|p| PackageEntry {
+                    package: PackageRef {
+                        ecosystem: p.ecosystem,
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                    },
+                    path: p.path.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ServerReport {
+        name: server.name.clone(),
+        client: server.client.clone(),
+        scope: server.scope.clone(),
+        config_path: server.config_path.clone(),
+        launcher: server.launch.launcher().to_string(),
+        requested,
+        pin,
+        package: tree
+            .and_then(|t| t.top)
+            .map(|i| packages[i].package.clone()),
+        tree: tree.map(|t| TreeInfo {
+            kind: t.kind,
+            root: t.root.clone(),
+            notes: t.notes.clone(),
+        }),
+        packages,
+    }
+}
+
+/// Looks up each (ecosystem, name) once per scan.
+struct Matcher<'a> {
+    lookup: &'a dyn AdvisoryLookup,
+    cache: HashMap<(Ecosystem, String), Vec<Vulnerability>>,
+}
+
+impl Matcher<'_> {
+    fn records(&mut self, eco: Ecosystem, name: &str) -> Result<&[Vulnerability], LookupError> {
+        let key = (eco, eco.normalize_name(name));
+        if !self.cache.contains_key(&key) {
+            let found = self.lookup.advisories_for(eco, name)?;
+            self.cache.insert(key.clone(), found);
+        }
+        Ok(&self.cache[&key])
+    }
+
+    fn match_tree(
+        &mut self,
+        server: &Server,
+        tree: &InstalledTree,
+        graph: &DependencyGraph,
+    ) -> Result<Vec<Draft>, LookupError> {
+        let mut drafts = Vec::new();
+        for pkg in &tree.packages {
+            let package = PackageRef {
+                ecosystem: pkg.ecosystem,
+                name: pkg.name.clone(),
+                version: pkg.version.clone(),
+            };
+            let Ok(version) = Version::parse(pkg.ecosystem, &pkg.version) else {
+                let message = format!(
+                    "server `{}`: {package} has a version that is not valid {}; not matched",
+                    server.name, pkg.ecosystem
+                );
+                drafts.push(Draft {
+                    package: Some(package),
+                    ..Draft::new(Code::InvalidVersion, Severity::Unscored, server, message)
+                });
+                continue;
+            };
+            let matched: Vec<Vulnerability> = self
+                .records(pkg.ecosystem, &pkg.name)?
+                .iter()
+                .filter(|v| affects(v, pkg.ecosystem, &pkg.name, &version))
+                .cloned()
+                .collect();
+            for g in group(&matched) {
+                let code = if g.malicious {
+                    Code::MaliciousPackage
+                } else {
+                    Code::VulnerableDependency
+                };
+                let what = g.advisory.summary.as_deref().unwrap_or(code.description());
+                let message = format!("{package}: {} {what}", g.advisory.id);
+                drafts.push(Draft {
+                    package: Some(package.clone()),
+                    path: graph.path_labels(&server.name, &tree.root, &pkg.path),
+                    advisory: Some(g.advisory),
+                    ..Draft::new(code, g.severity, server, message)
+                });
+            }
+        }
+        Ok(drafts)
+    }
+}

@@ -1,0 +1,66 @@
+//! Helpers for the end-to-end tests: run the real `supplygate` binary on
+//! copies of `fixtures/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Once;
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// The path of the `supplygate` binary, built once per test process so the
+/// tests always run the current code.
+pub fn binary() -> PathBuf {
+    static BUILD: Once = Once::new();
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile dir")
+        .to_path_buf();
+    BUILD.call_once(|| {
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev".to_string(),
+            Some(other) => other.to_string(),
+        };
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "scanner-cli",
+                "--bin",
+                "supplygate",
+                "--profile",
+                &profile,
+            ])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building supplygate failed");
+    });
+    profile_dir.join(format!("supplygate{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Runs `supplygate` with `args`, with a scrubbed environment.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env_remove("SUPPLYGATE_DB")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run supplygate")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
