@@ -27,4 +27,4 @@ pub mod version;
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};
 pub use report::{Outcome, Report};
-pub use scan::{scan, ScanError, ScanOptions};
+pub use scan::{collect, evaluate, scan, Collected, ScanError, ScanOptions};

@@ -36,30 +36,85 @@ pub enum ScanError {
     Lookup(#[from] LookupError),
 }
 
-/// Runs the whole pipeline against `lookup`.
-pub fn scan(
-    options: &ScanOptions,
-    lookup: &dyn AdvisoryLookup,
-    policy: &Policy,
-) -> Result<Report, ScanError> {
+/// What discovery and resolution found: everything a scan knows before it
+/// looks at advisories. Built without any advisory source, so a caller can
+/// fetch advisories for exactly these packages (e.g. online) before
+/// [`evaluate`].
+pub struct Collected {
+    servers: Vec<Server>,
+    trees: Vec<Option<InstalledTree>>,
+    graph: DependencyGraph,
+    reports: Vec<ServerReport>,
+    drafts: Vec<Draft>,
+}
+
+impl Collected {
+    /// Every distinct (ecosystem, name, version) installed, in a stable order:
+    /// the queries an advisory source must answer.
+    pub fn packages(&self) -> Vec<PackageRef> {
+        let set: BTreeSet<PackageRef> = self
+            .trees
+            .iter()
+            .flatten()
+            .flat_map(|t| &t.packages)
+            .map(|p| PackageRef {
+                ecosystem: p.ecosystem,
+                name: p.name.clone(),
+                version: p.version.clone(),
+            })
+            .collect();
+        set.into_iter().collect()
+    }
+
+    /// The dependency graph over all servers.
+    pub fn graph(&self) -> &DependencyGraph {
+        &self.graph
+    }
+}
+
+/// Discovers servers and resolves their trees; no advisory data is needed.
+pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
     let inventory = discover(&options.discover)?;
-    let mut graph = DependencyGraph::default();
-    let mut drafts = Vec::new();
-    let mut servers = Vec::new();
-    let mut trees = Vec::new();
-    for server in &inventory.servers {
-        let tree = match resolve(server, &options.resolve) {
+    let mut collected = Collected {
+        servers: Vec::new(),
+        trees: Vec::new(),
+        graph: DependencyGraph::default(),
+        reports: Vec::new(),
+        drafts: Vec::new(),
+    };
+    for server in inventory.servers {
+        let tree = match resolve(&server, &options.resolve) {
             Ok(tree) => tree,
             Err(e) => {
-                drafts.push(gap_for(server, &e));
+                collected.drafts.push(gap_for(&server, &e));
                 None
             }
         };
-        graph.add_server(&server.name, tree.as_ref());
-        drafts.extend(unpinned(server));
-        servers.push(server_report(server, tree.as_ref()));
-        trees.push(tree);
+        collected.graph.add_server(&server.name, tree.as_ref());
+        collected.drafts.extend(unpinned(&server));
+        collected
+            .reports
+            .push(server_report(&server, tree.as_ref()));
+        collected.trees.push(tree);
+        collected.servers.push(server);
     }
+    Ok(collected)
+}
+
+/// Matches collected trees against `lookup` and decides every finding.
+pub fn evaluate(
+    collected: Collected,
+    lookup: &dyn AdvisoryLookup,
+    policy: &Policy,
+    options: &ScanOptions,
+) -> Result<Report, ScanError> {
+    let Collected {
+        servers,
+        trees,
+        graph,
+        reports,
+        mut drafts,
+    } = collected;
     let mut matcher = Matcher {
         lookup,
         cache: HashMap::new(),
@@ -68,7 +123,7 @@ pub fn scan(
     for eco in Ecosystem::ALL {
         counts.push((eco, lookup.record_count(eco)?));
     }
-    for (server, tree) in inventory.servers.iter().zip(&trees) {
+    for (server, tree) in servers.iter().zip(&trees) {
         let Some(tree) = tree else { continue };
         if let Some(draft) = no_data(server, tree, &counts) {
             drafts.push(draft);
@@ -76,7 +131,16 @@ pub fn scan(
         }
         drafts.extend(matcher.match_tree(server, tree, &graph)?);
     }
-    Ok(finish(servers, drafts, policy, options, counts))
+    Ok(finish(reports, drafts, policy, options, counts))
+}
+
+/// Runs the whole pipeline against `lookup`: [`collect`] then [`evaluate`].
+pub fn scan(
+    options: &ScanOptions,
+    lookup: &dyn AdvisoryLookup,
+    policy: &Policy,
+) -> Result<Report, ScanError> {
+    evaluate(collect(options)?, lookup, policy, options)
 }
 
 fn finish(
