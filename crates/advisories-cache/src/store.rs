@@ -144,45 +144,20 @@ impl Store {
         let mut summary = ImportSummary::default();
         let mut per_eco: std::collections::BTreeMap<Ecosystem, u64> = Default::default();
         {
-            let mut put_record = tx
-                .prepare("INSERT OR REPLACE INTO records (id, modified, withdrawn, json) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(sql)?;
-            let mut drop_index = tx
-                .prepare("DELETE FROM affected WHERE id = ?1")
-                .map_err(sql)?;
-            let mut put_index = tx
-                .prepare("INSERT OR IGNORE INTO affected (ecosystem, name, id) VALUES (?1, ?2, ?3)")
-                .map_err(sql)?;
             RecordReader::new(source.clone(), limits).for_each(|entry, text| {
                 let vuln = Vulnerability::from_json(&text).map_err(|e| ImportError::Record {
                     path: source.path().to_path_buf(),
                     entry: entry.to_string(),
                     source: e,
                 })?;
-                let keys = index_keys(&vuln);
-                if keys.is_empty() {
+                let ecos = write_record(&tx, &vuln, &text).map_err(sql)?;
+                if ecos.is_empty() {
                     summary.skipped_other_ecosystems += 1;
                     return Ok(());
                 }
                 summary.withdrawn += u64::from(vuln.withdrawn.is_some());
-                put_record
-                    .execute(params![
-                        vuln.id,
-                        vuln.modified,
-                        vuln.withdrawn.is_some(),
-                        text
-                    ])
-                    .map_err(sql)?;
-                drop_index.execute(params![vuln.id]).map_err(sql)?;
-                let mut ecos: Vec<Ecosystem> = keys.iter().map(|k| k.0).collect();
-                ecos.dedup();
                 for eco in ecos {
                     *per_eco.entry(eco).or_default() += 1;
-                }
-                for (eco, name) in keys {
-                    put_index
-                        .execute(params![eco.as_str(), name, vuln.id])
-                        .map_err(sql)?;
                 }
                 Ok(())
             })?;
@@ -201,6 +176,45 @@ impl Store {
         tx.commit().map_err(sql)?;
         summary.stored = per_eco.into_iter().collect();
         Ok(summary)
+    }
+
+    /// Stores records fetched one by one (e.g. from OSV's HTTP API), each
+    /// given with its verbatim JSON text, in one transaction.
+    pub fn upsert(&mut self, records: &[(Vulnerability, String)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        for (vuln, text) in records {
+            write_record(&tx, vuln, text).map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// The stored `modified` time of each of `ids` that is in the store.
+    pub fn modified_of(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut stmt = self.sql(
+            self.conn
+                .prepare_cached("SELECT modified FROM records WHERE id = ?1"),
+        )?;
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            if let Some(m) = self.sql(
+                stmt.query_row(params![id], |r| r.get::<_, String>(0))
+                    .optional(),
+            )? {
+                out.insert(id.clone(), m);
+            }
+        }
+        Ok(out)
     }
 
     /// Per-ecosystem counts, freshness and import history.
@@ -254,6 +268,40 @@ impl Store {
                 .optional(),
         )
     }
+}
+
+/// Writes one record (replacing any earlier version of it) and its index
+/// rows: the one way records enter the store. Returns the ecosystems it is
+/// filed under; a record naming none supplygate handles is not written.
+pub(crate) fn write_record(
+    tx: &rusqlite::Transaction<'_>,
+    vuln: &Vulnerability,
+    text: &str,
+) -> rusqlite::Result<Vec<Ecosystem>> {
+    let keys = index_keys(vuln);
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO records (id, modified, withdrawn, json) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        vuln.id,
+        vuln.modified,
+        vuln.withdrawn.is_some(),
+        text
+    ])?;
+    tx.prepare_cached("DELETE FROM affected WHERE id = ?1")?
+        .execute(params![vuln.id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO affected (ecosystem, name, id) VALUES (?1, ?2, ?3)",
+    )?;
+    for (eco, name) in &keys {
+        insert.execute(params![eco.as_str(), name, vuln.id])?;
+    }
+    let mut ecos: Vec<Ecosystem> = keys.into_iter().map(|k| k.0).collect();
+    ecos.dedup();
+    Ok(ecos)
 }
 
 /// The (ecosystem, normalised name) pairs a record is filed under.
