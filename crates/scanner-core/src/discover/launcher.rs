@@ -154,6 +154,24 @@ pub enum Launch {
         /// The requirement the environment must satisfy.
         package: PythonSpec,
     },
+    /// `node path/to/server.js`: a script in a local npm project.
+    NodeScript {
+        /// The script path as configured.
+        script: String,
+    },
+    /// `python -m module`: a module of the interpreter's environment.
+    PythonModule {
+        /// The interpreter as configured.
+        python: String,
+        /// The module run.
+        module: String,
+    },
+    /// A program run directly (a console script, an npm bin), found on PATH
+    /// when not a path.
+    Executable {
+        /// The command as configured.
+        command: String,
+    },
     /// A remote server reached over HTTP.
     Remote {
         /// The server's URL.
@@ -180,6 +198,11 @@ impl Launch {
             "npm" if args.first().is_some_and(|a| a == "exec" || a == "x") => npx(&args[1..]),
             "uvx" => uvx(args),
             "uv" if args.len() >= 2 && args[0] == "tool" && args[1] == "run" => uvx(&args[2..]),
+            "node" | "nodejs" => node_script(args),
+            b if b.starts_with("python") => python_module(command, args),
+            b if !NOT_PACKAGES.contains(&b) => Some(Launch::Executable {
+                command: command.to_string(),
+            }),
             _ => None,
         };
         parsed.unwrap_or_else(|| Launch::Unsupported {
@@ -192,11 +215,35 @@ impl Launch {
         match self {
             Launch::Npx { .. } => "npx",
             Launch::Uvx { .. } => "uvx",
+            Launch::NodeScript { .. } => "node",
+            Launch::PythonModule { .. } => "python",
+            Launch::Executable { .. } => "executable",
             Launch::Remote { .. } => "remote",
             Launch::Unsupported { .. } => "unsupported",
             Launch::Empty => "none",
         }
     }
+}
+
+/// Programs that run something other than an installed package tree.
+const NOT_PACKAGES: &[&str] = &[
+    "docker", "podman", "deno", "bun", "bunx", "cmd", "sh", "bash", "powershell", "pwsh", "wsl",
+    "uv", "npm", "pipx", "java", "go", "cargo", "dotnet",
+];
+
+fn node_script(args: &[String]) -> Option<Launch> {
+    let script = args.iter().find(|a| !a.starts_with('-'))?;
+    Some(Launch::NodeScript {
+        script: script.clone(),
+    })
+}
+
+fn python_module(command: &str, args: &[String]) -> Option<Launch> {
+    let at = args.iter().position(|a| a == "-m")?;
+    Some(Launch::PythonModule {
+        python: command.to_string(),
+        module: args.get(at + 1)?.clone(),
+    })
 }
 
 /// `C:\nodejs\npx.cmd` → `npx`.
