@@ -25,11 +25,19 @@ pub enum Code {
     NoAdvisoryData,
     /// An installed version could not be parsed, so it was not matched.
     InvalidVersion,
+    /// Installed files differ from what was published (RECORD or tarball).
+    ChecksumMismatch,
+    /// The lockfile and the installed tree disagree.
+    LockfileMismatch,
+    /// A package came from git, a URL or a local path, or is editable.
+    NonRegistrySource,
+    /// A RECORD names a path outside its environment.
+    RecordPathEscape,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 7] = [
+    pub const ALL: [Code; 11] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -37,6 +45,10 @@ impl Code {
         Code::UnsupportedLauncher,
         Code::NoAdvisoryData,
         Code::InvalidVersion,
+        Code::ChecksumMismatch,
+        Code::LockfileMismatch,
+        Code::NonRegistrySource,
+        Code::RecordPathEscape,
     ];
 
     /// The stable kebab-case code.
@@ -49,6 +61,10 @@ impl Code {
             Code::UnsupportedLauncher => "unsupported-launcher",
             Code::NoAdvisoryData => "no-advisory-data",
             Code::InvalidVersion => "invalid-version",
+            Code::ChecksumMismatch => "checksum-mismatch",
+            Code::LockfileMismatch => "lockfile-mismatch",
+            Code::NonRegistrySource => "non-registry-source",
+            Code::RecordPathEscape => "record-path-escape",
         }
     }
 
@@ -62,6 +78,10 @@ impl Code {
             Code::UnsupportedLauncher => "the server's launcher is not resolved by supplygate, so its packages were not checked",
             Code::NoAdvisoryData => "the advisories store has no data for an ecosystem the server uses",
             Code::InvalidVersion => "an installed version could not be parsed, so it was not matched",
+            Code::ChecksumMismatch => "installed files differ from what was published (modified or missing)",
+            Code::LockfileMismatch => "the lockfile and the installed tree disagree (missing, extraneous or other version)",
+            Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
+            Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
         }
     }
 

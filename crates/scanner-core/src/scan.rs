@@ -11,7 +11,7 @@ use crate::grouping::group;
 use crate::matching::affects;
 use crate::policy::Policy;
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
-use crate::resolve::{resolve, InstalledTree, ResolveError, ResolveOptions};
+use crate::resolve::{resolve, InstalledTree, Integrity, IssueKind, ResolveError, ResolveOptions};
 use crate::version::Version;
 
 /// What to scan and how.
@@ -92,6 +92,11 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         };
         collected.graph.add_server(&server.name, tree.as_ref());
         collected.drafts.extend(unpinned(&server));
+        if let Some(tree) = &tree {
+            collected
+                .drafts
+                .extend(tree_findings(&server, tree, &collected.graph));
+        }
         collected
             .reports
             .push(server_report(&server, tree.as_ref()));
@@ -220,6 +225,81 @@ fn gap_for(server: &Server, error: &ResolveError) -> Draft {
     Draft::new(code, Severity::Unscored, server, error.to_string())
 }
 
+/// Findings about the tree itself: checksum mismatches, lockfile drift,
+/// non-registry sources, RECORD paths that escape.
+fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph) -> Vec<Draft> {
+    let package_draft = |code: Code, severity: Severity, i: usize, message: String| {
+        let p = &tree.packages[i];
+        Draft {
+            package: Some(PackageRef {
+                ecosystem: p.ecosystem,
+                name: p.name.clone(),
+                version: p.version.clone(),
+            }),
+            path: graph.path_labels(&server.name, &tree.root, &p.path),
+            ..Draft::new(code, severity, server, message)
+        }
+    };
+    let mut drafts = Vec::new();
+    for (i, p) in tree.packages.iter().enumerate() {
+        if let Integrity::Mismatch {
+            modified,
+            missing,
+            other,
+        } = &p.integrity
+        {
+            let message = format!(
+                "server `{}`: {}@{} at {}: {}",
+                server.name,
+                p.name,
+                p.version,
+                tree.root.join(&p.path).display(),
+                mismatch_summary(modified, missing, other)
+            );
+            drafts.push(package_draft(
+                Code::ChecksumMismatch,
+                Severity::High,
+                i,
+                message,
+            ));
+        }
+    }
+    for issue in &tree.issues {
+        let code = match issue.kind {
+            IssueKind::LockfileMismatch => Code::LockfileMismatch,
+            IssueKind::NonRegistrySource => Code::NonRegistrySource,
+            IssueKind::RecordPathEscape => Code::RecordPathEscape,
+        };
+        let message = format!("server `{}`: {}", server.name, issue.message);
+        drafts.push(match issue.package {
+            Some(i) => package_draft(code, Severity::Unscored, i, message),
+            None => Draft::new(code, Severity::Unscored, server, message),
+        });
+    }
+    drafts
+}
+
+fn mismatch_summary(modified: &[String], missing: &[String], other: &[String]) -> String {
+    let list = |what: &str, files: &[String]| {
+        let shown: Vec<&str> = files.iter().take(3).map(String::as_str).collect();
+        let more = files.len().saturating_sub(3);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("{} {what} file(s): {}{tail}", files.len(), shown.join(", "))
+    };
+    let mut parts: Vec<String> = other.to_vec();
+    if !modified.is_empty() {
+        parts.push(list("modified", modified));
+    }
+    if !missing.is_empty() {
+        parts.push(list("missing", missing));
+    }
+    parts.join("; ")
+}
+
 fn unpinned(server: &Server) -> Option<Draft> {
     let (raw, pin) = match &server.launch {
         Launch::Npx { package, .. } => (&package.raw, package.pin),
@@ -267,6 +347,10 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
                         version: p.version.clone(),
                     },
                     path: p.path.clone(),
+                    direct: p.direct,
+                    has_install_script: p.has_install_script,
+                    integrity: p.integrity.clone(),
+                    source: p.source.clone(),
                 })
                 .collect()
         })

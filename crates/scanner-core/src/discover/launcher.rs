@@ -227,8 +227,24 @@ impl Launch {
 
 /// Programs that run something other than an installed package tree.
 const NOT_PACKAGES: &[&str] = &[
-    "docker", "podman", "deno", "bun", "bunx", "cmd", "sh", "bash", "powershell", "pwsh", "wsl",
-    "uv", "npm", "pipx", "java", "go", "cargo", "dotnet",
+    "docker",
+    "podman",
+    "deno",
+    "bun",
+    "bunx",
+    "cmd",
+    "sh",
+    "bash",
+    "powershell",
+    "pwsh",
+    "wsl",
+    "uv",
+    "npm",
+    "pipx",
+    "java",
+    "go",
+    "cargo",
+    "dotnet",
 ];
 
 fn node_script(args: &[String]) -> Option<Launch> {

@@ -76,7 +76,9 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
         other => other?,
     };
     if !meta.is_file() || meta.len() > cap {
-        return Err(std::io::Error::other("not a regular file under the size cap"));
+        return Err(std::io::Error::other(
+            "not a regular file under the size cap",
+        ));
     }
     std::fs::read(path).map(Some)
 }
@@ -99,7 +101,10 @@ fn compare_tarball(tarball: &[u8], dir: &Path) -> std::io::Result<Integrity> {
         let mut published = Vec::new();
         entry.read_to_end(&mut published)?;
         let shown = rel.to_string_lossy().into_owned();
-        match read_capped(&dir.join(&rel), MAX_TARBALL_BYTES.max(published.len() as u64)) {
+        match read_capped(
+            &dir.join(&rel),
+            MAX_TARBALL_BYTES.max(published.len() as u64),
+        ) {
             Ok(Some(installed)) if installed == published => {}
             Ok(None) => missing.push(shown),
             _ => modified.push(shown),

@@ -61,7 +61,8 @@ const MAX_DEPTH: usize = 256;
 /// Parses a lockfile of any version. v2/v3 read `packages`; v1 (npm 5–6)
 /// turns its nested `dependencies` into install paths.
 pub fn parse(text: &str) -> Result<Lock, String> {
-    let raw: Raw = serde_json::from_str(text).map_err(|e| format!("not a valid npm lockfile: {e}"))?;
+    let raw: Raw =
+        serde_json::from_str(text).map_err(|e| format!("not a valid npm lockfile: {e}"))?;
     if raw.lockfile_version.unwrap_or(1) >= 2 || !raw.packages.is_empty() {
         return Ok(from_packages(raw.packages));
     }
@@ -126,7 +127,10 @@ mod tests {
             "a":{"version":"1.0.0","integrity":"sha512-x","dependencies":{"b":{"version":"2.0.0"}}},
             "l":{"version":"file:../l"}}}"#;
         let lock = parse(text).unwrap();
-        assert_eq!(lock["node_modules/a"].integrity.as_deref(), Some("sha512-x"));
+        assert_eq!(
+            lock["node_modules/a"].integrity.as_deref(),
+            Some("sha512-x")
+        );
         assert_eq!(lock["node_modules/a/node_modules/b"].version, "2.0.0");
         assert!(!lock.contains_key("node_modules/l"));
     }

@@ -11,8 +11,8 @@ mod node_modules;
 mod npm;
 mod python;
 mod record;
-mod verify;
 mod venv;
+mod verify;
 
 pub use npm::npx_hash;
 pub use verify::{hash_files, FileHash};
@@ -224,7 +224,9 @@ pub fn resolve(
         Launch::Npx { specs, package } => npm::resolve_npx(server, specs, package, options)?,
         Launch::Uvx { package } => python::resolve_uvx(server, package, options)?,
         Launch::NodeScript { script } => npm::resolve_script(server, script, options)?,
-        Launch::PythonModule { python, .. } => venv::resolve_python(server, python, options)?,
+        Launch::PythonModule { python, module } => {
+            venv::resolve_python(server, python, venv::TopHint::Module(module), options)?
+        }
         Launch::Executable { command } => resolve_executable(server, command, options)?,
         Launch::Remote { .. } => return Ok(None),
         Launch::Unsupported { command } => Err(ResolveError::Unsupported {
@@ -255,11 +257,16 @@ fn resolve_executable(
         command: command.to_string(),
     };
     let path = venv::find_executable(server, command, &options.home).ok_or_else(unsupported)?;
-    if let Some(tree) = npm::resolve_global_bin(server, &path)? {
+    if let Some(tree) = npm::resolve_global_bin(&path) {
         return Ok(tree);
     }
-    venv::resolve_python(server, path.to_str().unwrap_or(command), options)
-        .map_err(|_| unsupported())
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(command);
+    let program = path.to_str().unwrap_or(command);
+    venv::resolve_python(server, program, venv::TopHint::Script(name), options).map_err(|e| match e
+    {
+        ResolveError::NotInstalled { .. } => unsupported(),
+        other => other,
+    })
 }
 
 /// Largest metadata file read (lockfiles, METADATA).

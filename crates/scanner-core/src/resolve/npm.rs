@@ -65,7 +65,10 @@ fn satisfies(spec: &NpmSpec, version: &str) -> bool {
     if req.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return true;
     }
-    match (semver::VersionReq::parse(req), semver::Version::parse(version)) {
+    match (
+        semver::VersionReq::parse(req),
+        semver::Version::parse(version),
+    ) {
         (Ok(r), Ok(v)) => r.matches(&v),
         _ => false,
     }
@@ -193,7 +196,13 @@ pub(super) fn resolve_script(
             looked_in: vec![path.clone()],
         })?;
     let cache = npm_cache(server, &options.home);
-    let mut tree = build_tree(root, "", read_lock(server, root)?, &cache, TreeKind::NpmProject);
+    let mut tree = build_tree(
+        root,
+        "",
+        read_lock(server, root)?,
+        &cache,
+        TreeKind::NpmProject,
+    );
     let own = node_modules::manifest(root).unwrap_or(DiskPackage {
         name: String::new(),
         version: String::new(),
@@ -212,17 +221,12 @@ pub(super) fn resolve_script(
 
 /// A bin that resolves into `<prefix>/lib/node_modules/<pkg>/…`: that
 /// global package's tree; `Ok(None)` for anything else.
-pub(super) fn resolve_global_bin(
-    server: &Server,
-    bin: &Path,
-) -> Result<Option<InstalledTree>, ResolveError> {
-    let Ok(real) = bin.canonicalize() else {
-        return Ok(None);
-    };
+pub(super) fn resolve_global_bin(bin: &Path) -> Option<InstalledTree> {
+    let real = bin.canonicalize().ok()?;
     let parts: Vec<_> = real.components().collect();
-    let Some(at) = parts.iter().rposition(|c| c.as_os_str() == "node_modules") else {
-        return Ok(None);
-    };
+    let at = parts
+        .iter()
+        .rposition(|c| c.as_os_str() == "node_modules")?;
     let scoped = parts
         .get(at + 1)
         .is_some_and(|c| c.as_os_str().to_string_lossy().starts_with('@'));
@@ -232,15 +236,11 @@ pub(super) fn resolve_global_bin(
         .iter()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    let Some(spec) = NpmSpec::parse(&name.join("/")) else {
-        return Ok(None);
-    };
-    let cache = PathBuf::new();
-    let _ = server;
+    let spec = NpmSpec::parse(&name.join("/"))?;
     let top_path = format!("node_modules/{}", spec.name);
-    let mut tree = build_tree(&lib, &top_path, None, &cache, TreeKind::NpmGlobal);
+    let mut tree = build_tree(&lib, &top_path, None, Path::new(""), TreeKind::NpmGlobal);
     tree.top = tree.packages.iter().position(|p| p.path == top_path);
-    Ok(tree.top.map(|_| tree))
+    tree.top.map(|_| tree)
 }
 
 fn path_index(packages: &[InstalledPackage]) -> HashMap<String, usize> {
@@ -315,7 +315,8 @@ fn packages_from_disk(disk: &BTreeMap<String, DiskPackage>, lock: &Lock) -> Vec<
     disk.iter()
         .map(|(path, found)| {
             let name = if found.name.is_empty() {
-                path.rsplit_once("node_modules/").map_or(path.as_str(), |(_, n)| n)
+                path.rsplit_once("node_modules/")
+                    .map_or(path.as_str(), |(_, n)| n)
             } else {
                 &found.name
             };

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use sha2::{Digest, Sha256};
 
 use super::verify::FileHash;
 use super::Integrity;
@@ -25,7 +26,11 @@ pub struct RecordRow {
 /// hash (RECORD itself, `.pyc` files) are skipped; a malformed hash is an error.
 pub fn parse(text: &str) -> Result<Vec<RecordRow>, String> {
     let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let fields = split_csv(line);
         let (Some(path), Some(hash)) = (fields.first(), fields.get(1)) else {
             return Err(format!("line {}: expected `path,hash,size`", n + 1));
@@ -94,7 +99,8 @@ pub fn judge(rows: &[(RecordRow, PathBuf)], hashes: &HashMap<PathBuf, FileHash>)
     for (row, path) in rows {
         match hashes.get(path) {
             Some(FileHash::Hashed { size, sha256 }) => {
-                if *sha256 != row.sha256 || row.size.is_some_and(|s| s != *size) {
+                let differs = *sha256 != row.sha256 || row.size.is_some_and(|s| s != *size);
+                if differs && !pipx_rewritten_shebang(path, row) {
                     modified.push(row.path.clone());
                 }
             }
@@ -110,6 +116,29 @@ pub fn judge(rows: &[(RecordRow, PathBuf)], hashes: &HashMap<PathBuf, FileHash>)
         missing,
         other: Vec::new(),
     }
+}
+
+/// pipx rewrites the shebang of console scripts after install, appending
+/// ` -E`; such a script is accepted only if it matches its RECORD hash once
+/// exactly that rewrite is undone.
+fn pipx_rewritten_shebang(path: &Path, row: &RecordRow) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    let Some(end) = bytes.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let Some(head) = bytes[..end].strip_suffix(b" -E") else {
+        return false;
+    };
+    if !head.starts_with(b"#!") || bytes.len() > 1 << 20 {
+        return false;
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(head);
+    hasher.update(&bytes[end..]);
+    let digest: [u8; 32] = hasher.finalize().into();
+    digest == row.sha256
 }
 
 #[cfg(test)]

@@ -45,10 +45,8 @@ fn file_id(_meta: &std::fs::Metadata) -> Option<FileId> {
 /// Hashes `paths` in parallel. Symlinks are never followed (a symlink is
 /// `Unreadable`); a file reached through several hard links is read once.
 pub fn hash_files(paths: &[PathBuf]) -> HashMap<PathBuf, FileHash> {
-    let stats: Vec<(&PathBuf, Result<std::fs::Metadata, FileHash>)> = paths
-        .par_iter()
-        .map(|p| (p, stat(p)))
-        .collect();
+    let stats: Vec<(&PathBuf, Result<std::fs::Metadata, FileHash>)> =
+        paths.par_iter().map(|p| (p, stat(p))).collect();
     let mut by_id: HashMap<FileId, &PathBuf> = HashMap::new();
     let mut unique: Vec<&PathBuf> = Vec::new();
     for (p, meta) in &stats {
