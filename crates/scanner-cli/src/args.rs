@@ -25,6 +25,28 @@ pub enum Command {
     /// Manage the local advisories store.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Print every path from a server to an installed package (like `npm explain`).
+    Explain(ExplainArgs),
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The package: `name` or `name@version` (`@scope/name@1.2.3`).
+    #[arg(value_name = "NAME[@VERSION]")]
+    pub package: String,
+
+    /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Read this MCP config file too (repeatable); its client is detected.
+    #[arg(long = "config", value_name = "FILE")]
+    pub configs: Vec<PathBuf>,
+
+    /// Read only the files given with --config, not the well-known locations.
+    #[arg(long)]
+    pub no_default_configs: bool,
 }
 
 /// Options of `scan`.

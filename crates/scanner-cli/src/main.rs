@@ -2,6 +2,7 @@
 
 mod args;
 mod exit;
+mod explain;
 mod render;
 
 use std::io::Write;
@@ -52,6 +53,7 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Scan(args) => scan(&db, args),
         Command::Db(DbCommand::Import { sources }) => import(&db, &sources),
         Command::Db(DbCommand::Status) => status(&db),
+        Command::Explain(args) => explain::run(args),
     }
 }
 
@@ -64,7 +66,7 @@ fn store_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     Ok(cache.join("supplygate"))
 }
 
-fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+pub(crate) fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     explicit
         .or_else(dirs::home_dir)
         .context("no home folder is known for this user; pass --home DIR")
