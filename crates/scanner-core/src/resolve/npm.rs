@@ -65,6 +65,10 @@ fn satisfies(spec: &NpmSpec, version: &str) -> bool {
     if req.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return true;
     }
+    // npm reads a bare version as exact; Rust's semver would read it as `^`.
+    if let Ok(exact) = semver::Version::parse(req) {
+        return semver::Version::parse(version).is_ok_and(|v| v == exact);
+    }
     match (
         semver::VersionReq::parse(req),
         semver::Version::parse(version),
