@@ -130,7 +130,7 @@ mod tests {
             let l = dir.path().join("l");
             std::os::unix::fs::symlink(&a, &l).unwrap();
             assert!(matches!(
-                hash_files(&[l.clone()])[&l],
+                hash_files(std::slice::from_ref(&l))[&l],
                 FileHash::Unreadable(_)
             ));
         }
