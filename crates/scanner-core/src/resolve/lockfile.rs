@@ -16,6 +16,8 @@ pub struct LockEntry {
     pub has_install_script: bool,
     /// An optional dependency (may be absent on this platform).
     pub optional: bool,
+    /// Shipped inside its parent's tarball (`inBundle`), so it has no tarball of its own.
+    pub in_bundle: bool,
 }
 
 /// A parsed lockfile: install path (`node_modules/a/node_modules/b`) → entry.
@@ -43,6 +45,8 @@ struct RawPackage {
     has_install_script: bool,
     #[serde(default)]
     optional: bool,
+    #[serde(default)]
+    in_bundle: bool,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +86,7 @@ fn from_packages(packages: BTreeMap<String, RawPackage>) -> Lock {
                 integrity: p.integrity,
                 has_install_script: p.has_install_script,
                 optional: p.optional,
+                in_bundle: p.in_bundle,
             };
             Some((path, entry))
         })
@@ -109,6 +114,7 @@ fn from_v1(
                 integrity: dep.integrity.clone(),
                 has_install_script: false,
                 optional: dep.optional,
+                in_bundle: false,
             };
             lock.insert(path.clone(), entry);
         }

@@ -211,6 +211,7 @@ pub(super) fn resolve_script(
         name: String::new(),
         version: String::new(),
         wants: Vec::new(),
+        install_script: false,
     });
     let known = path_index(&tree.packages);
     let mut top = InstalledPackage::new(Ecosystem::Npm, own.name, own.version, String::new());
@@ -307,6 +308,10 @@ fn build_tree(
             Integrity::Unverified {
                 reason: "no lockfile records an integrity (global install)".into(),
             }
+        } else if lock_ref.get(&p.path).is_some_and(|e| e.in_bundle) {
+            Integrity::Unverified {
+                reason: "bundled: its files are compared as part of its parent's tarball".into(),
+            }
         } else {
             let integrity = lock_ref.get(&p.path).and_then(|e| e.integrity.as_deref());
             cacache::verify(cache, integrity, &root.join(&p.path))
@@ -330,7 +335,8 @@ fn packages_from_disk(disk: &BTreeMap<String, DiskPackage>, lock: &Lock) -> Vec<
                 found.version.clone(),
                 path.clone(),
             );
-            p.has_install_script = lock.get(path).is_some_and(|e| e.has_install_script);
+            p.has_install_script =
+                found.install_script || lock.get(path).is_some_and(|e| e.has_install_script);
             p
         })
         .collect()
@@ -415,6 +421,7 @@ mod tests {
             name: String::new(),
             version: v.into(),
             wants: Vec::new(),
+            install_script: false,
         };
         let disk: BTreeMap<String, DiskPackage> = [
             ("node_modules/a".to_string(), pkg("2.0.0")),
