@@ -29,13 +29,9 @@ pub enum Command {
     Explain(ExplainArgs),
 }
 
-/// Options of `explain`.
+/// Where servers are discovered and their trees resolved (`scan`, `explain`).
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
-    /// The package: `name` or `name@version` (`@scope/name@1.2.3`).
-    #[arg(value_name = "NAME[@VERSION]")]
-    pub package: String,
-
+pub struct DiscoveryArgs {
     /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
     #[arg(long, value_name = "DIR")]
     pub home: Option<PathBuf>,
@@ -49,6 +45,18 @@ pub struct ExplainArgs {
     pub no_default_configs: bool,
 }
 
+/// Options of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The package: `name` or `name@version` (`@scope/name@1.2.3`).
+    #[arg(value_name = "NAME[@VERSION]")]
+    pub package: String,
+
+    /// Where servers are discovered and trees resolved.
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
+}
+
 /// Options of `scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -56,17 +64,9 @@ pub struct ScanArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
-    #[arg(long, value_name = "DIR")]
-    pub home: Option<PathBuf>,
-
-    /// Read this MCP config file too (repeatable); its client is detected.
-    #[arg(long = "config", value_name = "FILE")]
-    pub configs: Vec<PathBuf>,
-
-    /// Read only the files given with --config, not the well-known locations.
-    #[arg(long)]
-    pub no_default_configs: bool,
+    /// Where servers are discovered and trees resolved.
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]

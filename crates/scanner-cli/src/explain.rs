@@ -3,9 +3,6 @@
 use std::io::Write;
 
 use anyhow::{bail, Result};
-use scanner_core::discover::DiscoverOptions;
-use scanner_core::resolve::ResolveOptions;
-use scanner_core::ScanOptions;
 
 use crate::args::ExplainArgs;
 use crate::exit::Exit;
@@ -28,16 +25,7 @@ fn split_spec(spec: &str) -> (&str, Option<&str>) {
 
 /// Discovers and resolves (no advisories needed), then prints the paths.
 pub fn run(args: ExplainArgs) -> Result<Exit> {
-    let home = crate::home_dir(args.home)?;
-    let options = ScanOptions {
-        discover: DiscoverOptions {
-            home: home.clone(),
-            configs: args.configs,
-            default_locations: !args.no_default_configs,
-        },
-        resolve: ResolveOptions { home },
-        advisory_source: String::new(),
-    };
+    let options = crate::scan_options(args.discovery, String::new())?;
     let collected = scanner_core::collect(&options)?;
     let (name, version) = split_spec(&args.package);
     let paths = collected.graph().explain(name, version, MAX_PATHS);

@@ -16,7 +16,7 @@ use scanner_core::discover::DiscoverOptions;
 use scanner_core::resolve::ResolveOptions;
 use scanner_core::{Policy, ScanOptions};
 
-use crate::args::{Cli, Command, DbCommand, Format, ScanArgs};
+use crate::args::{Cli, Command, DbCommand, DiscoveryArgs, Format, ScanArgs};
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
@@ -66,7 +66,21 @@ fn store_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     Ok(cache.join("supplygate"))
 }
 
-pub(crate) fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+/// Scan options from the discovery arguments.
+pub(crate) fn scan_options(args: DiscoveryArgs, advisory_source: String) -> Result<ScanOptions> {
+    let home = home_dir(args.home)?;
+    Ok(ScanOptions {
+        discover: DiscoverOptions {
+            home: home.clone(),
+            configs: args.configs,
+            default_locations: !args.no_default_configs,
+        },
+        resolve: ResolveOptions { home },
+        advisory_source,
+    })
+}
+
+fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     explicit
         .or_else(dirs::home_dir)
         .context("no home folder is known for this user; pass --home DIR")
@@ -76,18 +90,9 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     if !args.offline {
         bail!("online lookups are not available yet: pass --offline to scan against the local store\nhint: load advisories with `supplygate db import <all.zip | folder>`");
     }
-    let home = home_dir(args.home)?;
     let store = Store::open(db)
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
-    let options = ScanOptions {
-        discover: DiscoverOptions {
-            home: home.clone(),
-            configs: args.configs,
-            default_locations: !args.no_default_configs,
-        },
-        resolve: ResolveOptions { home },
-        advisory_source: store.path().display().to_string(),
-    };
+    let options = scan_options(args.discovery, store.path().display().to_string())?;
     let report = scanner_core::scan(&options, &store, &Policy::builtin())?;
     for line in &report.summary.incomplete {
         eprintln!("incomplete: {line}");
