@@ -256,7 +256,17 @@ fn resolve_executable(
         server: server.name.clone(),
         command: command.to_string(),
     };
-    let path = venv::find_executable(server, command, &options.home).ok_or_else(unsupported)?;
+    let path = venv::find_executable(server, command, &options.home).ok_or_else(|| {
+        ResolveError::NotInstalled {
+            server: server.name.clone(),
+            package: command.to_string(),
+            looked_in: vec![PathBuf::from(if command.contains(['/', '\\']) {
+                command
+            } else {
+                "PATH (the server's env.PATH, else supplygate's and ~/.local/bin)"
+            })],
+        }
+    })?;
     if let Some(tree) = npm::resolve_global_bin(&path) {
         return Ok(tree);
     }
