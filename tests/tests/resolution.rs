@@ -222,6 +222,30 @@ fn modified_files_are_caught_uncached_tarballs_are_unverified() {
 }
 
 #[test]
+fn no_verify_reports_every_package_unverified() {
+    let db = tempfile::tempdir().unwrap();
+    let home = home();
+    let out = run(&[
+        "--db",
+        db.path().to_str().unwrap(),
+        "scan",
+        "--offline",
+        "--no-verify",
+        "--home",
+        home.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(findings(&report, "checksum-mismatch").is_empty());
+    for server in servers(&report).values() {
+        for p in server["packages"].as_array().unwrap() {
+            assert_eq!(p["integrity"]["state"], "unverified", "{p}");
+        }
+    }
+}
+
+#[test]
 fn local_path_install_is_a_non_registry_source() {
     let report = scan(&home(), &[]);
     let found = findings(&report, "non-registry-source");

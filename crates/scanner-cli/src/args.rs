@@ -68,6 +68,11 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub discovery: DiscoveryArgs,
 
+    /// Do not verify installed files (RECORD, cached npm tarballs); every
+    /// package is then reported `unverified`.
+    #[arg(long)]
+    pub no_verify: bool,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

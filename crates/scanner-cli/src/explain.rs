@@ -25,7 +25,8 @@ fn split_spec(spec: &str) -> (&str, Option<&str>) {
 
 /// Discovers and resolves (no advisories needed), then prints the paths.
 pub fn run(args: ExplainArgs) -> Result<Exit> {
-    let options = crate::scan_options(args.discovery, String::new())?;
+    // The paths need the graph only: installed files are not verified.
+    let options = crate::scan_options(args.discovery, false, String::new())?;
     let collected = scanner_core::collect(&options)?;
     let (name, version) = split_spec(&args.package);
     let paths = collected.graph().explain(name, version, MAX_PATHS);

@@ -67,7 +67,11 @@ fn store_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 /// Scan options from the discovery arguments.
-pub(crate) fn scan_options(args: DiscoveryArgs, advisory_source: String) -> Result<ScanOptions> {
+pub(crate) fn scan_options(
+    args: DiscoveryArgs,
+    verify: bool,
+    advisory_source: String,
+) -> Result<ScanOptions> {
     let home = home_dir(args.home)?;
     Ok(ScanOptions {
         discover: DiscoverOptions {
@@ -75,7 +79,7 @@ pub(crate) fn scan_options(args: DiscoveryArgs, advisory_source: String) -> Resu
             configs: args.configs,
             default_locations: !args.no_default_configs,
         },
-        resolve: ResolveOptions { home },
+        resolve: ResolveOptions { home, verify },
         advisory_source,
     })
 }
@@ -92,7 +96,8 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     }
     let store = Store::open(db)
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
-    let options = scan_options(args.discovery, store.path().display().to_string())?;
+    let source = store.path().display().to_string();
+    let options = scan_options(args.discovery, !args.no_verify, source)?;
     let report = scanner_core::scan(&options, &store, &Policy::builtin())?;
     for line in &report.summary.incomplete {
         eprintln!("incomplete: {line}");

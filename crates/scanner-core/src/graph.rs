@@ -196,6 +196,7 @@ mod tests {
             packages: vec![pkg("top", vec![1, 2]), pkg("a", vec![2]), pkg("b", vec![])],
             notes: Vec::new(),
             issues: Vec::new(),
+            npm_cache: None,
         }
     }
 

@@ -29,6 +29,16 @@ use crate::discover::{Launch, Server};
 pub struct ResolveOptions {
     /// The home folder whose npm and uv caches and tool folders are read.
     pub home: PathBuf,
+    /// Verify installed files (RECORD, cached npm tarballs); without it every
+    /// package is `unverified`.
+    pub verify: bool,
+}
+
+impl ResolveOptions {
+    /// Options for `home`, verifying files.
+    pub fn new(home: PathBuf) -> Self {
+        ResolveOptions { home, verify: true }
+    }
 }
 
 /// One installed package.
@@ -55,6 +65,9 @@ pub struct InstalledPackage {
     /// (a git URL, an archive URL, a local folder).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The published tarball's integrity (SRI) the lockfile records (npm).
+    #[serde(skip)]
+    pub published: Option<String>,
 }
 
 impl InstalledPackage {
@@ -72,6 +85,7 @@ impl InstalledPackage {
                 reason: "not checked".into(),
             },
             source: None,
+            published: None,
         }
     }
 }
@@ -161,6 +175,9 @@ pub struct InstalledTree {
     /// Findings about the tree itself (lockfile drift, non-registry sources).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<TreeIssue>,
+    /// The npm cache whose `_cacache` holds the tarballs (npm trees).
+    #[serde(skip)]
+    pub npm_cache: Option<PathBuf>,
 }
 
 impl InstalledTree {
@@ -238,11 +255,20 @@ pub fn resolve(
             command: String::new(),
         })?,
     };
-    Ok(Some(finish(tree)))
+    Ok(Some(finish(tree, options)))
 }
 
-fn finish(mut tree: InstalledTree) -> InstalledTree {
+fn finish(mut tree: InstalledTree, options: &ResolveOptions) -> InstalledTree {
     tree.mark_direct();
+    if options.verify {
+        verify::verify_tree(&mut tree);
+    } else {
+        for p in &mut tree.packages {
+            p.integrity = Integrity::Unverified {
+                reason: "verification skipped (--no-verify)".into(),
+            };
+        }
+    }
     tree
 }
 

@@ -6,13 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use advisories_cache::Ecosystem;
-use rayon::prelude::*;
 use sha2::{Digest, Sha512};
 
 use super::lockfile::{self, Lock};
 use super::node_modules::{self, DiskPackage};
 use super::{
-    cacache, read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
+    read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
     ResolveOptions, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, NpmSpec, Server};
@@ -291,6 +290,7 @@ fn build_tree(
             .map(|l| format!("{l} is a symlink (npm link or workspace); not followed"))
             .collect(),
         issues: Vec::new(),
+        npm_cache: None,
     };
     let empty = Lock::new();
     let lock_ref = lock.as_ref().unwrap_or(&empty);
@@ -303,20 +303,23 @@ fn build_tree(
         pkg.dependencies = edges(&pkg.path, &found.wants, &known);
     }
     let global = lock.is_none();
-    tree.packages.par_iter_mut().for_each(|p| {
-        p.integrity = if global {
-            Integrity::Unverified {
-                reason: "no lockfile records an integrity (global install)".into(),
-            }
-        } else if lock_ref.get(&p.path).is_some_and(|e| e.in_bundle) {
-            Integrity::Unverified {
-                reason: "bundled: its files are compared as part of its parent's tarball".into(),
-            }
+    for p in &mut tree.packages {
+        let entry = lock_ref.get(&p.path);
+        p.published = entry.and_then(|e| e.integrity.clone());
+        let reason = if global {
+            "no lockfile records an integrity (global install)"
+        } else if entry.is_some_and(|e| e.in_bundle) {
+            "bundled: its files are compared as part of its parent's tarball"
+        } else if p.published.is_none() {
+            "no integrity recorded (no lockfile entry)"
         } else {
-            let integrity = lock_ref.get(&p.path).and_then(|e| e.integrity.as_deref());
-            cacache::verify(cache, integrity, &root.join(&p.path))
+            "not checked"
         };
-    });
+        p.integrity = Integrity::Unverified {
+            reason: reason.into(),
+        };
+    }
+    tree.npm_cache = Some(cache.to_path_buf());
     tree
 }
 

@@ -221,7 +221,6 @@ pub(super) fn read_env(
             });
         }
     }
-    issues.extend(super::venv::verify_records(env, &dirs, &mut packages));
     Ok(InstalledTree {
         kind,
         root: env.to_path_buf(),
@@ -229,6 +228,7 @@ pub(super) fn read_env(
         packages,
         notes: Vec::new(),
         issues,
+        npm_cache: None,
     })
 }
 

@@ -252,7 +252,20 @@ fn hide_credentials(url: &str) -> String {
 /// Verifies every package's RECORD against the disk, hashing all files of
 /// the environment in one parallel pass. Paths leaving the environment are
 /// not read and are returned as issues.
-pub(super) fn verify_records(
+pub(super) fn verify_env(tree: &mut InstalledTree) -> Vec<TreeIssue> {
+    let env = tree.root.clone();
+    let dirs: Vec<(PathBuf, PathBuf)> = tree
+        .packages
+        .iter()
+        .map(|p| {
+            let dir = env.join(&p.path);
+            (dir.parent().unwrap_or(&env).to_path_buf(), dir)
+        })
+        .collect();
+    verify_records(&env, &dirs, &mut tree.packages)
+}
+
+fn verify_records(
     env: &Path,
     dirs: &[(PathBuf, PathBuf)],
     packages: &mut [InstalledPackage],

@@ -109,6 +109,23 @@ fn hash_one(path: &Path) -> FileHash {
     read().unwrap_or_else(|e| FileHash::Unreadable(e.to_string()))
 }
 
+/// Verifies every package of `tree` in place: npm packages against their
+/// cached tarballs, Python packages against their RECORDs. Adds an issue
+/// for each RECORD path that leaves the environment.
+pub(super) fn verify_tree(tree: &mut super::InstalledTree) {
+    if let Some(cache) = tree.npm_cache.clone() {
+        let root = tree.root.clone();
+        tree.packages.par_iter_mut().for_each(|p| {
+            if let Some(sri) = p.published.as_deref() {
+                p.integrity = super::cacache::verify(&cache, Some(sri), &root.join(&p.path));
+            }
+        });
+    } else {
+        let escapes = super::venv::verify_env(tree);
+        tree.issues.extend(escapes);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
