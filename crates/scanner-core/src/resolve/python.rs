@@ -331,4 +331,45 @@ mod tests {
         assert!(!satisfies(&spec, "1.3"));
         assert!(satisfies(&PythonSpec::parse("a").unwrap(), "9"));
     }
+
+    #[test]
+    fn extras_asked_by_a_dependant_bring_their_dependencies() {
+        let dist = |name: &str, reqs: &[&str]| DistInfo {
+            name: name.into(),
+            version: "1".into(),
+            path: String::new(),
+            requires: reqs
+                .iter()
+                .map(|r| Requirement::from_str(r).unwrap())
+                .collect(),
+        };
+        let dists = vec![
+            dist("a", &["b[x]"]),
+            dist(
+                "b",
+                &[
+                    "c; extra == 'x'",
+                    "d; extra == 'y'",
+                    "e; python_version < '3'",
+                ],
+            ),
+            dist("c", &[]),
+            dist("d", &[]),
+            dist("e", &[]),
+        ];
+        let index: HashMap<String, usize> = dists
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), i))
+            .collect();
+        let env = tempfile::tempdir().unwrap();
+        std::fs::write(env.path().join("pyvenv.cfg"), "version_info = 3.11.7\n").unwrap();
+        let edges = dist_edges(env.path(), &dists, &index);
+        assert_eq!(edges[0], [1]);
+        assert_eq!(
+            edges[1],
+            [2],
+            "only extra x was asked for; e is for Python 2"
+        );
+    }
 }
