@@ -53,7 +53,12 @@ scan() { "$SG" --db "$DB" scan --offline --home "$H" --format json; }
 resolve_only() { "$SG" --db "$DB" scan --offline --no-verify --home "$H" --format json; }
 npm_ls() { for d in "${NPX_DIRS[@]}"; do ( cd "$d" && npm ls --all --json || true ); done; }
 pip_list() { for s in "${SITES[@]}"; do pip list --format json --path "$s"; done; }
-FILES=$(mktemp); find "${NPX_DIRS[@]}" "${SITES[@]}" "$H/.npm/_cacache/content-v2" -type f -print0 > "$FILES"
+# The files verification reads: installed files of every tree, and the cached tarballs (gzip), not packuments.
+FILES=$(mktemp); { find "${NPX_DIRS[@]}" "${SITES[@]}" -type f -print0
+  find "$H/.npm/_cacache/content-v2" -type f -print0 | python3 -c '
+import sys
+for p in sys.stdin.buffer.read().split(b"\0"):
+    if p and open(p, "rb").read(2) == b"\x1f\x8b": sys.stdout.buffer.write(p + b"\0")'; } > "$FILES"
 sha1() { xargs -0 sha256sum < "$FILES"; }
 sha2() { xargs -0 -P2 -n 200 sha256sum < "$FILES"; }
 xargs -0 cat < "$FILES" > /dev/null   # warm the page cache for every contender alike
