@@ -1,5 +1,8 @@
 //! How a server is launched: the launcher, and the package spec it runs.
 
+mod others;
+mod unwrap;
+
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -28,42 +31,83 @@ pub struct NpmSpec {
     pub requested: Option<String>,
     /// How exactly it is pinned.
     pub pin: PinState,
+    /// Where the package comes from.
+    pub source: SpecSource,
+}
+
+/// Where an npm spec's package comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpecSource {
+    /// The registry, by name.
+    Registry,
+    /// The registry under another name (`alias@npm:real@1.0.0`).
+    Alias,
+    /// A git repository (`github:u/r`, `git+https://…`, `u/r#ref`).
+    Git,
+    /// A tarball URL.
+    Url,
+    /// A local folder or tarball (`file:`, `./x`, `/x`).
+    File,
 }
 
 impl NpmSpec {
-    /// Parses a registry spec; `None` for what is not one (paths, URLs, git).
+    /// Parses an npm spec: registry (`name`, `name@1.2.3`, `name@^1`,
+    /// `name@latest`), alias (`a@npm:real@1.0.0`), git, URL or file.
+    /// `None` for what is not a package spec at all.
     pub fn parse(raw: &str) -> Option<Self> {
-        if raw.is_empty() || raw.contains(':') || raw.starts_with('.') || raw.starts_with('/') {
+        if raw.is_empty() || raw.starts_with('-') {
             return None;
         }
-        let (name, requested) = match raw.strip_prefix('@') {
-            Some(rest) => match rest.split_once('@') {
-                Some((n, v)) => (format!("@{n}"), Some(v.to_string())),
-                None => (raw.to_string(), None),
-            },
-            None => match raw.split_once('@') {
-                Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                None => (raw.to_string(), None),
-            },
-        };
-        let pin = match requested.as_deref() {
-            Some(v) if semver::Version::parse(v.strip_prefix('v').unwrap_or(v)).is_ok() => {
-                PinState::Exact
-            }
-            Some(v)
-                if v.is_empty() || v.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) =>
-            {
-                PinState::Unpinned
-            }
-            Some(_) => PinState::Range,
-            None => PinState::Unpinned,
-        };
+        if let Some(other) = others::non_registry_spec(raw) {
+            return Some(other);
+        }
+        let (name, requested) = split_name(raw);
+        if let Some(real) = requested.as_deref().and_then(|r| r.strip_prefix("npm:")) {
+            let target = Self::parse(real)?;
+            return Some(NpmSpec {
+                raw: raw.to_string(),
+                source: SpecSource::Alias,
+                ..target
+            });
+        }
+        if name.contains(':') || name.is_empty() {
+            return None;
+        }
         Some(NpmSpec {
             raw: raw.to_string(),
             name,
+            pin: registry_pin(requested.as_deref()),
             requested: requested.filter(|r| !r.is_empty()),
-            pin,
+            source: SpecSource::Registry,
         })
+    }
+}
+
+/// `@scope/name@range` → (`@scope/name`, `range`).
+fn split_name(raw: &str) -> (String, Option<String>) {
+    match raw.strip_prefix('@') {
+        Some(rest) => match rest.split_once('@') {
+            Some((n, v)) => (format!("@{n}"), Some(v.to_string())),
+            None => (raw.to_string(), None),
+        },
+        None => match raw.split_once('@') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (raw.to_string(), None),
+        },
+    }
+}
+
+fn registry_pin(requested: Option<&str>) -> PinState {
+    match requested {
+        Some(v) if semver::Version::parse(v.strip_prefix('v').unwrap_or(v)).is_ok() => {
+            PinState::Exact
+        }
+        Some(v) if v.is_empty() || v.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) => {
+            PinState::Unpinned
+        }
+        Some(_) => PinState::Range,
+        None => PinState::Unpinned,
     }
 }
 
@@ -159,6 +203,56 @@ pub enum Launch {
         /// The server's URL.
         url: String,
     },
+    /// `pnpm dlx`, `yarn dlx`, `bunx`: an npm package run from that tool's own cache.
+    PackageRunner {
+        /// `pnpm`, `yarn` or `bunx`.
+        runner: String,
+        /// The package that provides the server.
+        package: NpmSpec,
+    },
+    /// `pipx run`: a Python package in a pipx-managed environment.
+    Pipx {
+        /// The requirement run.
+        package: PythonSpec,
+    },
+    /// `uv run`: a script or project run in a uv project environment.
+    UvRun {
+        /// `--directory` / `--project`, if given.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        directory: Option<String>,
+        /// The command or script run.
+        target: String,
+    },
+    /// `python -m module`.
+    PythonModule {
+        /// The interpreter as configured.
+        python: String,
+        /// The module run.
+        module: String,
+    },
+    /// `node path.js` (also `deno run`, `bun run` on a file).
+    NodeScript {
+        /// The runtime as configured.
+        runtime: String,
+        /// The script run.
+        script: String,
+    },
+    /// `docker run IMAGE` (or podman).
+    Docker {
+        /// The image reference as written.
+        image: String,
+        /// The tag, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tag: Option<String>,
+        /// The `sha256:` digest, if pinned by digest.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
+    },
+    /// A program run directly (a binary or script on disk or on `PATH`).
+    Executable {
+        /// The program as configured.
+        path: String,
+    },
     /// A launcher supplygate does not resolve yet.
     Unsupported {
         /// The command as configured.
@@ -169,22 +263,18 @@ pub enum Launch {
 }
 
 impl Launch {
-    /// Classifies a config entry.
+    /// Classifies a config entry, unwrapping shells and wrappers
+    /// (`cmd /c`, `sh -c`, `bash -lc`, `env K=V`) to the real launcher.
     pub fn from_entry(command: Option<&str>, args: &[String], url: Option<&str>) -> Launch {
-        let Some(command) = command else {
+        let Some(command) = command.filter(|c| !c.trim().is_empty()) else {
             return url.map_or(Launch::Empty, |u| Launch::Remote { url: u.to_string() });
         };
-        let base = program_name(command);
-        let parsed = match base.as_str() {
-            "npx" => npx(args),
-            "npm" if args.first().is_some_and(|a| a == "exec" || a == "x") => npx(&args[1..]),
-            "uvx" => uvx(args),
-            "uv" if args.len() >= 2 && args[0] == "tool" && args[1] == "run" => uvx(&args[2..]),
-            _ => None,
-        };
-        parsed.unwrap_or_else(|| Launch::Unsupported {
-            command: command.to_string(),
-        })
+        match unwrap::unwrap(command, args) {
+            Some((command, args)) => classify(&command, &args),
+            None => Launch::Unsupported {
+                command: command.to_string(),
+            },
+        }
     }
 
     /// A short name of the launcher (`npx`, `uvx`, `remote`, …).
@@ -193,10 +283,56 @@ impl Launch {
             Launch::Npx { .. } => "npx",
             Launch::Uvx { .. } => "uvx",
             Launch::Remote { .. } => "remote",
+            Launch::PackageRunner { .. } => "dlx",
+            Launch::Pipx { .. } => "pipx",
+            Launch::UvRun { .. } => "uv-run",
+            Launch::PythonModule { .. } => "python-module",
+            Launch::NodeScript { .. } => "node-script",
+            Launch::Docker { .. } => "docker",
+            Launch::Executable { .. } => "executable",
             Launch::Unsupported { .. } => "unsupported",
             Launch::Empty => "none",
         }
     }
+
+    /// The package spec as typed and how exactly it is pinned, for the
+    /// launchers that fetch a package by name.
+    pub fn package_pin(&self) -> Option<(&str, PinState)> {
+        match self {
+            Launch::Npx { package, .. } | Launch::PackageRunner { package, .. } => {
+                Some((&package.raw, package.pin))
+            }
+            Launch::Uvx { package } | Launch::Pipx { package } => Some((&package.raw, package.pin)),
+            _ => None,
+        }
+    }
+}
+
+/// Classifies an unwrapped command line.
+fn classify(command: &str, args: &[String]) -> Launch {
+    let base = program_name(command);
+    let sub = |name: &str| args.first().is_some_and(|a| a == name);
+    let parsed = match base.as_str() {
+        "npx" => npx(args),
+        "npm" if sub("exec") || sub("x") => npx(&args[1..]),
+        "uvx" => uvx(args),
+        "uv" if args.len() >= 2 && args[0] == "tool" && args[1] == "run" => uvx(&args[2..]),
+        "uv" if sub("run") => others::uv_run(&args[1..]),
+        "pnpm" | "yarn" if sub("dlx") => others::dlx(&base, &args[1..]),
+        "pnpx" => others::dlx("pnpm", args),
+        "bunx" => others::dlx("bunx", args),
+        "bun" if sub("x") => others::dlx("bunx", &args[1..]),
+        "pipx" if sub("run") => others::pipx(&args[1..]),
+        "docker" | "podman" => others::docker(args),
+        b if b.starts_with("python") => others::python(command, args),
+        "node" | "deno" | "bun" | "tsx" | "ts-node" => others::script(command, args),
+        _ => Some(Launch::Executable {
+            path: command.to_string(),
+        }),
+    };
+    parsed.unwrap_or_else(|| Launch::Unsupported {
+        command: command.to_string(),
+    })
 }
 
 /// `C:\nodejs\npx.cmd` → `npx`.

@@ -1,0 +1,192 @@
+//! Recognising credentials written in plain text in configs, and redacting
+//! them everywhere they could be shown (last four characters at most).
+
+/// Prefixes of well-known token formats.
+const TOKEN_PREFIXES: &[&str] = &[
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "sk-",
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "pk_live_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xapp-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "npm_",
+    "pypi-",
+    "hf_",
+    "shpat_",
+    "dop_v1_",
+    "SG.",
+    "lin_api_",
+    "ntn_",
+    "secret_",
+    "figd_",
+    "pat-",
+];
+
+/// Names of environment variables and headers that carry credentials.
+const SECRET_NAME_WORDS: &[&str] = &[
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "API_KEY",
+    "APIKEY",
+    "ACCESS_KEY",
+    "PRIVATE_KEY",
+    "AUTHORIZATION",
+    "CREDENTIAL",
+    "_PAT",
+    "AUTH",
+];
+
+/// True when `value` looks like a credential: a known token prefix, or a
+/// long high-entropy string. References (`${…}`) and paths are not secrets.
+pub fn looks_like_secret(value: &str) -> bool {
+    let v = value.trim();
+    let v = v
+        .strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))
+        .unwrap_or(v);
+    if v.len() < 12 || v.contains('$') || v.contains(char::is_whitespace) {
+        return false;
+    }
+    if TOKEN_PREFIXES.iter().any(|p| v.starts_with(p)) && v.len() >= 16 {
+        return true;
+    }
+    high_entropy(v)
+}
+
+/// Long, mixed-class, random-looking strings (not paths, URLs or words).
+fn high_entropy(v: &str) -> bool {
+    if v.len() < 24 || v.contains('/') || v.contains('\\') || v.contains("://") || v.contains('@') {
+        return false;
+    }
+    let classes = [
+        v.chars().any(|c| c.is_ascii_lowercase()),
+        v.chars().any(|c| c.is_ascii_uppercase()),
+        v.chars().any(|c| c.is_ascii_digit()),
+    ];
+    if classes.iter().filter(|c| **c).count() < 2 || !v.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    entropy(v) >= 3.5
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(s: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for c in s.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = s.chars().count() as f64;
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// True when a variable or header name says it holds a credential.
+pub fn secret_name(name: &str) -> bool {
+    let up = name.to_ascii_uppercase().replace('-', "_");
+    SECRET_NAME_WORDS.iter().any(|w| up.contains(w)) || up.ends_with("_KEY") || up == "KEY"
+}
+
+/// True when the value under a credential-like `name` is written in plain
+/// text (not a reference and not empty).
+pub fn named_secret(name: &str, value: &str) -> bool {
+    let v = value.trim();
+    let v = v.strip_prefix("Bearer ").unwrap_or(v);
+    (secret_name(name) && v.len() >= 8 && !v.contains('$') && !v.contains(char::is_whitespace))
+        || looks_like_secret(value)
+}
+
+/// `****` and the last four characters.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    format!("****{tail}")
+}
+
+/// `text` with every secret-looking token replaced by its redaction: tokens
+/// are split at separators common in arguments and URLs (`=`, `:`, `&`, `?`,
+/// `/`, `@`, `,`, spaces), so `--api-key=…`, `?token=…` and `user:pass@` are covered.
+pub fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut token = String::new();
+    let mut key = String::new();
+    let flush = |token: &mut String, key: &str, out: &mut String| {
+        if looks_like_secret(token) || (!key.is_empty() && named_secret(key, token)) {
+            out.push_str(&redact(token));
+        } else {
+            out.push_str(token);
+        }
+        token.clear();
+    };
+    for c in text.chars() {
+        if "=:&?/@, ;\"'".contains(c) {
+            let prev = token.clone();
+            flush(&mut token, &key, &mut out);
+            key = if c == '=' || c == ':' {
+                prev
+            } else {
+                String::new()
+            };
+            out.push(c);
+        } else {
+            token.push(c);
+        }
+    }
+    flush(&mut token, &key, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_prefixes_and_entropy() {
+        assert!(looks_like_secret(
+            "ghp_1234567890abcdefABCDEF1234567890abcd"
+        ));
+        assert!(looks_like_secret(
+            "Bearer sk-ant-api03-aaaaBBBBccccDDDD1234"
+        ));
+        assert!(looks_like_secret("Zx8Qp2Lm9Rt4Vw7Ky3Nb6Hd1Fg5Js0"));
+        assert!(!looks_like_secret("${env:GITHUB_TOKEN}"));
+        assert!(!looks_like_secret("/home/user/projects/some-long-folder"));
+        assert!(!looks_like_secret(
+            "@modelcontextprotocol/server-filesystem"
+        ));
+        assert!(!looks_like_secret("mcp-server-fetch"));
+    }
+
+    #[test]
+    fn redaction_keeps_only_the_last_four() {
+        assert_eq!(redact("ghp_abcdefgh1234"), "****1234");
+        let r = redact_text("--token=ghp_1234567890abcdefABCDEF1234567890wxyz --x y");
+        assert_eq!(r, "--token=****wxyz --x y");
+        let u =
+            redact_text("https://user:Zx8Qp2Lm9Rt4Vw7Ky3Nb6Hd1Fg5Js0@h/x?api_key=hunter2hunter2");
+        assert!(!u.contains("Zx8Qp2") && !u.contains("hunter2hun"), "{u}");
+        assert_eq!(
+            redact_text("npx -y @scope/pkg@1.2.3"),
+            "npx -y @scope/pkg@1.2.3"
+        );
+    }
+}
