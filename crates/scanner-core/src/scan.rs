@@ -4,7 +4,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Vulnerability};
 
-use crate::discover::{discover, ConfigError, DiscoverOptions, Launch, PinState, Server};
+use crate::discover::{
+    discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
+};
 use crate::finding::{Code, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
 use crate::grouping::group;
@@ -80,7 +82,7 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         trees: Vec::new(),
         graph: DependencyGraph::default(),
         reports: Vec::new(),
-        drafts: Vec::new(),
+        drafts: inventory.findings.iter().map(config_draft).collect(),
     };
     for server in inventory.servers {
         let tree = match resolve(&server, &options.resolve) {
@@ -220,12 +222,24 @@ fn gap_for(server: &Server, error: &ResolveError) -> Draft {
     Draft::new(code, Severity::Unscored, server, error.to_string())
 }
 
+/// A config-level finding from discovery (secret, transport, skipped file…).
+fn config_draft(f: &ConfigFinding) -> Draft {
+    Draft {
+        code: f.code,
+        severity: Severity::Unscored,
+        server: f
+            .server
+            .clone()
+            .unwrap_or_else(|| f.path.display().to_string()),
+        package: None,
+        advisory: None,
+        path: Vec::new(),
+        message: f.message.clone(),
+    }
+}
+
 fn unpinned(server: &Server) -> Option<Draft> {
-    let (raw, pin) = match &server.launch {
-        Launch::Npx { package, .. } => (&package.raw, package.pin),
-        Launch::Uvx { package } => (&package.raw, package.pin),
-        _ => return None,
-    };
+    let (raw, pin) = server.launch.package_pin()?;
     (pin != PinState::Exact).then(|| {
         let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
         Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
@@ -250,10 +264,10 @@ fn no_data(server: &Server, tree: &InstalledTree, counts: &[(Ecosystem, u64)]) -
 }
 
 fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport {
-    let (requested, pin) = match &server.launch {
-        Launch::Npx { package, .. } => (Some(package.raw.clone()), Some(package.pin)),
-        Launch::Uvx { package } => (Some(package.raw.clone()), Some(package.pin)),
-        Launch::Remote { url } => (Some(url.clone()), None),
+    let (requested, pin) = match (&server.launch, server.launch.package_pin()) {
+        (_, Some((raw, pin))) => (Some(raw.to_string()), Some(pin)),
+        (Launch::Remote { url }, _) => (Some(url.clone()), None),
+        (Launch::Docker { image, .. }, _) => (Some(image.clone()), None),
         _ => (None, None),
     };
     let packages: Vec<PackageEntry> = tree

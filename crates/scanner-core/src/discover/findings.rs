@@ -218,17 +218,15 @@ pub fn skipped_entry(path: &Path, entry: &Entry<'_>, reason: &str) -> ConfigFind
     }
 }
 
-/// A config file that was present but could not be read.
-pub fn skipped_file(path: &Path, reason: &str) -> ConfigFinding {
+/// A config file that was present but could not be read; `error` names
+/// the file (and line, for syntax errors).
+pub fn skipped_file(path: &Path, line: usize, error: &str) -> ConfigFinding {
     ConfigFinding {
         code: Code::ConfigSkipped,
         server: None,
         path: path.to_path_buf(),
-        line: 0,
-        message: format!(
-            "{}: skipped: {reason}; the servers it may name were not checked",
-            path.display()
-        ),
+        line,
+        message: format!("{error} (skipped: the servers it may name were not checked)"),
     }
 }
 

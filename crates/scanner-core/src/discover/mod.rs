@@ -281,7 +281,11 @@ impl Run {
             Err(e) if location.explicit => return Err(e),
             Err(e) => {
                 let reason = e.reason();
-                let finding = findings::skipped_file(&location.path, &reason);
+                let line = match &e {
+                    ConfigError::Syntax { line, .. } => *line,
+                    _ => 0,
+                };
+                let finding = findings::skipped_file(&location.path, line, &e.to_string());
                 self.inventory.findings.push(finding);
                 ConfigStatus::Skipped { reason }
             }
