@@ -8,18 +8,18 @@ use scanner_core::discover::{ConfigStatus, Inventory, Server};
 pub fn write(out: &mut impl Write, inventory: &Inventory) -> std::io::Result<()> {
     writeln!(out, "CONFIG FILES")?;
     for c in &inventory.configs {
-        let status = match &c.status {
-            ConfigStatus::Parsed { servers } => format!("parsed  {servers:>3} servers"),
-            ConfigStatus::Missing => "missing".to_string(),
-            ConfigStatus::Skipped { reason } => format!("SKIPPED {reason}"),
+        let (status, detail) = match &c.status {
+            ConfigStatus::Parsed { servers } => (format!("parsed:{servers}"), String::new()),
+            ConfigStatus::Missing => ("missing".to_string(), String::new()),
+            ConfigStatus::Skipped { reason } => ("SKIPPED".to_string(), format!("  ({reason})")),
         };
         writeln!(
             out,
-            "  {:<15} {:<24} {} {}",
+            "  {:<10} {:<15} {:<24} {}{detail}",
+            status,
             c.client.id(),
             short(&c.scope, 24),
             c.path.display(),
-            status
         )?;
     }
     writeln!(out)?;

@@ -62,7 +62,10 @@ pub fn check(
             continue;
         }
         seen.push(r);
-        let why = if r.starts_with("${input:") || r.starts_with("${{") {
+        let why = if ["${input:", "${{", "${user_config.", "${file:"]
+            .iter()
+            .any(|p| r.starts_with(p))
+        {
             "is prompted for or kept in a secret store by the client; it cannot be resolved offline"
         } else {
             "is not set here and has no default; the value the client will use is unknown"

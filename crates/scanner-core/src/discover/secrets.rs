@@ -35,20 +35,21 @@ const TOKEN_PREFIXES: &[&str] = &[
     "pat-",
 ];
 
-/// Names of environment variables and headers that carry credentials.
+/// Words (split at `_`, `-`, `.`) of variable and header names that carry credentials.
 const SECRET_NAME_WORDS: &[&str] = &[
     "TOKEN",
     "SECRET",
     "PASSWORD",
     "PASSWD",
-    "API_KEY",
+    "PASS",
+    "PAT",
+    "KEY",
     "APIKEY",
-    "ACCESS_KEY",
-    "PRIVATE_KEY",
+    "AUTH",
     "AUTHORIZATION",
     "CREDENTIAL",
-    "_PAT",
-    "AUTH",
+    "CREDENTIALS",
+    "COOKIE",
 ];
 
 /// True when `value` looks like a credential: a known token prefix, or a
@@ -100,10 +101,12 @@ fn entropy(s: &str) -> f64 {
         .sum()
 }
 
-/// True when a variable or header name says it holds a credential.
+/// True when a variable or header name says it holds a credential
+/// (`GITHUB_TOKEN`, `X-Api-Key`, `--password`; not `--db-path`).
 pub fn secret_name(name: &str) -> bool {
-    let up = name.to_ascii_uppercase().replace('-', "_");
-    SECRET_NAME_WORDS.iter().any(|w| up.contains(w)) || up.ends_with("_KEY") || up == "KEY"
+    name.to_ascii_uppercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| SECRET_NAME_WORDS.contains(&w))
 }
 
 /// True when the value under a credential-like `name` is written in plain
@@ -174,6 +177,10 @@ mod tests {
             "@modelcontextprotocol/server-filesystem"
         ));
         assert!(!looks_like_secret("mcp-server-fetch"));
+        assert!(
+            secret_name("X-Api-Key") && secret_name("--password") && secret_name("GITHUB_TOKEN")
+        );
+        assert!(!secret_name("--db-path") && !secret_name("AUTHOR") && !secret_name("MONKEY"));
     }
 
     #[test]
