@@ -10,7 +10,7 @@ use super::formats::Node;
 use super::launcher::Launch;
 use super::parse::Written;
 use super::schema::Entry;
-use super::secrets::{looks_like_secret, named_secret, redact};
+use super::secrets::{looks_like_secret, named_secret, redact, url_password};
 use super::Server;
 use crate::finding::Code;
 
@@ -95,7 +95,10 @@ fn secrets(server: &Server, w: &Written) -> Vec<ConfigFinding> {
         let (key, value) = a.split_once('=').unwrap_or(("", a));
         let prev = i.checked_sub(1).map(|p| w.args[p].as_str()).unwrap_or("");
         let named = prev.starts_with('-') && named_secret(prev, value);
-        if looks_like_secret(value) || named || (!key.is_empty() && named_secret(key, value)) {
+        if let Some(password) = url_password(a) {
+            flag(format!("argument {} (URL password)", i + 1), password);
+        } else if looks_like_secret(value) || named || (!key.is_empty() && named_secret(key, value))
+        {
             flag(format!("argument {}", i + 1), value);
         }
     }

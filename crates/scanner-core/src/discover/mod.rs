@@ -235,7 +235,8 @@ pub fn discover(options: &DiscoverOptions) -> Result<Inventory, ConfigError> {
     dirs.extend(std::mem::take(&mut run.projects));
     for dir in dedup(dirs) {
         let mut locations = project_locations(&dir);
-        locations.extend(ancestor_locations(&dir, &options.home));
+        let home = std::path::absolute(&options.home).unwrap_or_else(|_| options.home.clone());
+        locations.extend(ancestor_locations(&dir, &home));
         run.read_all(&locations)?;
     }
     let explicit: Vec<ConfigLocation> = options

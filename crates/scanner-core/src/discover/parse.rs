@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::clients::{Client, ConfigLocation};
 use super::findings::{self, ConfigFinding};
-use super::formats::{Format, Node, Value};
+use super::formats::{Format, FormatError, Node, Value};
 use super::launcher::Launch;
 use super::read::ConfigError;
 use super::schema::{self, Entry, Schema};
@@ -51,8 +51,7 @@ pub fn parse_document(
     vars: &Vars,
 ) -> Result<Parsed, ConfigError> {
     let path = &location.path;
-    let format = sniff(text, location.format());
-    let root = format.parse(text).map_err(|e| ConfigError::Syntax {
+    let root = parse_text(text, location).map_err(|(format, e)| ConfigError::Syntax {
         path: path.clone(),
         format: format.name(),
         line: e.line,
@@ -91,20 +90,24 @@ pub fn parse_document(
     Ok(parsed)
 }
 
-/// A `--config` file named `.json` may really be YAML or TOML: try the
-/// extension's format, then the others only when the text clearly is not JSON.
-fn sniff(text: &str, by_name: Format) -> Format {
-    let first = text.trim_start().chars().next();
-    match (by_name, first) {
-        (Format::Json, Some(c)) if c != '{' && c != '[' && c != '/' => {
-            if Format::Toml.parse(text).is_ok() {
-                Format::Toml
-            } else {
-                Format::Yaml
-            }
-        }
-        (f, _) => f,
+/// Parses in the format the file name implies; a `--config` file of
+/// unknown client may really be in another format, so TOML and then YAML
+/// (when it gives a map) are tried before the first error is reported.
+fn parse_text(text: &str, location: &ConfigLocation) -> Result<Node, (Format, FormatError)> {
+    let by_name = location.format();
+    let error = match by_name.parse(text) {
+        Ok(node) => return Ok(node),
+        Err(e) => (by_name, e),
+    };
+    if location.schema != Schema::Detect {
+        return Err(error);
     }
+    [Format::Json, Format::Toml, Format::Yaml]
+        .into_iter()
+        .filter(|f| *f != by_name)
+        .filter_map(|f| f.parse(text).ok())
+        .find(Node::is_object)
+        .ok_or(error)
 }
 
 fn detect_with(root: &Node, client: &Client) -> (Client, Schema) {
@@ -315,5 +318,86 @@ fn transport(w: &Written, client: &Client) -> Transport {
         (None, Some(_)) if matches!(client, Client::GeminiCli | Client::Cline) => Transport::Sse,
         (None, Some(_)) => Transport::Http,
         (None, None) => Transport::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claude_code_user_and_project_scopes() {
+        let text = r#"{"mcpServers":{"a":{"type":"stdio","command":"npx","args":["-y","x@1.0.0"]}},
+            "projects":{"/p":{"mcpServers":{"b":{"command":"uvx","args":["y"]}}}}}"#;
+        let s = parse_config(text, Path::new("c.json"), &Client::ClaudeCode).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].name.as_str(), s[0].scope.as_str()), ("a", "user"));
+        assert_eq!(
+            (s[1].name.as_str(), s[1].scope.as_str(), s[1].line),
+            ("b", "project:/p", 2)
+        );
+    }
+
+    #[test]
+    fn vscode_uses_servers_key_and_is_detected() {
+        let text = r#"{"servers":{"a":{"command":"uvx","args":["mcp-server-fetch"]}}}"#;
+        let s = parse_config(text, Path::new("mcp.json"), &Client::Custom).unwrap();
+        assert_eq!(s[0].client, Client::VsCode);
+    }
+
+    #[test]
+    fn malformed_json_names_file_line_and_column() {
+        let err = parse_config(
+            "{\n  \"mcpServers\": {",
+            Path::new("/h/.cursor/mcp.json"),
+            &Client::Cursor,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("/h/.cursor/mcp.json:2:"), "{msg}");
+    }
+
+    #[test]
+    fn env_and_header_values_never_serialise() {
+        let text = r#"{"mcpServers":{"a":{"command":"npx","args":["x"],"env":{"TOKEN":"ghp_secretvalue1234"},
+            "headers":{"Authorization":"Bearer abcdefgh12345678"}}}}"#;
+        let s = parse_config(text, Path::new("c.json"), &Client::Cursor).unwrap();
+        let json = serde_json::to_string(&s[0]).unwrap();
+        assert!(
+            json.contains("TOKEN") && !json.contains("ghp_secret"),
+            "{json}"
+        );
+        assert!(!json.contains("abcdefgh"), "{json}");
+    }
+
+    #[test]
+    fn a_bad_entry_is_skipped_with_a_finding_not_the_whole_file() {
+        let text = r#"{"mcpServers":{"bad":{"command":"npx","args":[{"x":1}]},"good":{"command":"uvx","args":["a==1"]}}}"#;
+        let loc = ConfigLocation::explicit(PathBuf::from("c.json"));
+        let parsed = parse_document(text, &loc, &Vars::default()).unwrap();
+        assert_eq!(parsed.servers.len(), 1);
+        assert_eq!(parsed.findings[0].code, crate::finding::Code::ConfigSkipped);
+        assert!(parsed.findings[0].message.contains("`args` must be a list"));
+    }
+
+    #[test]
+    fn format_is_sniffed_for_config_files_named_json() {
+        let loc = ConfigLocation::explicit(PathBuf::from("x.json"));
+        let toml = "[mcp_servers.a]\ncommand = \"uvx\"\nargs = [\"a==1\"]\n";
+        assert_eq!(
+            parse_document(toml, &loc, &Vars::default())
+                .unwrap()
+                .servers[0]
+                .client,
+            Client::Codex
+        );
+        let yaml = "extensions:\n  a:\n    type: stdio\n    cmd: uvx\n    args: [a]\n";
+        assert_eq!(
+            parse_document(yaml, &loc, &Vars::default())
+                .unwrap()
+                .servers[0]
+                .client,
+            Client::Goose
+        );
     }
 }

@@ -118,6 +118,16 @@ pub fn named_secret(name: &str, value: &str) -> bool {
         || looks_like_secret(value)
 }
 
+/// The password in a URL's user info (`scheme://user:PASSWORD@host`), if any.
+pub fn url_password(text: &str) -> Option<&str> {
+    let (_, rest) = text.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    let reference = password.starts_with('$') || password.starts_with("****");
+    (!password.is_empty() && !reference).then_some(password)
+}
+
 /// `****` and the last four characters.
 pub fn redact(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();
@@ -129,6 +139,14 @@ pub fn redact(secret: &str) -> String {
 /// are split at separators common in arguments and URLs (`=`, `:`, `&`, `?`,
 /// `/`, `@`, `,`, spaces), so `--api-key=…`, `?token=…` and `user:pass@` are covered.
 pub fn redact_text(text: &str) -> String {
+    let owned;
+    let text = match url_password(text) {
+        Some(password) => {
+            owned = text.replacen(password, &redact(password), 1);
+            owned.as_str()
+        }
+        None => text,
+    };
     let mut out = String::with_capacity(text.len());
     let mut token = String::new();
     let mut key = String::new();

@@ -17,7 +17,11 @@ pub fn parse(text: &str) -> Result<Node, FormatError> {
     result.map_err(|e| FormatError {
         line: e.marker().line(),
         column: e.marker().col() + 1,
-        message: format!("invalid YAML: {}", e.info()),
+        message: if e.info().contains("recursion limit") {
+            format!("nested deeper than {MAX_DEPTH} levels")
+        } else {
+            e.info().to_string()
+        },
     })?;
     Ok(builder.root.unwrap_or(Node::new(1, Value::Null)))
 }
