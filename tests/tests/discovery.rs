@@ -291,6 +291,7 @@ const SECRETS: &[&str] = &[
     "xoxb-1234567890-0987654321-Tt0pS3cr3tT0k3nV4lu3",
     "BSAq9Wm3Xn7Rp2Lk8Jv5Hc1Gt4Fb6Dz0Ye",
     "Pg9xR7mK2qL5vN8w",
+    "glpat-Xk9Qm2Lw7Rv4Tn8Yp3Zc",
 ];
 
 fn assert_no_secret(text: &str, what: &str) {

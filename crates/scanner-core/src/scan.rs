@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Vulnerability};
 
+use crate::discover::secrets::redact_text;
 use crate::discover::{
     discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
 };
@@ -219,7 +220,12 @@ fn gap_for(server: &Server, error: &ResolveError) -> Draft {
         ResolveError::Unsupported { .. } => Code::UnsupportedLauncher,
         ResolveError::NotInstalled { .. } | ResolveError::BadTree { .. } => Code::TreeNotInstalled,
     };
-    Draft::new(code, Severity::Unscored, server, error.to_string())
+    Draft::new(
+        code,
+        Severity::Unscored,
+        server,
+        redact_text(&error.to_string()),
+    )
 }
 
 /// A config-level finding from discovery (secret, transport, skipped file…).
@@ -240,6 +246,7 @@ fn config_draft(f: &ConfigFinding) -> Draft {
 
 fn unpinned(server: &Server) -> Option<Draft> {
     let (raw, pin) = server.launch.package_pin()?;
+    let raw = redact_text(raw);
     (pin != PinState::Exact).then(|| {
         let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
         Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
@@ -265,7 +272,7 @@ fn no_data(server: &Server, tree: &InstalledTree, counts: &[(Ecosystem, u64)]) -
 
 fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport {
     let (requested, pin) = match (&server.launch, server.launch.package_pin()) {
-        (_, Some((raw, pin))) => (Some(raw.to_string()), Some(pin)),
+        (_, Some((raw, pin))) => (Some(redact_text(raw)), Some(pin)),
         (Launch::Remote { url }, _) => (Some(url.clone()), None),
         (Launch::Docker { image, .. }, _) => (Some(image.clone()), None),
         _ => (None, None),

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use scanner_core::discover::secrets::redact_text;
 use scanner_core::discover::{ConfigStatus, Inventory, Server};
 
 /// Writes `inventory` as a table: one line per file, per server, per finding.
@@ -62,7 +63,7 @@ pub fn write(out: &mut impl Write, inventory: &Inventory) -> std::io::Result<()>
 
 fn server_line(out: &mut impl Write, s: &Server) -> std::io::Result<()> {
     let (package, pin) = match s.launch.package_pin() {
-        Some((raw, pin)) => (raw.to_string(), format!("{pin:?}").to_lowercase()),
+        Some((raw, pin)) => (redact_text(raw), format!("{pin:?}").to_lowercase()),
         None => (launch_target(s), "-".into()),
     };
     let env: Vec<&str> = s.env.keys().map(String::as_str).collect();
@@ -93,7 +94,7 @@ fn server_line(out: &mut impl Write, s: &Server) -> std::io::Result<()> {
 
 fn launch_target(s: &Server) -> String {
     use scanner_core::discover::Launch;
-    match &s.launch {
+    let target = match &s.launch {
         Launch::Remote { url } => url.clone(),
         Launch::Docker { image, .. } => image.clone(),
         Launch::UvRun { target, .. } => target.clone(),
@@ -101,7 +102,8 @@ fn launch_target(s: &Server) -> String {
         Launch::NodeScript { script, .. } => script.clone(),
         Launch::Executable { path } => path.clone(),
         _ => s.display_command(),
-    }
+    };
+    redact_text(&target)
 }
 
 /// `text` cut to `max` characters with an ellipsis.

@@ -92,19 +92,22 @@ pub fn parse_document(
 
 /// Parses in the format the file name implies; a `--config` file of
 /// unknown client may really be in another format, so TOML and then YAML
-/// (when it gives a map) are tried before the first error is reported.
+/// (when it gives a map) are tried before the JSON error is reported.
 fn parse_text(text: &str, location: &ConfigLocation) -> Result<Node, (Format, FormatError)> {
     let by_name = location.format();
     let error = match by_name.parse(text) {
         Ok(node) => return Ok(node),
         Err(e) => (by_name, e),
     };
-    if location.schema != Schema::Detect {
+    // Only a `--config` file named like JSON whose text does not start
+    // like JSON may be TOML or YAML; broken JSON stays a JSON error (YAML
+    // would accept much of it).
+    let starts_like_json = text.trim_start().starts_with(['{', '/']);
+    if location.schema != Schema::Detect || by_name != Format::Json || starts_like_json {
         return Err(error);
     }
-    [Format::Json, Format::Toml, Format::Yaml]
+    [Format::Toml, Format::Yaml]
         .into_iter()
-        .filter(|f| *f != by_name)
         .filter_map(|f| f.parse(text).ok())
         .find(Node::is_object)
         .ok_or(error)

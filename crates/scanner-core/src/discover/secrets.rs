@@ -128,6 +128,19 @@ pub fn url_password(text: &str) -> Option<&str> {
     (!password.is_empty() && !reference).then_some(password)
 }
 
+/// Serialises a string redacted (for serde `serialize_with`).
+pub fn serialize_redacted<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&redact_text(v))
+}
+
+/// Serialises a list of strings redacted (for serde `serialize_with`).
+pub fn serialize_redacted_list<S: serde::Serializer>(
+    v: &[String],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|x| redact_text(x)))
+}
+
 /// `****` and the last four characters.
 pub fn redact(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();

@@ -46,8 +46,8 @@ impl Parser<'_> {
             self.pos += rest.len() - trimmed.len();
             if trimmed.starts_with("//") {
                 self.pos += trimmed.find('\n').unwrap_or(trimmed.len());
-            } else if trimmed.starts_with("/*") {
-                let end = trimmed[2..]
+            } else if let Some(body) = trimmed.strip_prefix("/*") {
+                let end = body
                     .find("*/")
                     .ok_or_else(|| self.error("unterminated block comment"))?;
                 self.pos += end + 4;

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use super::secrets::{serialize_redacted, serialize_redacted_list};
+
 /// How exactly a server's package is pinned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -22,9 +24,11 @@ pub enum PinState {
 /// An npm package spec as typed (`@scope/name@1.2.3`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NpmSpec {
-    /// The spec exactly as typed: npx hashes this string.
+    /// The spec exactly as typed: npx hashes this string (shown redacted).
+    #[serde(serialize_with = "serialize_redacted")]
     pub raw: String,
-    /// The package name.
+    /// The package name (for git/URL/file specs, the spec; shown redacted).
+    #[serde(serialize_with = "serialize_redacted")]
     pub name: String,
     /// The version, range or tag after `@`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,7 +118,8 @@ fn registry_pin(requested: Option<&str>) -> PinState {
 /// A Python requirement (PEP 508) as a launcher names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PythonSpec {
-    /// The requirement as typed.
+    /// The requirement as typed (shown redacted).
+    #[serde(serialize_with = "serialize_redacted")]
     pub raw: String,
     /// The distribution name.
     pub name: String,
@@ -188,7 +193,8 @@ impl PythonSpec {
 pub enum Launch {
     /// `npx` / `npm exec`: runs an npm package from the npx cache.
     Npx {
-        /// Every package spec as typed (npx hashes these).
+        /// Every package spec as typed (npx hashes these; shown redacted).
+        #[serde(serialize_with = "serialize_redacted_list")]
         specs: Vec<String>,
         /// The spec of the package that provides the server.
         package: NpmSpec,
