@@ -3,6 +3,7 @@
 //! OSV ranges are plain orderings over an ecosystem's versions, so matching
 //! needs only parsing and `Ord`, never a range or specifier library.
 
+mod legacy;
 mod npm;
 mod pypi;
 
