@@ -10,7 +10,7 @@ mod peer_support;
 use advisories_cache::{Ecosystem, Vulnerability};
 use peer_support::{comparisons, lines, Comparison};
 use scanner_core::matching::affects;
-use scanner_core::version::{NpmVersion, PypiVersion, Version};
+use scanner_core::version::{NpmRange, NpmVersion, PypiVersion, RangeOptions, Version};
 
 fn check_order(file: &str, parse: impl Fn(&str) -> Option<Version>) {
     let mut failures = Vec::new();
@@ -184,4 +184,65 @@ fn osv_matching_cases() {
         skipped, SKIPPED_MATCHING_CASES,
         "skips are documented in fixtures/peer/README.md"
     );
+}
+
+fn npm_options(name: &str) -> RangeOptions {
+    match name {
+        "" | "default" => RangeOptions::default(),
+        "loose" => RangeOptions { loose: true, include_prerelease: false },
+        "includePrerelease" => RangeOptions { loose: false, include_prerelease: true },
+        other => panic!("unknown options {other}"),
+    }
+}
+
+fn npm_satisfies(range: &str, version: &str, options: RangeOptions) -> bool {
+    let version = if options.loose { NpmVersion::parse_node_loose(version) } else { NpmVersion::parse(version) };
+    // node-semver's `satisfies` answers false for an invalid range or version.
+    match (NpmRange::parse_with(range, options), version) {
+        (Ok(r), Some(v)) => r.satisfies(&v),
+        _ => false,
+    }
+}
+
+fn check_satisfies(file: &str) {
+    let mut failures = Vec::new();
+    let rows = peer_support::tsv(file);
+    for (row, line) in &rows {
+        let options = npm_options(row.get(3).map_or("", String::as_str));
+        let want = row[2] == "true";
+        if npm_satisfies(&row[0], &row[1], options) != want {
+            failures.push(format!("{file}:{line}: {:?} {:?} want {want}", row[0], row[1]));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+}
+
+#[test]
+fn npm_range_satisfies() {
+    check_satisfies("ranges/npm-satisfies.tsv");
+}
+
+#[test]
+fn npm_range_satisfies_with_options() {
+    check_satisfies("ranges/npm-satisfies-options.tsv");
+}
+
+#[test]
+fn npm_range_canonical_forms() {
+    let mut failures = Vec::new();
+    let rows = peer_support::tsv("ranges/npm-range-parse.tsv");
+    for (row, line) in &rows {
+        let got = NpmRange::parse_with(&row[0], npm_options(&row[2])).map(|r| r.to_string());
+        if got.as_deref() != Ok(row[1].as_str()) {
+            failures.push(format!("line {line}: {:?} ({}) want {:?} got {got:?}", row[0], row[2], row[1]));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+}
+
+#[test]
+fn npm_invalid_ranges_are_rejected() {
+    for (text, line) in lines("ranges/npm-ranges-invalid.txt") {
+        assert!(NpmRange::parse(&text).is_err(), "line {line}: {text}");
+    }
 }

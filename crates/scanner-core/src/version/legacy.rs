@@ -90,6 +90,7 @@ mod tests {
             ["00000001", "*beta", "00000006", "00000001", "*final"]
         );
         assert_eq!(cmp_key("0.7.4.svn.r2010")[..2], ["00000000", "00000007"]);
-        assert!(cmp_key("1.0beta6.1") < cmp_key("1.0b6"));
+        assert!(cmp_key("0.3m5") < cmp_key("0.4m1"));
+        assert!(cmp_key("0.7.1.fix1") < cmp_key("0.7.4.svn.r2010"));
     }
 }

@@ -5,6 +5,7 @@
 
 mod legacy;
 mod npm;
+mod npm_range;
 mod pypi;
 
 use std::cmp::Ordering;
@@ -13,6 +14,7 @@ use std::fmt;
 use advisories_cache::Ecosystem;
 
 pub use npm::NpmVersion;
+pub use npm_range::{NpmRange, RangeError, RangeOptions};
 pub use pypi::PypiVersion;
 
 /// A version string that is not valid in its ecosystem.

@@ -42,24 +42,40 @@ impl NpmVersion {
 
     /// Parses a version as OSV records write range events, and as
     /// node-semver's `loose` mode reads versions: any run of `v`, `=` and
-    /// white space before the version is skipped, a prerelease may follow the
-    /// patch without a hyphen (`1.2.3beta`), and a missing minor or patch is
-    /// taken as zero (`1.0` → `1.0.0`), as osv.dev does for npm ranges.
+    /// white space before the version is skipped, numbers may have leading
+    /// zeros, a prerelease may follow the patch without a hyphen
+    /// (`1.2.3beta`), and a missing minor or patch is taken as zero
+    /// (`1.0` → `1.0.0`), as osv.dev does for npm ranges.
     pub fn parse_loose(text: &str) -> Option<Self> {
+        Self::loose(text, true)
+    }
+
+    /// node-semver's `loose` mode exactly: like [`Self::parse_loose`] but all
+    /// three numbers must be present.
+    pub fn parse_node_loose(text: &str) -> Option<Self> {
+        Self::loose(text, false)
+    }
+
+    fn loose(text: &str, pad: bool) -> Option<Self> {
         let t = text.trim().trim_start_matches(['=', 'v', ' ', '\t']);
         let split = t
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(t.len());
         let (core, rest) = t.split_at(split);
-        let parts = core.split('.').count();
-        if parts > 3 || core.split('.').any(str::is_empty) {
+        let numbers: Vec<u64> = core
+            .split('.')
+            .map(|p| p.parse::<u64>().ok())
+            .collect::<Option<_>>()?;
+        if numbers.len() > 3 || (!pad && numbers.len() < 3) {
             return None;
         }
+        let mut core: Vec<String> = numbers.iter().map(u64::to_string).collect();
+        core.resize(3, "0".to_string());
         let rest = match rest.as_bytes().first() {
             None | Some(b'-') | Some(b'+') => rest.to_string(),
             Some(_) => format!("-{rest}"),
         };
-        Self::parse_plain(&format!("{core}{}{rest}", ".0".repeat(3 - parts)))
+        Self::parse_plain(&format!("{}{rest}", core.join(".")))
     }
 
     /// The underlying SemVer value.
