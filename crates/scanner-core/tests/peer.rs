@@ -10,7 +10,9 @@ mod peer_support;
 use advisories_cache::{Ecosystem, Vulnerability};
 use peer_support::{comparisons, lines, Comparison};
 use scanner_core::matching::affects;
-use scanner_core::version::{NpmRange, NpmVersion, PypiVersion, RangeOptions, Version};
+use scanner_core::version::{
+    NpmRange, NpmVersion, PypiSpecifiers, PypiVersion, RangeOptions, Version,
+};
 
 fn check_order(file: &str, parse: impl Fn(&str) -> Option<Version>) {
     let mut failures = Vec::new();
@@ -189,14 +191,24 @@ fn osv_matching_cases() {
 fn npm_options(name: &str) -> RangeOptions {
     match name {
         "" | "default" => RangeOptions::default(),
-        "loose" => RangeOptions { loose: true, include_prerelease: false },
-        "includePrerelease" => RangeOptions { loose: false, include_prerelease: true },
+        "loose" => RangeOptions {
+            loose: true,
+            include_prerelease: false,
+        },
+        "includePrerelease" => RangeOptions {
+            loose: false,
+            include_prerelease: true,
+        },
         other => panic!("unknown options {other}"),
     }
 }
 
 fn npm_satisfies(range: &str, version: &str, options: RangeOptions) -> bool {
-    let version = if options.loose { NpmVersion::parse_node_loose(version) } else { NpmVersion::parse(version) };
+    let version = if options.loose {
+        NpmVersion::parse_node_loose(version)
+    } else {
+        NpmVersion::parse(version)
+    };
     // node-semver's `satisfies` answers false for an invalid range or version.
     match (NpmRange::parse_with(range, options), version) {
         (Ok(r), Some(v)) => r.satisfies(&v),
@@ -211,10 +223,19 @@ fn check_satisfies(file: &str) {
         let options = npm_options(row.get(3).map_or("", String::as_str));
         let want = row[2] == "true";
         if npm_satisfies(&row[0], &row[1], options) != want {
-            failures.push(format!("{file}:{line}: {:?} {:?} want {want}", row[0], row[1]));
+            failures.push(format!(
+                "{file}:{line}: {:?} {:?} want {want}",
+                row[0], row[1]
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -234,15 +255,91 @@ fn npm_range_canonical_forms() {
     for (row, line) in &rows {
         let got = NpmRange::parse_with(&row[0], npm_options(&row[2])).map(|r| r.to_string());
         if got.as_deref() != Ok(row[1].as_str()) {
-            failures.push(format!("line {line}: {:?} ({}) want {:?} got {got:?}", row[0], row[2], row[1]));
+            failures.push(format!(
+                "line {line}: {:?} ({}) want {:?} got {got:?}",
+                row[0], row[2], row[1]
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn npm_invalid_ranges_are_rejected() {
     for (text, line) in lines("ranges/npm-ranges-invalid.txt") {
         assert!(NpmRange::parse(&text).is_err(), "line {line}: {text}");
+    }
+}
+
+#[test]
+fn pypi_specifier_membership() {
+    let mut failures = Vec::new();
+    let rows = peer_support::tsv("ranges/pypi-specifiers.tsv");
+    for (row, line) in &rows {
+        let want = row[2] == "true";
+        let got = PypiSpecifiers::parse(&row[0]).map(|s| s.contains(&row[1]));
+        if got != Ok(want) {
+            failures.push(format!(
+                "line {line}: {:?} {:?} want {want} got {got:?}",
+                row[0], row[1]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
+}
+
+fn tristate(text: &str) -> Option<bool> {
+    match text {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// packaging's pre-release policy: the `contains` argument overrides the
+/// specifier's own setting; `installed=True` (a version already installed)
+/// always counts, since policy only steers which releases an installer picks.
+#[test]
+fn pypi_specifier_prerelease_policy() {
+    let mut failures = Vec::new();
+    let rows = peer_support::tsv("ranges/pypi-specifiers-prerelease-policy.tsv");
+    for (row, line) in &rows {
+        let want = row[2] == "true";
+        let policy = tristate(&row[5]).or(tristate(&row[4]));
+        let policy = if tristate(&row[6]) == Some(true) {
+            Some(true)
+        } else {
+            policy
+        };
+        let got = PypiSpecifiers::parse(&row[0]).map(|s| s.contains_with(&row[1], policy));
+        if got != Ok(want) {
+            failures.push(format!("line {line}: {row:?} got {got:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn pypi_invalid_specifiers_are_rejected() {
+    for (text, line) in lines("ranges/pypi-specifiers-invalid.txt") {
+        assert!(PypiSpecifiers::parse(&text).is_err(), "line {line}: {text}");
     }
 }

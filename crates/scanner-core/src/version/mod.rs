@@ -7,6 +7,7 @@ mod legacy;
 mod npm;
 mod npm_range;
 mod pypi;
+mod pypi_spec;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -16,6 +17,7 @@ use advisories_cache::Ecosystem;
 pub use npm::NpmVersion;
 pub use npm_range::{NpmRange, RangeError, RangeOptions};
 pub use pypi::PypiVersion;
+pub use pypi_spec::{PypiSpecifiers, SpecifierError};
 
 /// A version string that is not valid in its ecosystem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -76,7 +76,10 @@ fn comparator(token: &str, options: RangeOptions) -> Vec<String> {
 }
 
 fn caret(token: &str, options: RangeOptions) -> String {
-    let Some(p) = token.strip_prefix('^').and_then(|t| Partial::parse(t, options.loose)) else {
+    let Some(p) = token
+        .strip_prefix('^')
+        .and_then(|t| Partial::parse(t, options.loose))
+    else {
         return token.to_string();
     };
     let z = if options.include_prerelease { "-0" } else { "" };
@@ -121,7 +124,10 @@ fn tilde(token: &str, options: RangeOptions) -> String {
 
 /// `GTLT XRANGEPLAIN` with a wildcard: rewritten to plain bounds.
 fn xrange(token: &str, options: RangeOptions) -> String {
-    let op_len = token.bytes().take_while(|b| matches!(b, b'<' | b'>' | b'=')).count();
+    let op_len = token
+        .bytes()
+        .take_while(|b| matches!(b, b'<' | b'>' | b'='))
+        .count();
     let (op, rest) = token.split_at(op_len);
     if !matches!(op, "" | "<" | ">" | "<=" | ">=" | "=") {
         return token.to_string();
@@ -160,7 +166,11 @@ fn star(token: &str) -> String {
 
 /// `>=0.0.0` (or `>=0.0.0-0` when prereleases are included) means "any".
 fn gte0(token: &str, options: RangeOptions) -> String {
-    let any = if options.include_prerelease { ">=0.0.0-0" } else { ">=0.0.0" };
+    let any = if options.include_prerelease {
+        ">=0.0.0-0"
+    } else {
+        ">=0.0.0"
+    };
     if token == any {
         String::new()
     } else {

@@ -57,7 +57,8 @@ impl NpmRange {
         let raw = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut sets = Vec::new();
         for set in raw.split("||") {
-            let parsed = parse_set(set.trim(), options).ok_or_else(|| RangeError(text.to_string()))?;
+            let parsed =
+                parse_set(set.trim(), options).ok_or_else(|| RangeError(text.to_string()))?;
             if !parsed.is_empty() {
                 sets.push(parsed);
             }
@@ -65,7 +66,10 @@ impl NpmRange {
         if sets.is_empty() {
             return Err(RangeError(text.to_string()));
         }
-        Ok(NpmRange { sets: simplify(sets), options })
+        Ok(NpmRange {
+            sets: simplify(sets),
+            options,
+        })
     }
 
     /// True when `version` is in the range, prereleases handled as
@@ -87,9 +91,9 @@ impl NpmRange {
             let s = v.as_semver();
             (s.major, s.minor, s.patch)
         };
-        set.iter().filter_map(|c| c.0.as_ref()).any(|(_, bound)| {
-            !bound.as_semver().pre.is_empty() && core(bound) == core(version)
-        })
+        set.iter()
+            .filter_map(|c| c.0.as_ref())
+            .any(|(_, bound)| !bound.as_semver().pre.is_empty() && core(bound) == core(version))
     }
 }
 
@@ -109,7 +113,9 @@ fn parse_set(text: &str, options: RangeOptions) -> Option<Vec<Comparator>> {
             out.push(c);
         }
     }
-    if out.is_empty() && (!options.loose || desugar::set(text, options).iter().all(String::is_empty)) {
+    if out.is_empty()
+        && (!options.loose || desugar::set(text, options).iter().all(String::is_empty))
+    {
         out.push(Comparator(None));
     }
     Some(out)
@@ -134,7 +140,10 @@ fn simplify(sets: Vec<Vec<Comparator>>) -> Vec<Vec<Comparator>> {
 
 impl Comparator {
     fn parse(text: &str, options: RangeOptions) -> Option<Self> {
-        let op_len = text.bytes().take_while(|b| matches!(b, b'<' | b'>' | b'=')).count();
+        let op_len = text
+            .bytes()
+            .take_while(|b| matches!(b, b'<' | b'>' | b'='))
+            .count();
         let (op, rest) = text.split_at(op_len);
         let op = match op {
             "" | "=" => Op::Eq,
@@ -199,7 +208,12 @@ impl fmt::Display for NpmRange {
         let text = self
             .sets
             .iter()
-            .map(|set| set.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
+            .map(|set| {
+                set.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect::<Vec<_>>()
             .join("||");
         f.write_str(if text.is_empty() { "*" } else { &text })
@@ -211,7 +225,9 @@ mod tests {
     use super::*;
 
     fn sat(range: &str, version: &str) -> bool {
-        NpmRange::parse(range).unwrap().satisfies(&NpmVersion::parse(version).unwrap())
+        NpmRange::parse(range)
+            .unwrap()
+            .satisfies(&NpmVersion::parse(version).unwrap())
     }
 
     #[test]
@@ -222,6 +238,9 @@ mod tests {
         assert!(sat("~1.2", "1.2.9"));
         assert!(sat("1.x || >=3", "3.1.0"));
         assert!(!sat("1.x", "1.1.0-beta"));
-        assert_eq!(NpmRange::parse("1.0 - 2.0").unwrap().to_string(), ">=1.0.0 <2.1.0-0");
+        assert_eq!(
+            NpmRange::parse("1.0 - 2.0").unwrap().to_string(),
+            ">=1.0.0 <2.1.0-0"
+        );
     }
 }

@@ -78,7 +78,8 @@ fn prerelease(text: &str, loose: bool) -> Option<(Option<&str>, &str)> {
 }
 
 fn prerelease_id(id: &str, loose: bool) -> bool {
-    let alnum = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let alnum =
+        |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if id.bytes().all(|b| b.is_ascii_digit()) {
         !id.is_empty() && (loose || id == "0" || !id.starts_with('0'))
     } else {
