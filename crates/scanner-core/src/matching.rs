@@ -21,6 +21,32 @@ pub fn affects(vuln: &Vulnerability, ecosystem: Ecosystem, name: &str, version: 
         .any(|a| affected_entry_includes(a, ecosystem, version))
 }
 
+/// True when `vuln` names `name` in `ecosystem` only through `GIT` ranges
+/// (commit ids, no versions): such an entry is not evaluated, and the report
+/// says so rather than staying silent. Withdrawn records are not counted.
+pub fn only_git_ranges(vuln: &Vulnerability, ecosystem: Ecosystem, name: &str) -> bool {
+    if vuln.withdrawn.is_some() {
+        return false;
+    }
+    let wanted = ecosystem.normalize_name(name);
+    let entries: Vec<&Affected> = vuln
+        .affected
+        .iter()
+        .filter(|a| names_package(a, ecosystem, &wanted))
+        .collect();
+    let evaluable = |a: &Affected| {
+        !a.versions.is_empty()
+            || a.ranges.is_empty()
+            || a.ranges
+                .iter()
+                .any(|r| matches!(r.kind, RangeType::Semver | RangeType::Ecosystem))
+    };
+    let has_git = |a: &Affected| a.ranges.iter().any(|r| r.kind == RangeType::Git);
+    !entries.is_empty()
+        && !entries.iter().any(|a| evaluable(a))
+        && entries.iter().any(|a| has_git(a))
+}
+
 fn names_package(a: &Affected, ecosystem: Ecosystem, normalized: &str) -> bool {
     a.package.as_ref().is_some_and(|p| {
         p.ecosystem.parse::<Ecosystem>().ok() == Some(ecosystem)
@@ -158,5 +184,7 @@ mod tests {
             "ranges":[{"type":"GIT","repo":"r","events":[{"introduced":"0"}]}]}]}"#,
         );
         assert!(!affects(&v, Ecosystem::Npm, "a", &npm("1.0.0")));
+        assert!(only_git_ranges(&v, Ecosystem::Npm, "a"));
+        assert!(!only_git_ranges(&vuln(RANGED), Ecosystem::Npm, "qs"));
     }
 }
