@@ -190,8 +190,7 @@ fn pypi_names_normalise_and_pysec_ghsa_aliases_join() {
     assert_eq!((cvss.version.as_str(), cvss.score), ("3.1", 7.8));
     assert_eq!(g.severity, Severity::High);
     // 3.1.30 is hit by every later fix; CVE-2022-24439 was fixed in it.
-    // `Git.Python` is not `GitPython` under PEP 503 (`.` becomes `-`), so
-    // query by the published spelling in another case.
+    // Queried as `GITPYTHON`: PEP 503 names compare case-insensitively.
     let older = matches(&store, Ecosystem::PyPI, "GITPYTHON", "3.1.30");
     assert_eq!(
         older.len(),
