@@ -4,6 +4,11 @@
 use super::partial::{strip_build, Partial};
 use super::RangeOptions;
 
+/// The number after a version part (`1` → 2), saturating on absurd input.
+fn next(part: Option<&str>) -> u64 {
+    Partial::num(part).saturating_add(1)
+}
+
 /// Rewrites one range set (no `||`) into comparator texts.
 pub(super) fn set(text: &str, options: RangeOptions) -> Vec<String> {
     let text = hyphen(text, options).unwrap_or_else(|| text.to_string());
@@ -22,7 +27,6 @@ fn hyphen(text: &str, options: RangeOptions) -> Option<String> {
     let from = Partial::parse(from_text.trim(), options.loose)?;
     let to = Partial::parse(to_text.trim(), options.loose)?;
     let z = if options.include_prerelease { "-0" } else { "" };
-    let n = Partial::num;
     let lower = match (from.major, from.minor, from.patch) {
         (None, _, _) => String::new(),
         (Some(m), None, _) => format!(">={m}.0.0{z}"),
@@ -32,11 +36,11 @@ fn hyphen(text: &str, options: RangeOptions) -> Option<String> {
     };
     let upper = match (to.major, to.minor, to.patch) {
         (None, _, _) => String::new(),
-        (Some(m), None, _) => format!("<{}.0.0-0", n(Some(m)) + 1),
-        (Some(m), Some(mi), None) => format!("<{m}.{}.0-0", n(Some(mi)) + 1),
+        (Some(m), None, _) => format!("<{}.0.0-0", next(Some(m))),
+        (Some(m), Some(mi), None) => format!("<{m}.{}.0-0", next(Some(mi))),
         (Some(m), Some(mi), Some(p)) => match to.pre {
             Some(pre) => format!("<={m}.{mi}.{p}-{pre}"),
-            None if options.include_prerelease => format!("<{m}.{mi}.{}-0", n(Some(p)) + 1),
+            None if options.include_prerelease => format!("<{m}.{mi}.{}-0", next(Some(p))),
             None => format!("<={}", to_text.trim()),
         },
     };
@@ -83,21 +87,20 @@ fn caret(token: &str, options: RangeOptions) -> String {
         return token.to_string();
     };
     let z = if options.include_prerelease { "-0" } else { "" };
-    let n = Partial::num;
     match (p.major, p.minor, p.patch) {
         (None, _, _) => String::new(),
-        (Some(m), None, _) => format!(">={m}.0.0{z} <{}.0.0-0", n(Some(m)) + 1),
-        (Some("0"), Some(mi), None) => format!(">=0.{mi}.0{z} <0.{}.0-0", n(Some(mi)) + 1),
-        (Some(m), Some(mi), None) => format!(">={m}.{mi}.0{z} <{}.0.0-0", n(Some(m)) + 1),
+        (Some(m), None, _) => format!(">={m}.0.0{z} <{}.0.0-0", next(Some(m))),
+        (Some("0"), Some(mi), None) => format!(">=0.{mi}.0{z} <0.{}.0-0", next(Some(mi))),
+        (Some(m), Some(mi), None) => format!(">={m}.{mi}.0{z} <{}.0.0-0", next(Some(m))),
         (Some(m), Some(mi), Some(pa)) => {
             let low = match p.pre {
                 Some(pre) => format!(">={m}.{mi}.{pa}-{pre}"),
                 None => format!(">={m}.{mi}.{pa}"),
             };
             let high = match (m, mi) {
-                ("0", "0") => format!("<0.0.{}-0", n(Some(pa)) + 1),
-                ("0", _) => format!("<0.{}.0-0", n(Some(mi)) + 1),
-                _ => format!("<{}.0.0-0", n(Some(m)) + 1),
+                ("0", "0") => format!("<0.0.{}-0", next(Some(pa))),
+                ("0", _) => format!("<0.{}.0-0", next(Some(mi))),
+                _ => format!("<{}.0.0-0", next(Some(m))),
             };
             format!("{low} {high}")
         }
@@ -110,14 +113,13 @@ fn tilde(token: &str, options: RangeOptions) -> String {
         return token.to_string();
     };
     let z = if options.include_prerelease { "-0" } else { "" };
-    let n = Partial::num;
     match (p.major, p.minor, p.patch) {
         (None, _, _) => String::new(),
-        (Some(m), None, _) => format!(">={m}.0.0{z} <{}.0.0-0", n(Some(m)) + 1),
-        (Some(m), Some(mi), None) => format!(">={m}.{mi}.0{z} <{m}.{}.0-0", n(Some(mi)) + 1),
+        (Some(m), None, _) => format!(">={m}.0.0{z} <{}.0.0-0", next(Some(m))),
+        (Some(m), Some(mi), None) => format!(">={m}.{mi}.0{z} <{m}.{}.0-0", next(Some(mi))),
         (Some(m), Some(mi), Some(pa)) => {
             let pre = p.pre.map(|pre| format!("-{pre}")).unwrap_or_default();
-            format!(">={m}.{mi}.{pa}{pre} <{m}.{}.0-0", n(Some(mi)) + 1)
+            format!(">={m}.{mi}.{pa}{pre} <{m}.{}.0-0", next(Some(mi)))
         }
     }
 }
@@ -138,18 +140,17 @@ fn xrange(token: &str, options: RangeOptions) -> String {
     if p.patch.is_some() {
         return token.to_string();
     }
-    let n = Partial::num;
     let pr = if options.include_prerelease { "-0" } else { "" };
     let (m, mi) = (p.major, p.minor);
     match (op, m, mi) {
         ("<" | ">", None, _) => "<0.0.0-0".to_string(),
         (_, None, _) => "*".to_string(),
-        ("" | "=", Some(m), None) => format!(">={m}.0.0{pr} <{}.0.0-0", n(Some(m)) + 1),
-        ("" | "=", Some(m), Some(mi)) => format!(">={m}.{mi}.0{pr} <{m}.{}.0-0", n(Some(mi)) + 1),
-        (">", Some(m), None) => format!(">={}.0.0{pr}", n(Some(m)) + 1),
-        (">", Some(m), Some(mi)) => format!(">={m}.{}.0{pr}", n(Some(mi)) + 1),
-        ("<=", Some(m), None) => format!("<{}.0.0-0", n(Some(m)) + 1),
-        ("<=", Some(m), Some(mi)) => format!("<{m}.{}.0-0", n(Some(mi)) + 1),
+        ("" | "=", Some(m), None) => format!(">={m}.0.0{pr} <{}.0.0-0", next(Some(m))),
+        ("" | "=", Some(m), Some(mi)) => format!(">={m}.{mi}.0{pr} <{m}.{}.0-0", next(Some(mi))),
+        (">", Some(m), None) => format!(">={}.0.0{pr}", next(Some(m))),
+        (">", Some(m), Some(mi)) => format!(">={m}.{}.0{pr}", next(Some(mi))),
+        ("<=", Some(m), None) => format!("<{}.0.0-0", next(Some(m))),
+        ("<=", Some(m), Some(mi)) => format!("<{m}.{}.0-0", next(Some(mi))),
         ("<", Some(m), mi) => format!("<{m}.{}.0-0", mi.unwrap_or("0")),
         (_, Some(m), mi) => format!("{op}{m}.{}.0{pr}", mi.unwrap_or("0")),
     }

@@ -12,6 +12,10 @@ use std::fmt;
 
 use super::NpmVersion;
 
+/// The longest range text accepted (a hostile config must not make
+/// parsing slow); real ranges are a few dozen characters.
+pub const MAX_RANGE_LENGTH: usize = 16 * 1024;
+
 /// node-semver's range options.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RangeOptions {
@@ -53,7 +57,14 @@ impl NpmRange {
     }
 
     /// Parses a range with the given options.
+    /// Texts longer than [`MAX_RANGE_LENGTH`] are refused.
     pub fn parse_with(text: &str, options: RangeOptions) -> Result<Self, RangeError> {
+        if text.len() > MAX_RANGE_LENGTH {
+            return Err(RangeError(format!(
+                "{}…",
+                &text[..text.floor_char_boundary(64)]
+            )));
+        }
         let raw = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut sets = Vec::new();
         for set in raw.split("||") {
@@ -242,5 +253,22 @@ mod tests {
             NpmRange::parse("1.0 - 2.0").unwrap().to_string(),
             ">=1.0.0 <2.1.0-0"
         );
+    }
+
+    #[test]
+    fn hostile_ranges_are_errors_not_panics() {
+        for text in [
+            "^18446744073709551615",
+            "~18446744073709551615.1",
+            "<=1.18446744073709551615",
+            "1 - 18446744073709551615",
+            ">18446744073709551615",
+        ] {
+            assert!(NpmRange::parse(text).is_err(), "{text}");
+        }
+        assert!(NpmRange::parse(&"^1.2.3 || ".repeat(1_000)).is_ok());
+        assert!(NpmRange::parse(&"^1.2.3 || ".repeat(10_000)).is_err());
+        let junk = "\u{0}~^<>=*x.X-+ ".repeat(10_000);
+        assert!(NpmRange::parse(&junk).is_err());
     }
 }
