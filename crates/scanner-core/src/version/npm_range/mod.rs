@@ -60,10 +60,8 @@ impl NpmRange {
     /// Texts longer than [`MAX_RANGE_LENGTH`] are refused.
     pub fn parse_with(text: &str, options: RangeOptions) -> Result<Self, RangeError> {
         if text.len() > MAX_RANGE_LENGTH {
-            return Err(RangeError(format!(
-                "{}…",
-                &text[..text.floor_char_boundary(64)]
-            )));
+            let head: String = text.chars().take(64).collect();
+            return Err(RangeError(format!("{head}…")));
         }
         let raw = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut sets = Vec::new();
