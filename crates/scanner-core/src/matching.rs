@@ -107,14 +107,18 @@ fn range_includes(range: &Range, ecosystem: Ecosystem, version: &Version) -> boo
     affected
 }
 
-/// The version an event names: `Some(None)` for introduced "0", `None` when
-/// the event's version is unparseable (such events are skipped).
+/// The version an event names: `Some(None)` for "before every version".
+/// An event whose version does not parse is read so as to fail closed: an
+/// unparseable `introduced` counts as "0", an unparseable `fixed`,
+/// `last_affected` or `limit` is skipped (`None`), so doubt over-reports.
 fn parsed_event(event: &Event, ecosystem: Ecosystem) -> Option<Option<Version>> {
-    let text = match event {
-        Event::Introduced(t) if t == "0" => return Some(None),
-        Event::Introduced(t) | Event::Fixed(t) | Event::LastAffected(t) | Event::Limit(t) => t,
-    };
-    Version::parse_event(ecosystem, text).ok().map(Some)
+    match event {
+        Event::Introduced(t) if t == "0" => Some(None),
+        Event::Introduced(t) => Some(Version::parse_event(ecosystem, t).ok()),
+        Event::Fixed(t) | Event::LastAffected(t) | Event::Limit(t) => {
+            Version::parse_event(ecosystem, t).ok().map(Some)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -175,6 +179,18 @@ mod tests {
         );
         let ver = Version::parse(Ecosystem::PyPI, "1.0.0").unwrap();
         assert!(affects(&v, Ecosystem::PyPI, "foo-bar", &ver));
+    }
+
+    #[test]
+    fn unparseable_events_fail_closed() {
+        let v = vuln(
+            r#"{"id":"X","affected":[{"package":{"ecosystem":"npm","name":"a"},
+            "ranges":[{"type":"SEMVER","events":[{"introduced":"one"},{"fixed":"2.0.0"}]},
+                      {"type":"SEMVER","events":[{"introduced":"3.0.0"},{"fixed":"3.x"}]}]}]}"#,
+        );
+        assert!(affects(&v, Ecosystem::Npm, "a", &npm("1.0.0")));
+        assert!(!affects(&v, Ecosystem::Npm, "a", &npm("2.0.0")));
+        assert!(affects(&v, Ecosystem::Npm, "a", &npm("3.5.0")));
     }
 
     #[test]

@@ -220,3 +220,46 @@ fn cvss_vectors_set_severity_over_labels() {
     assert!(g.advisory.cvss.is_none());
     assert_eq!(g.severity, Severity::Low);
 }
+
+/// Every range event and listed version in the bundled real records parses
+/// in its ecosystem, so none is silently skipped by the matcher.
+#[test]
+fn every_event_in_the_bundled_records_parses() {
+    let mut bad = Vec::new();
+    for part in ["npm", "PyPI-ghsa-mal", "PyPI-all.zip"] {
+        for r in read_records(&osv_dir().join(part)) {
+            for a in &r.affected {
+                let Some(eco) = a
+                    .package
+                    .as_ref()
+                    .and_then(|p| p.ecosystem.parse::<Ecosystem>().ok())
+                else {
+                    continue;
+                };
+                let events = a
+                    .ranges
+                    .iter()
+                    .filter(|g| g.kind != advisories_cache::RangeType::Git)
+                    .flat_map(|g| g.events.iter())
+                    .map(|e| match e {
+                        advisories_cache::Event::Introduced(t)
+                        | advisories_cache::Event::Fixed(t)
+                        | advisories_cache::Event::LastAffected(t)
+                        | advisories_cache::Event::Limit(t) => t,
+                    })
+                    .filter(|t| *t != "0");
+                for t in events {
+                    if Version::parse_event(eco, t).is_err() {
+                        bad.push(format!("{} event {t}", r.id));
+                    }
+                }
+                for t in &a.versions {
+                    if Version::parse(eco, t).is_err() {
+                        bad.push(format!("{} version {t}", r.id));
+                    }
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:?}");
+}
