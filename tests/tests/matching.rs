@@ -4,30 +4,13 @@
 use std::path::Path;
 
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, stderr, stdout};
+use supplygate_tests::{fixtures, run, scan_json, stderr};
 
 fn import(db: &Path, sources: &[&Path]) {
     let mut args = vec!["--db", db.to_str().unwrap(), "db", "import"];
     args.extend(sources.iter().map(|p| p.to_str().unwrap()));
     let out = run(&args);
     assert!(out.status.success(), "import failed: {}", stderr(&out));
-}
-
-fn scan(db: &Path, home: &str) -> (i32, Value) {
-    let home = fixtures().join("homes").join(home);
-    let out = run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let json = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
-    (out.status.code().unwrap(), json)
 }
 
 fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
@@ -44,7 +27,7 @@ fn findings_carry_cvss_score_vector_and_band() {
     let db = tempfile::tempdir().unwrap();
     let osv = fixtures().join("osv");
     import(db.path(), &[&osv.join("npm"), &osv.join("PyPI-ghsa-mal")]);
-    let (_, report) = scan(db.path(), "affected");
+    let (_, report) = scan_json(db.path(), "affected");
     // node-fetch 2.7.0, GHSA-r683-j2x4-v87g: CVSS 3.0 AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H = 8.8.
     let f = finding(&report, "GHSA-r683-j2x4-v87g");
     assert_eq!(f["advisory"]["cvss"]["version"], "3.0");
@@ -80,7 +63,7 @@ fn git_only_ranges_are_reported_not_silently_dropped() {
         db.path(),
         &[&osv.join("npm"), &osv.join("PyPI-ghsa-mal"), &git_only],
     );
-    let (code, report) = scan(db.path(), "affected");
+    let (code, report) = scan_json(db.path(), "affected");
     // A record that cannot be evaluated is reported, not counted as a gap in
     // coverage of the installed tree: the run is neither invalid nor incomplete.
     assert!(code == 0 || code == 1, "exit {code}");

@@ -8,29 +8,21 @@
 mod peer_support;
 
 use advisories_cache::{Ecosystem, Vulnerability};
-use peer_support::{comparisons, lines, Comparison};
+use peer_support::{assert_cases, comparisons, lines, Comparison};
 use scanner_core::matching::affects;
 use scanner_core::version::{
     NpmRange, NpmVersion, PypiSpecifiers, PypiVersion, RangeOptions, Version,
 };
 
 fn check_order(file: &str, parse: impl Fn(&str) -> Option<Version>) {
-    let mut failures = Vec::new();
     let cases = comparisons(file);
     assert!(!cases.is_empty(), "{file} has no cases");
-    for Comparison { a, op, b, line } in &cases {
+    assert_cases(file, &cases, |Comparison { a, op, b, line }| {
         match (parse(a), parse(b)) {
-            (Some(x), Some(y)) if x.cmp(&y) == *op => {}
-            (x, y) => failures.push(format!("{file}:{line}: {a} {op:?} {b}: got {x:?} vs {y:?}")),
+            (Some(x), Some(y)) if x.cmp(&y) == *op => None,
+            (x, y) => Some(format!("line {line}: {a} {op:?} {b}: got {x:?} vs {y:?}")),
         }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    });
 }
 
 fn npm(text: &str) -> Option<Version> {
@@ -154,36 +146,27 @@ const SKIPPED_MATCHING_CASES: usize = 38;
 
 #[test]
 fn osv_matching_cases() {
-    let mut failures = Vec::new();
-    let (mut run, mut skipped) = (0, 0);
-    for (case, line) in peer_support::jsonl("osv-matching/cases.jsonl") {
-        if skipped_matching_case(&case).is_some() {
-            skipped += 1;
-            continue;
-        }
-        run += 1;
+    let file = "osv-matching/cases.jsonl";
+    let (skipped, cases): (Vec<_>, Vec<_>) = peer_support::jsonl(file)
+        .into_iter()
+        .partition(|(case, _)| skipped_matching_case(case).is_some());
+    assert_cases(file, &cases, |(case, line)| {
         let ecosystem: Ecosystem = case["ecosystem"].as_str().unwrap().parse().unwrap();
         let vuln: Vulnerability = serde_json::from_value(case["osv"].clone()).unwrap();
         let name = case["name"].as_str().unwrap();
         let text = case["version"].as_str().unwrap();
         let want = case["affected"].as_bool().unwrap();
         let version = Version::parse(ecosystem, text).unwrap();
-        let got = affects(&vuln, ecosystem, name, &version);
-        if got != want {
-            failures.push(format!(
+        (affects(&vuln, ecosystem, name, &version) != want).then(|| {
+            format!(
                 "line {line}: {} {name}@{text} want {want} tags {}",
                 vuln.id, case["tags"]
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {run} failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+            )
+        })
+    });
     assert_eq!(
-        skipped, SKIPPED_MATCHING_CASES,
+        skipped.len(),
+        SKIPPED_MATCHING_CASES,
         "skips are documented in fixtures/peer/README.md"
     );
 }
@@ -217,25 +200,12 @@ fn npm_satisfies(range: &str, version: &str, options: RangeOptions) -> bool {
 }
 
 fn check_satisfies(file: &str) {
-    let mut failures = Vec::new();
-    let rows = peer_support::tsv(file);
-    for (row, line) in &rows {
+    assert_cases(file, &peer_support::tsv(file), |(row, line)| {
         let options = npm_options(row.get(3).map_or("", String::as_str));
         let want = row[2] == "true";
-        if npm_satisfies(&row[0], &row[1], options) != want {
-            failures.push(format!(
-                "{file}:{line}: {:?} {:?} want {want}",
-                row[0], row[1]
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n{}",
-        failures.len(),
-        rows.len(),
-        failures.join("\n")
-    );
+        (npm_satisfies(&row[0], &row[1], options) != want)
+            .then(|| format!("line {line}: {:?} {:?} want {want}", row[0], row[1]))
+    });
 }
 
 #[test]
@@ -250,24 +220,11 @@ fn npm_range_satisfies_with_options() {
 
 #[test]
 fn npm_range_canonical_forms() {
-    let mut failures = Vec::new();
-    let rows = peer_support::tsv("ranges/npm-range-parse.tsv");
-    for (row, line) in &rows {
+    let file = "ranges/npm-range-parse.tsv";
+    assert_cases(file, &peer_support::tsv(file), |(row, line)| {
         let got = NpmRange::parse_with(&row[0], npm_options(&row[2])).map(|r| r.to_string());
-        if got.as_deref() != Ok(row[1].as_str()) {
-            failures.push(format!(
-                "line {line}: {:?} ({}) want {:?} got {got:?}",
-                row[0], row[2], row[1]
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n{}",
-        failures.len(),
-        rows.len(),
-        failures.join("\n")
-    );
+        (got.as_deref() != Ok(row[1].as_str())).then(|| format!("line {line}: {row:?} got {got:?}"))
+    });
 }
 
 #[test]
@@ -279,25 +236,11 @@ fn npm_invalid_ranges_are_rejected() {
 
 #[test]
 fn pypi_specifier_membership() {
-    let mut failures = Vec::new();
-    let rows = peer_support::tsv("ranges/pypi-specifiers.tsv");
-    for (row, line) in &rows {
-        let want = row[2] == "true";
+    let file = "ranges/pypi-specifiers.tsv";
+    assert_cases(file, &peer_support::tsv(file), |(row, line)| {
         let got = PypiSpecifiers::parse(&row[0]).map(|s| s.contains(&row[1]));
-        if got != Ok(want) {
-            failures.push(format!(
-                "line {line}: {:?} {:?} want {want} got {got:?}",
-                row[0], row[1]
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n{}",
-        failures.len(),
-        rows.len(),
-        failures.join("\n")
-    );
+        (got != Ok(row[2] == "true")).then(|| format!("line {line}: {row:?} got {got:?}"))
+    });
 }
 
 fn tristate(text: &str) -> Option<bool> {
@@ -313,28 +256,14 @@ fn tristate(text: &str) -> Option<bool> {
 /// always counts, since policy only steers which releases an installer picks.
 #[test]
 fn pypi_specifier_prerelease_policy() {
-    let mut failures = Vec::new();
-    let rows = peer_support::tsv("ranges/pypi-specifiers-prerelease-policy.tsv");
-    for (row, line) in &rows {
-        let want = row[2] == "true";
+    let file = "ranges/pypi-specifiers-prerelease-policy.tsv";
+    assert_cases(file, &peer_support::tsv(file), |(row, line)| {
+        let installed = tristate(&row[6]) == Some(true);
         let policy = tristate(&row[5]).or(tristate(&row[4]));
-        let policy = if tristate(&row[6]) == Some(true) {
-            Some(true)
-        } else {
-            policy
-        };
+        let policy = if installed { Some(true) } else { policy };
         let got = PypiSpecifiers::parse(&row[0]).map(|s| s.contains_with(&row[1], policy));
-        if got != Ok(want) {
-            failures.push(format!("line {line}: {row:?} got {got:?}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n{}",
-        failures.len(),
-        rows.len(),
-        failures.join("\n")
-    );
+        (got != Ok(row[2] == "true")).then(|| format!("line {line}: {row:?} got {got:?}"))
+    });
 }
 
 #[test]

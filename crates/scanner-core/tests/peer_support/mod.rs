@@ -88,3 +88,16 @@ pub fn comparisons(file: &str) -> Vec<Comparison> {
         })
         .collect()
 }
+
+/// Runs `check` on every case (it returns a message when the case fails) and
+/// asserts that none failed, listing every failure.
+pub fn assert_cases<T>(file: &str, cases: &[T], check: impl Fn(&T) -> Option<String>) {
+    let failures: Vec<String> = cases.iter().filter_map(check).collect();
+    assert!(
+        failures.is_empty(),
+        "{file}: {} of {} failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
