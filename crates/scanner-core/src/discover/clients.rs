@@ -224,83 +224,52 @@ pub fn user_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
     let ad = os.app_data(home);
     let claude_dir = ad.join("Claude");
     let code_user = ad.join("Code/User");
+    let u = |path: PathBuf, client: Client, schema: Schema| {
+        ConfigLocation::at(path, client, schema, "user")
+    };
     let mut out = vec![
-        ConfigLocation::at(h(".claude.json"), ClaudeCode, ClaudeCodeState, "user"),
-        ConfigLocation::at(
+        u(h(".claude.json"), ClaudeCode, ClaudeCodeState),
+        u(
             claude_dir.join("claude_desktop_config.json"),
             ClaudeDesktop,
             McpServers,
-            "user",
         ),
-        ConfigLocation::at(h(".cursor/mcp.json"), Cursor, McpServers, "user"),
-        ConfigLocation::at(code_user.join("mcp.json"), VsCode, Servers, "user"),
-        ConfigLocation::at(
-            code_user.join("settings.json"),
-            VsCode,
-            VsCodeSettings,
-            "user",
-        ),
-        ConfigLocation::at(
-            ad.join("Code - Insiders/User/mcp.json"),
-            VsCode,
-            Servers,
-            "user",
-        ),
-        ConfigLocation::at(
-            h(".codeium/windsurf/mcp_config.json"),
-            Windsurf,
-            McpServers,
-            "user",
-        ),
-        ConfigLocation::at(h(".gemini/settings.json"), GeminiCli, McpServers, "user"),
-        ConfigLocation::at(h(".codex/config.toml"), Codex, CodexToml, "user"),
-        ConfigLocation::at(zed_settings(os, home), Zed, ContextServers, "user"),
-        ConfigLocation::at(
+        u(h(".cursor/mcp.json"), Cursor, McpServers),
+        u(code_user.join("mcp.json"), VsCode, Servers),
+        u(code_user.join("settings.json"), VsCode, VsCodeSettings),
+        u(ad.join("Code - Insiders/User/mcp.json"), VsCode, Servers),
+        u(h(".codeium/windsurf/mcp_config.json"), Windsurf, McpServers),
+        u(h(".gemini/settings.json"), GeminiCli, McpServers),
+        u(h(".codex/config.toml"), Codex, CodexToml),
+        u(zed_settings(os, home), Zed, ContextServers),
+        u(
             h(".cline/data/settings/cline_mcp_settings.json"),
             Cline,
             McpServers,
-            "user",
         ),
-        ConfigLocation::at(h(".continue/config.yaml"), Continue, ContinueList, "user"),
-        ConfigLocation::at(h(".continue/config.json"), Continue, ContinueList, "user"),
-        ConfigLocation::at(h(".junie/mcp/mcp.json"), Junie, McpServers, "user"),
-        ConfigLocation::at(goose_config(os, home), Goose, GooseExtensions, "user"),
-        ConfigLocation::at(h(".lmstudio/mcp.json"), LmStudio, McpServers, "user"),
-        ConfigLocation::at(h(".aws/amazonq/mcp.json"), AmazonQ, McpServers, "user"),
-        ConfigLocation::at(h(".aws/amazonq/default.json"), AmazonQ, McpServers, "user"),
-        ConfigLocation::at(
-            h(".aws/amazonq/agents/default.json"),
-            AmazonQ,
-            McpServers,
-            "user",
-        ),
-        ConfigLocation::at(h(".kiro/settings/mcp.json"), Kiro, McpServers, "user"),
-        ConfigLocation::at(
-            h(".config/opencode/opencode.json"),
-            Opencode,
-            OpencodeMcp,
-            "user",
-        ),
-        ConfigLocation::at(
-            h(".config/opencode/opencode.jsonc"),
-            Opencode,
-            OpencodeMcp,
-            "user",
-        ),
+        u(h(".continue/config.yaml"), Continue, ContinueList),
+        u(h(".continue/config.json"), Continue, ContinueList),
+        u(h(".junie/mcp/mcp.json"), Junie, McpServers),
+        u(goose_config(os, home), Goose, GooseExtensions),
+        u(h(".lmstudio/mcp.json"), LmStudio, McpServers),
+        u(h(".aws/amazonq/mcp.json"), AmazonQ, McpServers),
+        u(h(".aws/amazonq/default.json"), AmazonQ, McpServers),
+        u(h(".aws/amazonq/agents/default.json"), AmazonQ, McpServers),
+        u(h(".kiro/settings/mcp.json"), Kiro, McpServers),
+        u(h(".config/opencode/opencode.json"), Opencode, OpencodeMcp),
+        u(h(".config/opencode/opencode.jsonc"), Opencode, OpencodeMcp),
     ];
     for fork in VSCODE_FORKS {
         let storage = ad.join(fork).join("User/globalStorage");
-        out.push(ConfigLocation::at(
+        out.push(u(
             storage.join("saoudrizwan.claude-dev/settings/cline_mcp_settings.json"),
             Cline,
             McpServers,
-            "user",
         ));
-        out.push(ConfigLocation::at(
+        out.push(u(
             storage.join("rooveterinaryinc.roo-cline/settings/mcp_settings.json"),
             RooCode,
             McpServers,
-            "user",
         ));
     }
     out.extend(listed_locations(os, home));

@@ -434,10 +434,11 @@ fn uvx(args: &[String]) -> Option<Launch> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn strings(a: &[&str]) -> Vec<String> {
+    /// Owned strings, for argument lists in tests.
+    pub(super) fn strings(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
     }
 

@@ -224,11 +224,8 @@ pub fn docker(args: &[String]) -> Option<Launch> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::strings;
     use super::*;
-
-    fn strings(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn docker_image_forms() {
