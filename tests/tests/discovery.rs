@@ -594,7 +594,13 @@ fn scan_reports_config_findings_with_stable_codes() {
 #[test]
 fn inventory_table_snapshot_of_the_windows_layout() {
     let home = configs().join("windows");
-    let out = run(&["inventory", "--home", home.to_str().unwrap(), "--os", "windows"]);
+    let out = run(&[
+        "inventory",
+        "--home",
+        home.to_str().unwrap(),
+        "--os",
+        "windows",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let table = stdout(&out).replace(home.to_str().unwrap(), "[HOME]");
     insta::assert_snapshot!(table);

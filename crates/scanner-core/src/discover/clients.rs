@@ -409,3 +409,29 @@ pub fn ancestor_locations(dir: &Path, stop: &Path) -> Vec<ConfigLocation> {
         })
         .collect()
 }
+
+/// Configs relocated by environment variables the clients honour:
+/// `CLAUDE_CONFIG_DIR` (Claude Code), `CODEX_HOME` (Codex). Only meaningful
+/// for the user whose environment it is.
+pub fn env_locations(env: &std::collections::BTreeMap<String, String>) -> Vec<ConfigLocation> {
+    let mut out = Vec::new();
+    if let Some(dir) = env.get("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        let path = Path::new(dir).join(".claude.json");
+        out.push(ConfigLocation::at(
+            path,
+            Client::ClaudeCode,
+            Schema::ClaudeCodeState,
+            "user",
+        ));
+    }
+    if let Some(dir) = env.get("CODEX_HOME").filter(|d| !d.is_empty()) {
+        let path = Path::new(dir).join("config.toml");
+        out.push(ConfigLocation::at(
+            path,
+            Client::Codex,
+            Schema::CodexToml,
+            "user",
+        ));
+    }
+    out
+}

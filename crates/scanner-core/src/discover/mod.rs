@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use clients::{
-    ancestor_locations, default_config_locations, project_locations, system_locations,
-    user_locations, Client, ConfigLocation, Os,
+    ancestor_locations, default_config_locations, env_locations, project_locations,
+    system_locations, user_locations, Client, ConfigLocation, Os,
 };
 pub use findings::ConfigFinding;
 pub use launcher::{Launch, NpmSpec, PinState, PythonSpec, SpecSource};
@@ -224,8 +224,11 @@ pub fn discover(options: &DiscoverOptions) -> Result<Inventory, ConfigError> {
     };
     if options.default_locations {
         let mut locations = user_locations(os, &options.home);
+        // Machine-wide files and environment relocations belong to this
+        // machine's own user: read only when scanning the own home.
         if let Some(root) = &options.system_root {
             locations.extend(system_locations(os, root));
+            locations.extend(env_locations(&options.env));
         }
         run.read_all(&locations)?;
         run.projects
@@ -322,4 +325,65 @@ pub fn env_path(server: &Server, key: &str, home: &Path) -> Option<PathBuf> {
         Some(rest) => home.join(rest),
         None => PathBuf::from(raw),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn managed_and_env_relocated_configs_are_read_for_the_own_home_only() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        write(
+            &r.join("etc/claude-code/managed-mcp.json"),
+            r#"{"mcpServers":{"managed":{"command":"uvx","args":["m==1"]}}}"#,
+        );
+        write(
+            &r.join("claude-dir/.claude.json"),
+            r#"{"mcpServers":{"relocated":{"command":"uvx","args":["r==1"]}}}"#,
+        );
+        write(
+            &r.join("codex-home/config.toml"),
+            "[mcp_servers.codexed]\ncommand = \"uvx\"\nargs = [\"c==1\"]\n",
+        );
+        let env: BTreeMap<String, String> = [
+            (
+                "CLAUDE_CONFIG_DIR".to_string(),
+                r.join("claude-dir").display().to_string(),
+            ),
+            (
+                "CODEX_HOME".to_string(),
+                r.join("codex-home").display().to_string(),
+            ),
+        ]
+        .into();
+        let mut options = DiscoverOptions {
+            home: r.join("home"),
+            default_locations: true,
+            os: Some(Os::Linux),
+            system_root: Some(r.to_path_buf()),
+            env,
+            ..DiscoverOptions::default()
+        };
+        let names = |o: &DiscoverOptions| -> Vec<String> {
+            discover(o)
+                .unwrap()
+                .servers
+                .into_iter()
+                .map(|s| format!("{}:{}", s.scope, s.name))
+                .collect()
+        };
+        assert_eq!(
+            names(&options),
+            ["managed:managed", "user:relocated", "user:codexed"]
+        );
+        options.system_root = None;
+        assert!(names(&options).is_empty());
+    }
 }
