@@ -276,10 +276,32 @@ fn projects_known_to_claude_code_and_vscode_are_scanned() {
         serde_json::json!({"folder": uri}).to_string(),
     )
     .unwrap();
+    // A multi-root `.code-workspace` file: its own servers and its folders' configs.
+    let p3 = home.path().join("work/three");
+    std::fs::create_dir_all(p3.join(".cursor")).unwrap();
+    std::fs::write(
+        p3.join(".cursor/mcp.json"),
+        r#"{"mcpServers":{"from-ws-folder":{"command":"uvx","args":["c==1"]}}}"#,
+    )
+    .unwrap();
+    let ws_file = home.path().join("work/multi.code-workspace");
+    std::fs::write(&ws_file, "// JSONC\n{\"folders\": [{\"path\": \"three\"}],\n \"settings\": {\"mcp\": {\"servers\": {\"from-ws-settings\": {\"command\": \"uvx\", \"args\": [\"d==1\"]}}}}}").unwrap();
+    let ws2 = home
+        .path()
+        .join(".config/Code/User/workspaceStorage/def456");
+    std::fs::create_dir_all(&ws2).unwrap();
+    let uri2 = format!("file://{}", ws_file.to_str().unwrap());
+    std::fs::write(
+        ws2.join("workspace.json"),
+        serde_json::json!({"workspace": uri2}).to_string(),
+    )
+    .unwrap();
     let (code, inv, err) = inventory(&["--home", home.path().to_str().unwrap(), "--os", "linux"]);
     assert_eq!(code, 0, "{err}");
     server(&inv, "from-claude-project");
     server(&inv, "from-vscode-ws");
+    assert_eq!(server(&inv, "from-ws-settings")["line"], 3);
+    server(&inv, "from-ws-folder");
 }
 
 /// Made-up credentials in `fixtures/configs/secrets/`.
@@ -604,4 +626,25 @@ fn inventory_table_snapshot_of_the_windows_layout() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let table = stdout(&out).replace(home.to_str().unwrap(), "[HOME]");
     insta::assert_snapshot!(table);
+}
+
+#[test]
+fn claude_code_and_cursor_plugins_are_found() {
+    let home = configs().join("plugins");
+    let (code, inv, err) = inventory(&["--home", home.to_str().unwrap(), "--os", "linux"]);
+    assert_eq!(code, 0, "{err}");
+    let flat = server(&inv, "plugin-flat");
+    assert_eq!(
+        (flat["client"].as_str(), flat["scope"].as_str()),
+        (Some("claude-code"), Some("plugin"))
+    );
+    // ${CLAUDE_PLUGIN_ROOT} is the plugin's folder.
+    assert!(
+        flat["launch"]["script"]
+            .as_str()
+            .unwrap()
+            .ends_with("gh-plugin/1.0.0/server.js"),
+        "{flat}"
+    );
+    assert_eq!(server(&inv, "cursor-plugin")["client"], "cursor");
 }

@@ -321,9 +321,17 @@ fn listed_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
     };
     files(home.join(".aws/amazonq/cli-agents"), AmazonQ, "agent");
     files(home.join(".kiro/agents"), Kiro, "agent");
-    for root in [".claude/plugins/cache", ".claude/plugins/repos"] {
-        for path in walk::find_named(&home.join(root), ".mcp.json") {
-            out.push(ConfigLocation::at(path, ClaudeCode, Plugin, "plugin"));
+    let plugins = [
+        (".claude/plugins/cache", ".mcp.json", ClaudeCode),
+        (".claude/plugins/repos", ".mcp.json", ClaudeCode),
+        (".cursor/plugins/cache", ".mcp.json", Cursor),
+        (".cursor/plugins/cache", "mcp.json", Cursor),
+        (".cursor/plugins/local", ".mcp.json", Cursor),
+        (".cursor/plugins/local", "mcp.json", Cursor),
+    ];
+    for (root, name, client) in plugins {
+        for path in walk::find_named(&home.join(root), name) {
+            out.push(ConfigLocation::at(path, client.clone(), Plugin, "plugin"));
         }
     }
     out

@@ -223,16 +223,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<Inventory, ConfigError> {
         projects: Vec::new(),
     };
     if options.default_locations {
-        let mut locations = user_locations(os, &options.home);
-        // Machine-wide files and environment relocations belong to this
-        // machine's own user: read only when scanning the own home.
-        if let Some(root) = &options.system_root {
-            locations.extend(system_locations(os, root));
-            locations.extend(env_locations(&options.env));
-        }
-        run.read_all(&locations)?;
-        run.projects
-            .extend(projects::vscode_workspaces(os, &options.home));
+        run.read_defaults(os, options)?;
     }
     let mut dirs: Vec<PathBuf> = options.projects.clone();
     dirs.extend(std::mem::take(&mut run.projects));
@@ -267,6 +258,32 @@ struct Run {
 }
 
 impl Run {
+    /// The well-known user files, machine-wide files and what VS Code opened.
+    fn read_defaults(&mut self, os: Os, options: &DiscoverOptions) -> Result<(), ConfigError> {
+        let mut locations = user_locations(os, &options.home);
+        // Machine-wide files and environment relocations belong to this
+        // machine's own user: read only when scanning the own home.
+        if let Some(root) = &options.system_root {
+            locations.extend(system_locations(os, root));
+            locations.extend(env_locations(&options.env));
+        }
+        self.read_all(&locations)?;
+        let opened = projects::vscode_opened(os, &options.home);
+        self.projects.extend(opened.folders);
+        let workspaces: Vec<ConfigLocation> = opened
+            .workspaces
+            .into_iter()
+            .map(|path| ConfigLocation {
+                scope: format!("workspace:{}", path.display()),
+                path,
+                client: Client::VsCode,
+                schema: Schema::CodeWorkspace,
+                explicit: false,
+            })
+            .collect();
+        self.read_all(&workspaces)
+    }
+
     fn read_all(&mut self, locations: &[ConfigLocation]) -> Result<(), ConfigError> {
         for location in locations {
             if location.explicit || self.seen.insert(location.path.clone()) {

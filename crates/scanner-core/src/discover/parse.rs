@@ -67,7 +67,7 @@ pub fn parse_document(
         message,
     })?;
     let mut parsed = Parsed {
-        projects: known_projects(&root, schema),
+        projects: known_projects(&root, schema, path),
         ..Parsed::default()
     };
     parsed.findings.extend(findings::duplicates(&root, path));
@@ -121,18 +121,31 @@ fn detect_with(root: &Node, client: &Client) -> (Client, Schema) {
     }
 }
 
-fn known_projects(root: &Node, schema: Schema) -> Vec<PathBuf> {
-    if schema != Schema::ClaudeCodeState {
-        return Vec::new();
-    }
-    root.get("projects")
-        .map(|p| {
-            p.members()
-                .into_iter()
-                .map(|(k, _)| PathBuf::from(k))
+/// Project folders a file names: Claude Code's `projects` keys, a
+/// `.code-workspace` file's `folders[].path` (relative to the file).
+fn known_projects(root: &Node, schema: Schema, path: &Path) -> Vec<PathBuf> {
+    match schema {
+        Schema::ClaudeCodeState => root
+            .get("projects")
+            .map(|p| {
+                p.members()
+                    .into_iter()
+                    .map(|(k, _)| PathBuf::from(k))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Schema::CodeWorkspace => {
+            let base = path.parent().unwrap_or(Path::new(""));
+            root.get("folders")
+                .map(|f| f.items())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|f| f.get("path").and_then(Node::as_str))
+                .map(|p| base.join(p))
                 .collect()
-        })
-        .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// What a server entry is read against.

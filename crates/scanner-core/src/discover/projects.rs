@@ -8,17 +8,32 @@ use super::formats::Format;
 use super::read::read_capped;
 use super::walk;
 
-/// The folders VS Code has opened, from `User/workspaceStorage/*/workspace.json`.
-pub fn vscode_workspaces(os: Os, home: &Path) -> Vec<PathBuf> {
+/// What VS Code has opened, from `User/workspaceStorage/*/workspace.json`:
+/// folders, and `.code-workspace` files.
+#[derive(Debug, Default)]
+pub struct Opened {
+    /// Folders opened on their own.
+    pub folders: Vec<PathBuf>,
+    /// Multi-root workspace files.
+    pub workspaces: Vec<PathBuf>,
+}
+
+/// Everything VS Code's `workspaceStorage` says was opened.
+pub fn vscode_opened(os: Os, home: &Path) -> Opened {
     let storage = os.app_data(home).join("Code/User/workspaceStorage");
-    walk::subdirs(&storage)
-        .into_iter()
-        .filter_map(|(_, dir)| {
-            let text = read_capped(&dir.join("workspace.json")).ok()?;
-            let root = Format::Json.parse(&text).ok()?;
-            file_uri_path(root.get("folder")?.as_str()?)
-        })
-        .collect()
+    let mut opened = Opened::default();
+    for (_, dir) in walk::subdirs(&storage) {
+        let Ok(text) = read_capped(&dir.join("workspace.json")) else {
+            continue;
+        };
+        let Ok(root) = Format::Json.parse(&text) else {
+            continue;
+        };
+        let uri = |k: &str| root.get(k).and_then(|n| n.as_str()).and_then(file_uri_path);
+        opened.folders.extend(uri("folder"));
+        opened.workspaces.extend(uri("workspace"));
+    }
+    opened
 }
 
 /// `file:///home/u/p%20q` → `/home/u/p q`; `file:///c%3A/Users/x` → `c:/Users/x`.

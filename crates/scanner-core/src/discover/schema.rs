@@ -17,6 +17,8 @@ pub enum Schema {
     Servers,
     /// VS Code `settings.json`: `"mcp": {"servers"}` or dotted `"mcp.servers"`.
     VsCodeSettings,
+    /// A VS Code `.code-workspace` file: `settings.mcp.servers`.
+    CodeWorkspace,
     /// Codex `config.toml`: `[mcp_servers.<name>]`.
     CodexToml,
     /// Zed `settings.json`: `context_servers`.
@@ -57,6 +59,8 @@ pub fn detect(root: &Node) -> (Client, Schema) {
         (Client::Continue, Schema::ContinueList)
     } else if has("mcpServers") {
         (Client::Custom, Schema::McpServers)
+    } else if has("folders") && has("settings") {
+        (Client::VsCode, Schema::CodeWorkspace)
     } else if has("servers") {
         (Client::VsCode, Schema::Servers)
     } else if has("mcp_servers") {
@@ -97,6 +101,10 @@ pub fn entries(root: &Node, schema: Schema) -> Result<Vec<Entry<'_>>, String> {
         Schema::VsCodeSettings => match root.get("mcp") {
             Some(mcp) if mcp.get("servers").is_some() => keyed(mcp, "servers"),
             _ => keyed(root, "mcp.servers"),
+        },
+        Schema::CodeWorkspace => match root.get("settings") {
+            Some(settings) => entries(settings, Schema::VsCodeSettings),
+            None => Ok(Vec::new()),
         },
         Schema::CodexToml => keyed(root, "mcp_servers"),
         Schema::ContextServers => keyed(root, "context_servers"),
