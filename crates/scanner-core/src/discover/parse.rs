@@ -416,4 +416,36 @@ mod tests {
             Client::Goose
         );
     }
+
+    /// Every fixture config cut at every third character never panics any parser.
+    #[test]
+    fn truncated_fixture_configs_never_panic() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/configs");
+        let mut stack = vec![root];
+        let mut files = 0;
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = e.path();
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let config = ["json", "jsonc", "toml", "yaml"]
+                    .iter()
+                    .any(|x| path.extension().is_some_and(|e| e == *x));
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if !config || path.ends_with("EXPECTED.json") {
+                    continue;
+                }
+                files += 1;
+                let loc = ConfigLocation::explicit(path.clone());
+                for (cut, _) in text.char_indices().step_by(3) {
+                    let _ = parse_document(&text[..cut], &loc, &Vars::default());
+                }
+            }
+        }
+        assert!(files > 40, "{files}");
+    }
 }
