@@ -64,3 +64,33 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A fresh advisories store with the bundled OSV records (`fixtures/osv`) imported.
+pub fn imported_store() -> tempfile::TempDir {
+    let db = tempfile::tempdir().expect("temp dir");
+    let osv = fixtures().join("osv");
+    let out = run(&[
+        "--db",
+        db.path().to_str().expect("utf-8 temp path"),
+        "db",
+        "import",
+        osv.join("PyPI-all.zip").to_str().expect("utf-8 path"),
+        osv.join("npm").to_str().expect("utf-8 path"),
+        osv.join("PyPI-ghsa-mal").to_str().expect("utf-8 path"),
+    ]);
+    assert!(out.status.success(), "import failed: {}", stderr(&out));
+    db
+}
+
+/// Runs `supplygate` with `args` and extra environment variables.
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(binary());
+    cmd.args(args)
+        .env_remove("SUPPLYGATE_DB")
+        .env_remove("SUPPLYGATE_TODAY")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run supplygate")
+}

@@ -66,6 +66,16 @@ impl Collected {
         set.into_iter().collect()
     }
 
+    /// The root folder of every resolved tree: what a policy file must never
+    /// be loaded from.
+    pub fn tree_roots(&self) -> Vec<&std::path::Path> {
+        self.trees
+            .iter()
+            .flatten()
+            .map(|t| t.root.as_path())
+            .collect()
+    }
+
     /// The dependency graph over all servers.
     pub fn graph(&self) -> &DependencyGraph {
         &self.graph

@@ -78,7 +78,7 @@ impl InvalidPolicy {
         let n = self.diagnostics.len();
         let _ = writeln!(
             out,
-            "error: {} is not a valid policy ({n} problem{}); nothing was scanned",
+            "error: {} is not a valid policy ({n} problem{})",
             self.path.display(),
             if n == 1 { "" } else { "s" }
         );

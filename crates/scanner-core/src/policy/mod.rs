@@ -141,6 +141,17 @@ pub enum PinRequirement {
     Any,
 }
 
+impl PinRequirement {
+    /// The spelling in policy files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinRequirement::Exact => "exact",
+            PinRequirement::Range => "range",
+            PinRequirement::Any => "any",
+        }
+    }
+}
+
 /// The policy in force.
 #[derive(Debug, Clone)]
 pub struct Policy {
