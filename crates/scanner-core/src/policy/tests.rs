@@ -319,3 +319,15 @@ fn hostile_input_never_panics() {
         let _ = Policy::check(text, Path::new("p.toml"), day("2026-01-01"));
     }
 }
+
+#[test]
+fn oversized_non_utf8_and_folder_policies_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, vec![b'#'; MAX_POLICY_BYTES as usize + 1]).unwrap();
+    assert!(matches!(read(&big), Err(PolicyError::TooLarge { .. })));
+    let binary = dir.path().join("binary.toml");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
+    assert!(matches!(read(&binary), Err(PolicyError::Read { .. })));
+    assert!(matches!(read(dir.path()), Err(PolicyError::Read { .. })));
+}
