@@ -48,7 +48,7 @@ fn scan_json(policy: &str) -> (i32, Value) {
 
 /// (decision, decided_by.kind, decided_by.id, decided_by.line) per finding,
 /// keyed by the package name or the finding code.
-fn decisions(report: &Value) -> Vec<(String, String, String, String, Option<u64>)> {
+fn decisions(report: &Value) -> Vec<Row> {
     let mut rows: Vec<_> = report["findings"]
         .as_array()
         .unwrap()
@@ -72,37 +72,41 @@ fn decisions(report: &Value) -> Vec<(String, String, String, String, Option<u64>
     rows
 }
 
-fn row(
-    what: &str,
-    decision: &str,
-    kind: &str,
-    id: &str,
-    line: Option<u64>,
-) -> (String, String, String, String, Option<u64>) {
+fn row(what: &str, decision: &str, kind: &str, id: &str, line: Option<u64>) -> Row {
     (what.into(), decision.into(), kind.into(), id.into(), line)
+}
+
+type Row = (String, String, String, String, Option<u64>);
+
+/// Scans under `policy`, checks the exit code, outcome and every decision.
+fn gate(policy: &str, exit: i32, outcome: &str, rows: Vec<Row>) -> Value {
+    let (code, report) = scan_json(policy);
+    assert_eq!(code, exit);
+    assert_eq!(report["summary"]["outcome"], outcome);
+    assert_eq!(decisions(&report), rows);
+    report
 }
 
 #[test]
 fn same_tree_passes_under_the_reviewed_policy() {
-    let (code, report) = scan_json("pass.toml");
-    assert_eq!(code, 0);
-    assert_eq!(report["summary"]["outcome"], "passed");
-    assert_eq!(
-        decisions(&report),
+    let report = gate(
+        "pass.toml",
+        0,
+        "passed",
         vec![
             row(
                 "httpx",
                 "allow",
                 "rule",
                 "allow-reviewed-pypi-medium",
-                Some(6)
+                Some(6),
             ),
             row(
                 "node-fetch",
                 "excepted",
                 "exception",
                 "CVE-2022-0235",
-                Some(13)
+                Some(13),
             ),
             row("unpinned-server", "allow", "server", "fetch", Some(23)),
             row(
@@ -110,9 +114,9 @@ fn same_tree_passes_under_the_reviewed_policy() {
                 "allow",
                 "rule",
                 "allow-reviewed-pypi-medium",
-                Some(6)
+                Some(6),
             ),
-        ]
+        ],
     );
     let node_fetch = report["findings"]
         .as_array()
@@ -137,33 +141,32 @@ fn same_tree_passes_under_the_reviewed_policy() {
 
 #[test]
 fn same_tree_warns_under_the_until_reviewed_policy() {
-    let (code, report) = scan_json("warn.toml");
-    assert_eq!(code, 0);
-    assert_eq!(report["summary"]["warned"], 4);
-    assert_eq!(
-        decisions(&report),
+    let report = gate(
+        "warn.toml",
+        0,
+        "passed",
         vec![
             row("httpx", "warn", "rule", "warn-vulnerable", Some(2)),
             row("node-fetch", "warn", "rule", "warn-vulnerable", Some(2)),
             row("unpinned-server", "warn", "rule", "warn-unpinned", Some(7)),
             row("urllib3", "warn", "rule", "warn-vulnerable", Some(2)),
-        ]
+        ],
     );
+    assert_eq!(report["summary"]["warned"], 4);
 }
 
 #[test]
 fn same_tree_blocks_under_the_strict_policy_and_audits_exceptions() {
-    let (code, report) = scan_json("block.toml");
-    assert_eq!(code, 1);
-    assert_eq!(report["summary"]["outcome"], "blocked");
-    assert_eq!(
-        decisions(&report),
+    let report = gate(
+        "block.toml",
+        1,
+        "blocked",
         vec![
             row("httpx", "block", "rule", "block-direct-pypi", Some(7)),
             row("node-fetch", "block", "rule", "block-high", Some(2)),
             row("unpinned-server", "block", "server", "fetch", Some(31)),
             row("urllib3", "warn", "default", "default", None),
-        ]
+        ],
     );
     let ids = |key: &str| -> Vec<(String, u64)> {
         report["policy"][key]

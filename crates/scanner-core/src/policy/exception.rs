@@ -199,7 +199,6 @@ impl Exception {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Code, Severity};
 
     fn exception(target: Target) -> Exception {
         Exception {
@@ -217,17 +216,7 @@ mod tests {
     }
 
     fn ctx(aliases: &[String]) -> FindingContext<'_> {
-        FindingContext {
-            code: Code::VulnerableDependency,
-            severity: Severity::Medium,
-            ecosystem: Some(Ecosystem::PyPI),
-            package: Some("urllib3"),
-            version: Some("2.2.1"),
-            server: "fetch",
-            advisory_id: Some("GHSA-34jh-p97f-mpxf"),
-            aliases,
-            ..FindingContext::default()
-        }
+        crate::policy::tests::urllib3(aliases)
     }
 
     #[test]

@@ -16,7 +16,8 @@ fn policy(text: &str) -> Policy {
         .unwrap_or_else(|e| panic!("{}", e.render()))
 }
 
-fn urllib3(aliases: &[String]) -> FindingContext<'_> {
+/// A medium PyPI finding (urllib3 in `fetch`), for tests across the policy module.
+pub(super) fn urllib3(aliases: &[String]) -> FindingContext<'_> {
     FindingContext {
         code: Code::VulnerableDependency,
         severity: Severity::Medium,
