@@ -132,6 +132,10 @@ fn same_tree_passes_under_the_reviewed_policy() {
         .as_str()
         .unwrap()
         .ends_with("pass.toml"));
+    // The report proves which policy decided: the file's SHA-256.
+    let text = std::fs::read(policy_file("pass.toml")).unwrap();
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&text));
+    assert_eq!(report["policy"]["sha256"], sha.as_str());
     let fetch = &report["servers"].as_array().unwrap()[1];
     assert_eq!(
         (fetch["name"].as_str(), fetch["owner"].as_str()),
@@ -351,6 +355,18 @@ fn a_policy_inside_a_scanned_tree_is_refused() {
     let (code, out, err) = scan(&["--policy", inside.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty());
+    assert!(err.contains("inside the scanned tree"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_a_policy_inside_a_scanned_tree_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("supplygate.toml");
+    let inside = affected().join(".npm/_npx/318566bc6fad3ab8/package.json");
+    std::os::unix::fs::symlink(&inside, &link).unwrap();
+    let (code, _, err) = scan(&["--policy-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
     assert!(err.contains("inside the scanned tree"), "{err}");
 }
 

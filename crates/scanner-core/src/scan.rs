@@ -205,7 +205,8 @@ struct Draft {
     pin: Option<PinState>,
     /// Whether the package is a direct dependency of the server, when known.
     direct: Option<bool>,
-    /// Whether the package has an install script, when known.
+    /// Whether the package has an install script, when known (to be set from
+    /// the resolved package once resolution records install scripts).
     install_script: Option<bool>,
 }
 

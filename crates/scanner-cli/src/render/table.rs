@@ -13,9 +13,12 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             || s.requested.clone().unwrap_or_default(),
             |p| p.to_string(),
         );
-        let tree = s.tree.as_ref().map_or("not resolved".to_string(), |_| {
+        let mut tree = s.tree.as_ref().map_or("not resolved".to_string(), |_| {
             format!("{} packages", s.packages.len())
         });
+        if let Some(owner) = &s.owner {
+            tree.push_str(&format!(", owner {owner}"));
+        }
         writeln!(
             out,
             "  {:<20} {:<15} {:<7} {:<50} {}",
@@ -83,7 +86,12 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
 fn write_policy(out: &mut impl Write, policy: &PolicyAudit) -> std::io::Result<()> {
     writeln!(out)?;
     match &policy.file {
-        Some(file) => writeln!(out, "POLICY: {}", file.display())?,
+        Some(file) => writeln!(
+            out,
+            "POLICY: {} (sha256 {})",
+            file.display(),
+            policy.sha256.as_deref().unwrap_or("-")
+        )?,
         None => writeln!(out, "POLICY: built-in")?,
     }
     for e in &policy.expired_exceptions {

@@ -126,6 +126,9 @@ pub struct ServerNote {
 pub struct PolicyAudit {
     /// The policy file, or `None` for the built-in policy.
     pub file: Option<PathBuf>,
+    /// The SHA-256 of the policy file's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// The date exceptions were checked against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub today: Option<Date>,
@@ -231,6 +234,7 @@ impl Policy {
         };
         PolicyAudit {
             file: self.source.clone(),
+            sha256: self.sha256.clone(),
             today: self.today,
             unused_exceptions: notes(false),
             expired_exceptions: notes(true),

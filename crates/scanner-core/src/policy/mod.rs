@@ -156,6 +156,7 @@ impl PinRequirement {
 #[derive(Debug, Clone)]
 pub struct Policy {
     source: Option<PathBuf>,
+    sha256: Option<String>,
     rules: Vec<Rule>,
     default: Decision,
     default_line: Option<usize>,
@@ -203,6 +204,7 @@ impl Policy {
     pub fn builtin() -> Self {
         Policy {
             source: None,
+            sha256: None,
             rules: builtin_rules(),
             default: Decision::Warn,
             default_line: None,
@@ -263,6 +265,12 @@ impl Policy {
     /// The file it was loaded from, or `None` for the built-in policy.
     pub fn source(&self) -> Option<&Path> {
         self.source.as_deref()
+    }
+
+    /// The SHA-256 of the policy file's text, so a report proves which
+    /// policy decided it; `None` for the built-in policy.
+    pub fn sha256(&self) -> Option<&str> {
+        self.sha256.as_deref()
     }
 
     /// Per-server metadata from the file (owner, pin requirement).

@@ -135,6 +135,9 @@ impl Cx<'_> {
         let servers = self.servers(root.get("server"));
         Policy {
             source: Some(path.to_path_buf()),
+            sha256: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                self.text,
+            ))),
             rules,
             default,
             default_line,
