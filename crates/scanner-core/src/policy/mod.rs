@@ -8,6 +8,25 @@
 //! applies decides, and the finding records which one, with its line.
 //!
 //! The policy never reads the wall clock: "today" is given when it is loaded.
+//!
+//! ```
+//! use std::path::Path;
+//! use scanner_core::policy::{Decision, FindingContext, Policy};
+//! use scanner_core::{Code, Severity};
+//!
+//! let text = "[[rule]]\nid = \"block-high\"\naction = \"block\"\nmin-severity = \"high\"\n";
+//! let today = "2026-06-01".parse().unwrap();
+//! let policy = Policy::parse(text, Path::new("supplygate.toml"), today).unwrap();
+//! let finding = FindingContext {
+//!     code: Code::VulnerableDependency,
+//!     severity: Severity::High,
+//!     server: "gdrive",
+//!     ..FindingContext::default()
+//! };
+//! let verdict = policy.decide(&finding);
+//! assert_eq!(verdict.decision, Decision::Block);
+//! assert_eq!(verdict.decided_by.to_string(), "rule `block-high` (supplygate.toml:1)");
+//! ```
 
 mod date;
 mod decide;

@@ -98,7 +98,8 @@ impl Cx<'_> {
     ) -> Option<At<String>> {
         if t.get(key).is_none() {
             let msg = format!("{whose} has no `{key}`");
-            self.error(header.clone(), msg, &format!("`{key}` missing here"));
+            self.error(header.clone(), msg, &format!("`{key}` missing here"))
+                .hint = required_hint(key);
             return None;
         }
         let (s, span) = self.string(t, key)?;
@@ -213,4 +214,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// What to write for a missing required key.
+fn required_hint(key: &str) -> Option<String> {
+    let hint = match key {
+        "action" => "add `action = \"block\"`, `\"warn\"` or `\"allow\"`",
+        "reason" => "say why the finding is acceptable, e.g. `reason = \"the vulnerable function is never called\"`",
+        "owner" => "name who answers for the exception, e.g. `owner = \"team@example.com\"`",
+        "classification" => "one of: dependency-only, reachable-hardening, confirmed-reachable",
+        _ => return None,
+    };
+    Some(hint.to_string())
 }
