@@ -12,7 +12,7 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::diagnostic::{Diagnostic, InvalidPolicy};
+use super::diagnostic::{Diagnostic, InvalidPolicy, LineIndex};
 use super::rule::builtin_rules;
 use super::{Date, Decision, PinRequirement, Policy, ServerPolicy};
 use crate::finding::Severity;
@@ -29,6 +29,7 @@ pub(super) fn parse_with(
 ) -> Result<Policy, InvalidPolicy> {
     let mut cx = Cx {
         text,
+        lines: LineIndex::new(text),
         diags: Vec::new(),
     };
     let (root, errors) = DeTable::parse_recoverable(text);
@@ -117,6 +118,7 @@ pub(super) const PINS: &[(&str, PinRequirement)] = &[
 
 pub(super) struct Cx<'t> {
     pub(super) text: &'t str,
+    pub(super) lines: LineIndex<'t>,
     pub(super) diags: Vec<Diagnostic>,
 }
 

@@ -7,12 +7,12 @@ use toml::de::{DeTable, DeValue};
 
 use super::{At, Cx, Val};
 use crate::finding::Code;
-use crate::policy::diagnostic::{line_col, Diagnostic};
+use crate::policy::diagnostic::Diagnostic;
 use crate::policy::rule::Glob;
 
 impl Cx<'_> {
     pub(super) fn line(&self, span: &Range<usize>) -> usize {
-        line_col(self.text, span.start).0
+        self.lines.line_col(span.start).0
     }
 
     pub(super) fn error(
