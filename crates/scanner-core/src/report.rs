@@ -83,6 +83,11 @@ pub struct AdvisorySource {
     pub source: String,
     /// Per ecosystem: records available.
     pub records: Vec<(Ecosystem, u64)>,
+    /// Records that name an installed package only through `GIT` ranges
+    /// (commit ids, not versions): supplygate does not evaluate those, so
+    /// they can neither match nor be ruled out. As `id (package)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub git_ranges_not_evaluated: Vec<String>,
 }
 
 /// Totals.

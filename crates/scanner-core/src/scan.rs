@@ -8,7 +8,7 @@ use crate::discover::{discover, ConfigError, DiscoverOptions, Launch, PinState, 
 use crate::finding::{Code, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
 use crate::grouping::group;
-use crate::matching::affects;
+use crate::matching::{affects, only_git_ranges};
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{resolve, InstalledTree, ResolveError, ResolveOptions};
@@ -128,6 +128,7 @@ pub fn evaluate(
     let mut matcher = Matcher {
         lookup,
         cache: HashMap::new(),
+        git_only: BTreeSet::new(),
     };
     let mut counts = Vec::new();
     for eco in Ecosystem::ALL {
@@ -141,7 +142,9 @@ pub fn evaluate(
         }
         drafts.extend(matcher.match_tree(server, tree, &graph)?);
     }
-    Ok(finish(reports, drafts, policy, options, counts))
+    let mut report = finish(reports, drafts, policy, options, counts);
+    report.advisories.git_ranges_not_evaluated = matcher.git_only.into_iter().collect();
+    Ok(report)
 }
 
 /// Runs the whole pipeline against `lookup`: [`collect`] then [`evaluate`].
@@ -179,6 +182,7 @@ fn finish(
         advisories: AdvisorySource {
             source: options.advisory_source.clone(),
             records,
+            git_ranges_not_evaluated: Vec::new(),
         },
         summary,
         policy: audit,
@@ -232,9 +236,8 @@ impl Draft {
         FindingContext {
             code: self.code,
             severity: self.severity,
-            // The CVSS score arrives with the severity work; until then rules
-            // with `min-cvss` match nothing (never a guessed score).
-            cvss: None,
+            // No score means `min-cvss` rules do not match (never a guessed score).
+            cvss: advisory.and_then(|a| a.cvss.as_ref()).map(|c| c.score),
             ecosystem: package.map(|p| p.ecosystem),
             package: package.map(|p| p.name.as_str()),
             version: package.map(|p| p.version.as_str()),
@@ -360,6 +363,8 @@ fn is_direct(tree: &InstalledTree, index: usize) -> Option<bool> {
 struct Matcher<'a> {
     lookup: &'a dyn AdvisoryLookup,
     cache: HashMap<(Ecosystem, String), Vec<Vulnerability>>,
+    /// Records naming a package only through GIT ranges (not evaluated).
+    git_only: BTreeSet<String>,
 }
 
 impl Matcher<'_> {
@@ -396,12 +401,18 @@ impl Matcher<'_> {
                 });
                 continue;
             };
-            let matched: Vec<Vulnerability> = self
-                .records(pkg.ecosystem, &pkg.name)?
+            let records = self.records(pkg.ecosystem, &pkg.name)?;
+            let git_only: Vec<String> = records
+                .iter()
+                .filter(|v| only_git_ranges(v, pkg.ecosystem, &pkg.name))
+                .map(|v| format!("{} ({})", v.id, pkg.name))
+                .collect();
+            let matched: Vec<Vulnerability> = records
                 .iter()
                 .filter(|v| affects(v, pkg.ecosystem, &pkg.name, &version))
                 .cloned()
                 .collect();
+            self.git_only.extend(git_only);
             for g in group(&matched) {
                 let code = if g.malicious {
                     Code::MaliciousPackage
