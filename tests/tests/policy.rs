@@ -25,6 +25,11 @@ fn affected() -> PathBuf {
 
 /// Scans the affected home with `extra` arguments; returns exit code, stdout, stderr.
 fn scan(extra: &[&str]) -> (i32, String, String) {
+    scan_at(TODAY, extra)
+}
+
+/// Like [`scan`], on another day.
+fn scan_at(today: &str, extra: &[&str]) -> (i32, String, String) {
     let home = affected();
     let mut args = vec![
         "--db",
@@ -35,7 +40,7 @@ fn scan(extra: &[&str]) -> (i32, String, String) {
         home.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", TODAY)]);
+    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", today)]);
     (out.status.code().unwrap(), stdout(&out), stderr(&out))
 }
 
@@ -227,21 +232,11 @@ fn the_table_names_the_deciding_rule_and_the_exceptions_needing_attention() {
 fn the_expiry_date_comes_from_supplygate_today() {
     // On the expiry day the urllib3 exception still applies.
     let file = policy_file("block.toml");
-    let home = affected();
-    let args = [
-        "--db",
-        db().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--policy",
-        file.to_str().unwrap(),
-        "--format",
-        "json",
-    ];
-    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", "2026-03-31")]);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let (_, out, _) = scan_at(
+        "2026-03-31",
+        &["--policy", file.to_str().unwrap(), "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["summary"]["excepted"], 1);
     assert_eq!(
         report["policy"]["expired_exceptions"]
