@@ -101,12 +101,23 @@ fn entropy(s: &str) -> f64 {
         .sum()
 }
 
+/// Last words of names that point to a credential rather than hold it
+/// (`GDRIVE_CREDENTIALS_PATH`, `TOKEN_FILE`).
+const POINTER_WORDS: &[&str] = &[
+    "PATH", "FILE", "DIR", "FOLDER", "LOCATION", "NAME", "ENV", "VAR",
+];
+
 /// True when a variable or header name says it holds a credential
-/// (`GITHUB_TOKEN`, `X-Api-Key`, `--password`; not `--db-path`).
+/// (`GITHUB_TOKEN`, `X-Api-Key`, `--password`; not `--db-path`, not
+/// `CREDENTIALS_PATH`).
 pub fn secret_name(name: &str) -> bool {
-    name.to_ascii_uppercase()
+    let upper = name.to_ascii_uppercase();
+    let words: Vec<&str> = upper
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| SECRET_NAME_WORDS.contains(&w))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let pointer = words.last().is_some_and(|w| POINTER_WORDS.contains(w));
+    !pointer && words.iter().any(|w| SECRET_NAME_WORDS.contains(w))
 }
 
 /// True when the value under a credential-like `name` is written in plain
@@ -212,6 +223,7 @@ mod tests {
             secret_name("X-Api-Key") && secret_name("--password") && secret_name("GITHUB_TOKEN")
         );
         assert!(!secret_name("--db-path") && !secret_name("AUTHOR") && !secret_name("MONKEY"));
+        assert!(!secret_name("GDRIVE_CREDENTIALS_PATH") && !secret_name("TOKEN_FILE"));
     }
 
     #[test]
