@@ -648,3 +648,26 @@ fn claude_code_and_cursor_plugins_are_found() {
     );
     assert_eq!(server(&inv, "cursor-plugin")["client"], "cursor");
 }
+
+#[test]
+fn a_server_named_twice_is_reported_as_a_duplicate_key_with_its_line() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("mcp.json");
+    let text = "{\"mcpServers\": {\n  \"fetch\": {\"command\": \"uvx\", \"args\": [\"mcp-server-fetch==1.0\"]},\n  \"fetch\": {\"command\": \"uvx\", \"args\": [\"evil-fetch\"]}\n}}";
+    std::fs::write(&f, text).unwrap();
+    let (code, inv, err) = inventory(&["--no-default-configs", "--config", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let dup = inv["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == "duplicate-key")
+        .expect("duplicate-key finding");
+    assert_eq!(dup["line"], 3);
+    // The client uses the last one, and so does supplygate.
+    assert_eq!(servers(&inv).len(), 1);
+    assert_eq!(
+        server(&inv, "fetch")["launch"]["package"]["name"],
+        "evil-fetch"
+    );
+}
