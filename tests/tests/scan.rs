@@ -5,40 +5,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, stderr, stdout};
+use supplygate_tests::{fixtures, run, scan_json, stderr, stdout};
 
 /// A store with the bundled OSV records imported.
 fn store() -> tempfile::TempDir {
-    let db = tempfile::tempdir().unwrap();
-    let osv = fixtures().join("osv");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "db",
-        "import",
-        osv.join("PyPI-all.zip").to_str().unwrap(),
-        osv.join("npm").to_str().unwrap(),
-        osv.join("PyPI-ghsa-mal").to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "import failed: {}", stderr(&out));
-    db
-}
-
-fn scan_json(db: &Path, home: &str) -> (i32, Value) {
-    let home = fixtures().join("homes").join(home);
-    let out = run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let json = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
-    (out.status.code().unwrap(), json)
+    supplygate_tests::imported_store()
 }
 
 fn expected(home: &str) -> Value {
@@ -208,8 +179,11 @@ fn clean_home_has_no_advisories_and_passes() {
 
 #[test]
 fn malformed_config_is_exit_2_naming_the_file() {
+    // A file the user named with --config must be usable: exit 2, one line
+    // naming the file and line, no report.
     let db = store();
     let home = fixtures().join("homes/broken");
+    let config = home.join(".cursor/mcp.json");
     let out = run(&[
         "--db",
         db.path().to_str().unwrap(),
@@ -217,12 +191,44 @@ fn malformed_config_is_exit_2_naming_the_file() {
         "--offline",
         "--home",
         home.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(".cursor/mcp.json:5:"), "{err}");
     assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn malformed_well_known_config_makes_the_scan_incomplete_naming_file_and_line() {
+    // A broken file at a well-known location is skipped, never silently:
+    // the scan is incomplete (exit 3) and says which file and line.
+    let db = store();
+    let home = fixtures().join("homes/broken");
+    let out = run(&[
+        "--db",
+        db.path().to_str().unwrap(),
+        "scan",
+        "--offline",
+        "--os",
+        "linux",
+        "--home",
+        home.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(".cursor/mcp.json:5:"), "{err}");
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["summary"]["outcome"], "incomplete");
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "config-skipped"));
 }
 
 #[test]
@@ -263,6 +269,7 @@ fn empty_store_is_exit_3_saying_what_was_not_checked() {
         db.path().to_str().unwrap(),
         "scan",
         "--offline",
+        "--no-verify", // trimmed fixture trees: see `scan_json`
         "--home",
         home.to_str().unwrap(),
     ]);

@@ -25,24 +25,14 @@ pub enum Command {
     /// Manage the local advisories store.
     #[command(subcommand)]
     Db(DbCommand),
+    /// List every MCP config file looked at and every server found, without
+    /// checking packages.
+    Inventory(InventoryArgs),
+    /// Check or start a policy file (`supplygate.toml`).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print every path from a server to an installed package (like `npm explain`).
     Explain(ExplainArgs),
-}
-
-/// Where servers are discovered and their trees resolved (`scan`, `explain`).
-#[derive(Debug, Args)]
-pub struct DiscoveryArgs {
-    /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
-    #[arg(long, value_name = "DIR")]
-    pub home: Option<PathBuf>,
-
-    /// Read this MCP config file too (repeatable); its client is detected.
-    #[arg(long = "config", value_name = "FILE")]
-    pub configs: Vec<PathBuf>,
-
-    /// Read only the files given with --config, not the well-known locations.
-    #[arg(long)]
-    pub no_default_configs: bool,
 }
 
 /// Options of `explain`.
@@ -52,9 +42,73 @@ pub struct ExplainArgs {
     #[arg(value_name = "NAME[@VERSION]")]
     pub package: String,
 
-    /// Where servers are discovered and trees resolved.
+    /// Where to look.
     #[command(flatten)]
     pub discovery: DiscoveryArgs,
+}
+
+/// Where discovery looks: shared by `scan` and `inventory`.
+#[derive(Debug, Args)]
+pub struct DiscoveryArgs {
+    /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Read this MCP config file too (repeatable); its client and format are detected.
+    #[arg(long = "config", value_name = "FILE")]
+    pub configs: Vec<PathBuf>,
+
+    /// Read this project folder's MCP configs too (repeatable), besides the
+    /// projects the clients know of.
+    #[arg(long = "project", value_name = "DIR")]
+    pub projects: Vec<PathBuf>,
+
+    /// Read only the files given with --config and --project, not the well-known locations.
+    #[arg(long)]
+    pub no_default_configs: bool,
+
+    /// The folder layout of --home [default: the running OS].
+    #[arg(long, value_enum)]
+    pub os: Option<OsArg>,
+}
+
+/// Operating-system folder layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OsArg {
+    /// Linux (XDG).
+    Linux,
+    /// macOS.
+    Macos,
+    /// Windows.
+    Windows,
+}
+
+/// Options of `inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Where to look.
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `policy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file; report every problem with file, line and column.
+    Check {
+        /// The policy file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The date exceptions are checked against [default: today, UTC].
+        #[arg(long, env = "SUPPLYGATE_TODAY", value_name = "YYYY-MM-DD")]
+        today: Option<String>,
+    },
+    /// Print a commented starter policy on stdout (redirect it into supplygate.toml).
+    Init,
 }
 
 /// Options of `scan`.
@@ -64,7 +118,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// Where servers are discovered and trees resolved.
+    /// Where to look.
     #[command(flatten)]
     pub discovery: DiscoveryArgs,
 
@@ -76,6 +130,19 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// The policy file [default: the built-in policy].
+    #[arg(long, value_name = "FILE", conflicts_with = "policy_dir")]
+    pub policy: Option<PathBuf>,
+
+    /// The project folder whose `supplygate.toml` is the policy (the built-in
+    /// policy when it has none).
+    #[arg(long, value_name = "DIR")]
+    pub policy_dir: Option<PathBuf>,
+
+    /// The date exceptions are checked against [default: today, UTC].
+    #[arg(long, env = "SUPPLYGATE_TODAY", value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
 }
 
 /// Report formats.

@@ -1,8 +1,10 @@
 //! The `supplygate` command.
 
 mod args;
+mod discovery;
 mod exit;
 mod explain;
+mod policy;
 mod render;
 
 use std::io::Write;
@@ -12,11 +14,11 @@ use std::process::ExitCode;
 use advisories_cache::{ImportLimits, ImportSource, Store};
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use scanner_core::discover::DiscoverOptions;
 use scanner_core::resolve::ResolveOptions;
-use scanner_core::{Policy, ScanOptions};
+use scanner_core::ScanOptions;
 
-use crate::args::{Cli, Command, DbCommand, DiscoveryArgs, Format, ScanArgs};
+use crate::args::{Cli, Command, DbCommand, Format, PolicyCommand, ScanArgs};
+use crate::discovery::discover_options;
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(e) if is_broken_pipe(&e) => Exit::Passed.into(),
+        Err(e) if e.is::<policy::Reported>() => Exit::Invalid.into(),
         Err(e) => {
             eprintln!("error: {e:#}");
             Exit::Invalid.into()
@@ -48,11 +51,16 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<Exit> {
-    let db = store_dir(cli.db)?;
+    let db = || store_dir(cli.db.clone());
     match cli.command {
-        Command::Scan(args) => scan(&db, args),
-        Command::Db(DbCommand::Import { sources }) => import(&db, &sources),
-        Command::Db(DbCommand::Status) => status(&db),
+        Command::Scan(args) => scan(&db()?, args),
+        Command::Db(DbCommand::Import { sources }) => import(&db()?, &sources),
+        Command::Db(DbCommand::Status) => status(&db()?),
+        Command::Inventory(args) => discovery::inventory(args),
+        Command::Policy(PolicyCommand::Check { file, today }) => {
+            policy::check(&file, policy::today(today.as_deref())?)
+        }
+        Command::Policy(PolicyCommand::Init) => policy::init(),
         Command::Explain(args) => explain::run(args),
     }
 }
@@ -66,39 +74,37 @@ fn store_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     Ok(cache.join("supplygate"))
 }
 
-/// Scan options from the discovery arguments.
-pub(crate) fn scan_options(
-    args: DiscoveryArgs,
-    verify: bool,
-    advisory_source: String,
-) -> Result<ScanOptions> {
-    let home = home_dir(args.home)?;
-    Ok(ScanOptions {
-        discover: DiscoverOptions {
-            home: home.clone(),
-            configs: args.configs,
-            default_locations: !args.no_default_configs,
-        },
-        resolve: ResolveOptions { home, verify },
-        advisory_source,
-    })
-}
-
-fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    explicit
-        .or_else(dirs::home_dir)
-        .context("no home folder is known for this user; pass --home DIR")
-}
-
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     if !args.offline {
         bail!("online lookups are not available yet: pass --offline to scan against the local store\nhint: load advisories with `supplygate db import <all.zip | folder>`");
     }
+    let discover = discover_options(args.discovery)?;
+    let home = discover.home.clone();
+    let today = policy::today(args.today.as_deref())?;
+    let policy_file = policy::locate(args.policy, args.policy_dir)?;
     let store = Store::open(db)
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
-    let source = store.path().display().to_string();
-    let options = scan_options(args.discovery, !args.no_verify, source)?;
-    let report = scanner_core::scan(&options, &store, &Policy::builtin())?;
+    let options = ScanOptions {
+        discover,
+        resolve: ResolveOptions {
+            home,
+            verify: !args.no_verify,
+        },
+        advisory_source: store.path().display().to_string(),
+    };
+    let collected = scanner_core::collect(&options)?;
+    if let Some(file) = &policy_file {
+        policy::refuse_inside_trees(file, &collected.tree_roots())?;
+    }
+    // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
+    let policy = policy::load(policy_file.as_deref(), today)?;
+    let report = scanner_core::evaluate(collected, &store, &policy, &options)?;
+    for e in &report.policy.expired_exceptions {
+        eprintln!(
+            "warning: exception for `{}` (line {}) expired on {}; it no longer applies",
+            e.id, e.line, e.expires
+        );
+    }
     for line in &report.summary.incomplete {
         eprintln!("incomplete: {line}");
     }

@@ -5,7 +5,7 @@ use std::fmt;
 use advisories_cache::{Ecosystem, Vulnerability};
 use serde::Serialize;
 
-use crate::policy::Decision;
+use crate::policy::{DecidedBy, Decision, ExceptionNote};
 
 /// The kind of a finding. Codes are stable: policies and CI scripts match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -25,6 +25,20 @@ pub enum Code {
     NoAdvisoryData,
     /// An installed version could not be parsed, so it was not matched.
     InvalidVersion,
+    /// A credential is written in plain text in a config (env, args, headers, URL).
+    PlaintextSecret,
+    /// A server is reached over plain `http://` on a host that is not this machine.
+    InsecureTransport,
+    /// A filesystem server is given the whole disk or home folder.
+    BroadFilesystemAccess,
+    /// A docker image is run by tag, not pinned by digest.
+    UnpinnedImage,
+    /// A variable in a config cannot be resolved offline.
+    UnresolvedVariable,
+    /// A config file or entry was present but could not be read.
+    ConfigSkipped,
+    /// A key appears twice in one config object; one of them is ignored.
+    DuplicateKey,
     /// Installed files differ from what was published (RECORD or tarball).
     ChecksumMismatch,
     /// The lockfile and the installed tree disagree.
@@ -37,7 +51,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 11] = [
+    pub const ALL: [Code; 18] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -45,6 +59,13 @@ impl Code {
         Code::UnsupportedLauncher,
         Code::NoAdvisoryData,
         Code::InvalidVersion,
+        Code::PlaintextSecret,
+        Code::InsecureTransport,
+        Code::BroadFilesystemAccess,
+        Code::UnpinnedImage,
+        Code::UnresolvedVariable,
+        Code::ConfigSkipped,
+        Code::DuplicateKey,
         Code::ChecksumMismatch,
         Code::LockfileMismatch,
         Code::NonRegistrySource,
@@ -61,6 +82,13 @@ impl Code {
             Code::UnsupportedLauncher => "unsupported-launcher",
             Code::NoAdvisoryData => "no-advisory-data",
             Code::InvalidVersion => "invalid-version",
+            Code::PlaintextSecret => "plaintext-secret",
+            Code::InsecureTransport => "insecure-transport",
+            Code::BroadFilesystemAccess => "broad-filesystem-access",
+            Code::UnpinnedImage => "unpinned-image",
+            Code::UnresolvedVariable => "unresolved-variable",
+            Code::ConfigSkipped => "config-skipped",
+            Code::DuplicateKey => "duplicate-key",
             Code::ChecksumMismatch => "checksum-mismatch",
             Code::LockfileMismatch => "lockfile-mismatch",
             Code::NonRegistrySource => "non-registry-source",
@@ -78,6 +106,13 @@ impl Code {
             Code::UnsupportedLauncher => "the server's launcher is not resolved by supplygate, so its packages were not checked",
             Code::NoAdvisoryData => "the advisories store has no data for an ecosystem the server uses",
             Code::InvalidVersion => "an installed version could not be parsed, so it was not matched",
+            Code::PlaintextSecret => "a credential is written in plain text in a client config",
+            Code::InsecureTransport => "a server is reached over plain http:// on a host that is not this machine",
+            Code::BroadFilesystemAccess => "a filesystem server is given the whole disk or home folder",
+            Code::UnpinnedImage => "a docker image is run by tag, not pinned by digest",
+            Code::UnresolvedVariable => "a variable in a config cannot be resolved offline, so what runs is not fully known",
+            Code::ConfigSkipped => "a config file or entry was present but could not be read, so its servers were not checked",
+            Code::DuplicateKey => "a key appears twice in one config object; the client ignores one of them",
             Code::ChecksumMismatch => "installed files differ from what was published (modified or missing)",
             Code::LockfileMismatch => "the lockfile and the installed tree disagree (missing, extraneous or other version)",
             Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
@@ -94,6 +129,7 @@ impl Code {
                 | Code::UnsupportedLauncher
                 | Code::NoAdvisoryData
                 | Code::InvalidVersion
+                | Code::ConfigSkipped
         )
     }
 }
@@ -121,24 +157,10 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The severity of one record: `MAL-` is critical, else the GHSA label.
+    /// The severity of one record: `MAL-` is critical, else the highest
+    /// CVSS v3/v4 base score, else the GHSA label (see [`crate::severity`]).
     pub fn of_record(vuln: &Vulnerability) -> Severity {
-        if vuln.is_malicious() {
-            return Severity::Critical;
-        }
-        let label = vuln
-            .database_specific
-            .as_ref()
-            .and_then(|d| d.get("severity"))
-            .and_then(|s| s.as_str())
-            .unwrap_or("");
-        match label.to_ascii_uppercase().as_str() {
-            "CRITICAL" => Severity::Critical,
-            "HIGH" => Severity::High,
-            "MODERATE" | "MEDIUM" => Severity::Medium,
-            "LOW" => Severity::Low,
-            _ => Severity::Unscored,
-        }
+        crate::severity::assess(vuln).severity
     }
 
     /// The lowercase label.
@@ -171,7 +193,7 @@ impl fmt::Display for PackageRef {
 }
 
 /// The advisory behind a finding: one problem, with every id it is known by.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdvisoryRef {
     /// The primary id (the first of the group in sort order, MAL/GHSA first).
     pub id: String,
@@ -182,6 +204,9 @@ pub struct AdvisoryRef {
     /// A one-line summary, when a record has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// The highest CVSS base score among the group's records, with its vector.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<crate::severity::CvssScore>,
 }
 
 /// One finding, with the decision the policy made on it.
@@ -193,8 +218,16 @@ pub struct Finding {
     pub severity: Severity,
     /// What the policy decided.
     pub decision: Decision,
-    /// The rule that decided.
+    /// The rule that decided, as one line (`rule `x` (supplygate.toml:12)`).
     pub rule: String,
+    /// What decided, with its line in the policy file.
+    pub decided_by: DecidedBy,
+    /// The exception that excused it, when `decision` is `excepted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionNote>,
+    /// An exception that named it but has expired, so did not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired_exception: Option<ExceptionNote>,
     /// The server it concerns.
     pub server: String,
     /// The package it concerns, if any.

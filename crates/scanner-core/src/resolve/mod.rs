@@ -240,11 +240,13 @@ pub fn resolve(
     let tree = match &server.launch {
         Launch::Npx { specs, package } => npm::resolve_npx(server, specs, package, options)?,
         Launch::Uvx { package } => python::resolve_uvx(server, package, options)?,
-        Launch::NodeScript { script } => npm::resolve_script(server, script, options)?,
+        Launch::NodeScript { runtime, script } if is_node(runtime) => {
+            npm::resolve_script(server, script, options)?
+        }
         Launch::PythonModule { python, module } => {
             venv::resolve_python(server, python, venv::TopHint::Module(module), options)?
         }
-        Launch::Executable { command } => resolve_executable(server, command, options)?,
+        Launch::Executable { path } => resolve_executable(server, path, options)?,
         Launch::Remote { .. } => return Ok(None),
         Launch::Unsupported { command } => Err(ResolveError::Unsupported {
             server: server.name.clone(),
@@ -253,6 +255,10 @@ pub fn resolve(
         Launch::Empty => Err(ResolveError::Unsupported {
             server: server.name.clone(),
             command: String::new(),
+        })?,
+        other => Err(ResolveError::Unsupported {
+            server: server.name.clone(),
+            command: other.launcher().to_string(),
         })?,
     };
     Ok(Some(finish(tree, options)))
@@ -270,6 +276,13 @@ fn finish(mut tree: InstalledTree, options: &ResolveOptions) -> InstalledTree {
         }
     }
     tree
+}
+
+/// `node`, `/usr/bin/node`, `nodejs.exe`: Node runs the script (not deno, bun).
+fn is_node(runtime: &str) -> bool {
+    let base = runtime.rsplit(['/', '\\']).next().unwrap_or(runtime);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    base == "node" || base == "nodejs"
 }
 
 /// A console script or bin: a Python environment or a global npm package.
