@@ -15,23 +15,31 @@ fn home() -> PathBuf {
 
 /// `scan --format json` of a home against an empty store (so exit 3).
 fn scan(home: &Path, configs: &[&Path]) -> Value {
+    scan_with(home, configs, &[])
+}
+
+/// Like [`scan`], with `extra` arguments.
+fn scan_with(home: &Path, configs: &[&Path], extra: &[&str]) -> Value {
     let db = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "--db".to_string(),
-        db.path().display().to_string(),
-        "scan".into(),
-        "--offline".into(),
-        "--home".into(),
-        home.display().to_string(),
-        "--format".into(),
-        "json".into(),
-    ];
+    let mut args: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
+    args.splice(
+        0..0,
+        [
+            "--db".to_string(),
+            db.path().display().to_string(),
+            "scan".into(),
+            "--offline".into(),
+            "--home".into(),
+            home.display().to_string(),
+            "--format".into(),
+            "json".into(),
+        ],
+    );
+    if !configs.is_empty() {
+        args.push("--no-default-configs".into());
+    }
     for c in configs {
-        args.extend([
-            "--no-default-configs".into(),
-            "--config".into(),
-            c.display().to_string(),
-        ]);
+        args.extend(["--config".into(), c.display().to_string()]);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&args);
@@ -223,20 +231,7 @@ fn modified_files_are_caught_uncached_tarballs_are_unverified() {
 
 #[test]
 fn no_verify_reports_every_package_unverified() {
-    let db = tempfile::tempdir().unwrap();
-    let home = home();
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--no-verify",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = scan_with(&home(), &[], &["--no-verify"]);
     assert!(findings(&report, "checksum-mismatch").is_empty());
     for server in servers(&report).values() {
         for p in server["packages"].as_array().unwrap() {
