@@ -1,4 +1,5 @@
 //! Rendering reports.
 
 pub mod json;
+pub mod status;
 pub mod table;
