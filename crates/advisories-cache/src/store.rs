@@ -173,7 +173,25 @@ impl Store {
         let result = self.import_in_transaction(source, limits);
         // Back to SQLite's default (2 MiB): the store serves scans with little memory.
         self.sql(self.conn.pragma_update(None, "cache_size", -2000))?;
-        result
+        let summary = result?;
+        self.checkpoint()?;
+        Ok(summary)
+    }
+
+    /// Copies the WAL into the database file and empties it, so the store's
+    /// size on disk is its data. It never waits: with a reader in an older
+    /// snapshot or another writer busy, it does what it can and the data is
+    /// safe either way (a later checkpoint finishes the job).
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        self.sql(self.conn.busy_timeout(Duration::ZERO))?;
+        let done = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        self.sql(self.conn.busy_timeout(self.options.busy_timeout))?;
+        match done {
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => Ok(()),
+            other => self.sql(other),
+        }
     }
 
     fn import_in_transaction(
@@ -415,7 +433,7 @@ impl AdvisoryLookup for Store {
     ) -> Result<Vec<Vulnerability>, LookupError> {
         let mut stmt = self.sql(self.conn.prepare_cached(
             "SELECT r.id, r.json FROM affected a JOIN records r ON r.id = a.id
-             WHERE a.ecosystem = ?1 AND a.name = ?2 AND r.withdrawn = 0 ORDER BY r.id",
+             WHERE a.ecosystem = ?1 AND a.name = ?2 AND r.withdrawn = 0 ORDER BY a.id",
         ))?;
         let rows = self.sql(
             stmt.query_map(

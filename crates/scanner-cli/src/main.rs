@@ -104,6 +104,7 @@ fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
     for path in sources {
         let source = ImportSource::detect(path)?;
+        eprintln!("importing {} …", path.display());
         let summary = store.import(&source, ImportLimits::default())?;
         let stored: Vec<String> = summary
             .stored
