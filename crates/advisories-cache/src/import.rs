@@ -352,11 +352,18 @@ impl RecordReader {
                 path: file.clone(),
                 source,
             };
-            let len = fs::metadata(file).map_err(io)?.len();
-            if len > self.limits.max_record_bytes {
+            // Read through a cap, not trusting the size seen beforehand: the
+            // file may grow, or be a device.
+            let mut text = String::new();
+            File::open(file)
+                .and_then(|f| {
+                    f.take(self.limits.max_record_bytes + 1)
+                        .read_to_string(&mut text)
+                })
+                .map_err(io)?;
+            if text.len() as u64 > self.limits.max_record_bytes {
                 return Err(self.too_large(file, "record", self.limits.max_record_bytes));
             }
-            let text = fs::read_to_string(file).map_err(io)?;
             let name = file
                 .strip_prefix(root)
                 .unwrap_or(file)
@@ -534,6 +541,50 @@ mod tests {
             err.contains("declared uncompressed size exceeds the limit of 1000"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_oversized_record_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("BIG.json"), noise(2000)).unwrap();
+        let limits = ImportLimits {
+            max_record_bytes: 1000,
+            ..ImportLimits::default()
+        };
+        let err = RecordReader::new(ImportSource::Dir(dir.path().into()), limits)
+            .for_each(|_, _| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("BIG.json: record exceeds the limit of 1000"),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_in_a_folder_are_not_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("SECRET.json"), record("SECRET")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("A.json"), record("A")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("SECRET.json"),
+            dir.path().join("L.json"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("sub")).unwrap();
+        let mut names = Vec::new();
+        RecordReader::new(
+            ImportSource::Dir(dir.path().into()),
+            ImportLimits::default(),
+        )
+        .for_each(|name, _| {
+            names.push(name.to_string());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(names, ["A.json"]);
     }
 
     #[test]
