@@ -64,3 +64,22 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Runs `supplygate --db DB scan --offline --home fixtures/homes/HOME --format json`;
+/// returns the exit code and the report.
+pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
+    let home = fixtures().join("homes").join(home);
+    let out = run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "scan",
+        "--offline",
+        "--home",
+        home.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let json = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
+    (out.status.code().unwrap(), json)
+}

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use supplygate_tests::{binary, fixtures, run, stderr, stdout};
+use supplygate_tests::{binary, fixtures, run, scan_json, stderr, stdout};
 
 /// A store holding the bundled OSV records (npm 64, PyPI 2,661 + 31).
 fn store() -> tempfile::TempDir {
@@ -99,19 +99,7 @@ fn big_zip(dir: &Path, n: usize, tag: &str) -> PathBuf {
 
 /// (exit code, {(code, advisory id, package)}) of an offline scan of `home`.
 fn scan(db: &Path, home: &str) -> (i32, BTreeSet<(String, String, String)>) {
-    let home = fixtures().join("homes").join(home);
-    let out = run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let report: Value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
+    let (code, report) = scan_json(db, home);
     let s = |v: &Value| v.as_str().unwrap_or("").to_string();
     let found = report["findings"]
         .as_array()
@@ -125,7 +113,7 @@ fn scan(db: &Path, home: &str) -> (i32, BTreeSet<(String, String, String)>) {
             )
         })
         .collect();
-    (out.status.code().unwrap(), found)
+    (code, found)
 }
 
 #[test]

@@ -451,22 +451,25 @@ mod tests {
         assert!(msg.contains("all.zip"), "{msg}");
     }
 
+    /// The error reading a zip of `entries` under `limits`.
+    fn zip_refusal(entries: &[(&str, Vec<u8>)], limits: ImportLimits) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = zip_of(dir.path(), entries);
+        read_all(&zip, limits).unwrap_err().to_string()
+    }
+
     #[test]
     fn too_many_entries_are_refused_before_reading() {
-        let dir = tempfile::tempdir().unwrap();
-        let entries: Vec<_> = ["A", "B", "C"].iter().map(|id| (*id, record(id))).collect();
-        let named: Vec<(String, Vec<u8>)> = entries
-            .iter()
-            .map(|(id, r)| (format!("{id}.json"), r.clone()))
-            .collect();
-        let refs: Vec<(&str, Vec<u8>)> =
-            named.iter().map(|(n, r)| (n.as_str(), r.clone())).collect();
-        let zip = zip_of(dir.path(), &refs);
+        let entries = [
+            ("A.json", record("A")),
+            ("B.json", record("B")),
+            ("C.json", record("C")),
+        ];
         let limits = ImportLimits {
             max_records: 2,
             ..ImportLimits::default()
         };
-        let err = read_all(&zip, limits).unwrap_err().to_string();
+        let err = zip_refusal(&entries, limits);
         assert!(
             err.contains("number of entries exceeds the limit of 2"),
             "{err}"
@@ -475,13 +478,11 @@ mod tests {
 
     #[test]
     fn an_oversized_entry_is_refused_on_its_declared_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let zip = zip_of(dir.path(), &[("BIG.json", noise(5000))]);
         let limits = ImportLimits {
             max_record_bytes: 1000,
             ..ImportLimits::default()
         };
-        let err = read_all(&zip, limits).unwrap_err().to_string();
+        let err = zip_refusal(&[("BIG.json", noise(5000))], limits);
         assert!(
             err.contains("entry `BIG.json` exceeds the limit of 1000"),
             "{err}"
@@ -527,16 +528,11 @@ mod tests {
 
     #[test]
     fn total_inflated_size_is_capped() {
-        let dir = tempfile::tempdir().unwrap();
-        let zip = zip_of(
-            dir.path(),
-            &[("A.json", noise(600)), ("B.json", noise(600))],
-        );
         let limits = ImportLimits {
             max_total_bytes: 1000,
             ..ImportLimits::default()
         };
-        let err = read_all(&zip, limits).unwrap_err().to_string();
+        let err = zip_refusal(&[("A.json", noise(600)), ("B.json", noise(600))], limits);
         assert!(
             err.contains("declared uncompressed size exceeds the limit of 1000"),
             "{err}"
