@@ -59,7 +59,7 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// The zip archive is malformed.
-    #[error("{path}: not a readable zip archive: {source}")]
+    #[error("{path}: not a readable zip archive: {source}\nhint: the file is damaged or incomplete (an interrupted download?); download it again")]
     Zip {
         /// The archive.
         path: PathBuf,
