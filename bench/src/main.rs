@@ -118,16 +118,16 @@ fn main() -> Result<()> {
         "store found {hits} matches, memory {mem_hits}"
     );
     drop(memory);
-    let (_, t_hits) = measure::best_match(&store, &triples[..500], 5)?;
-    let (_, t_misses) = measure::best_match(&store, &triples[500..], 5)?;
-    println!(
-        "  of which 500 advised packages {:.1} ms, 4,500 others {:.1} ms",
-        ms(t_hits),
-        ms(t_misses)
-    );
     println!(
         "match {} packages: {:.1} ms (target ≤ 50 ms), {hits} matches; baseline in-memory HashMap {:.1} ms; ratio {:.1}×",
         triples.len(), ms(t_store), ms(t_mem), ms(t_store) / ms(t_mem)
+    );
+    let (_, t_hits) = measure::best_match(&store, &triples[..500], 5)?;
+    let (_, t_misses) = measure::best_match(&store, &triples[500..], 5)?;
+    println!(
+        "  (timed apart: the 500 advised packages {:.1} ms, the 4,500 others {:.1} ms)",
+        ms(t_hits),
+        ms(t_misses)
     );
     drop(store);
     rss(&args, &db, work.path())

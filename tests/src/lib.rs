@@ -47,12 +47,7 @@ pub fn binary() -> PathBuf {
 
 /// Runs `supplygate` with `args`, with a scrubbed environment.
 pub fn run(args: &[&str]) -> Output {
-    Command::new(binary())
-        .args(args)
-        .env_remove("SUPPLYGATE_DB")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run supplygate")
+    run_with_env(args, &[])
 }
 
 /// stdout as text.
@@ -65,8 +60,8 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Runs `supplygate --db DB scan --offline --home fixtures/homes/HOME --format json`;
-/// returns the exit code and the report.
+/// Runs `supplygate scan --offline --format json` on the fixture home `home`
+/// against the store in `db`; returns the exit code and the parsed report.
 pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
     let home = fixtures().join("homes").join(home);
     let out = run(&[
@@ -82,4 +77,34 @@ pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
     let json = serde_json::from_str(&stdout(&out))
         .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
     (out.status.code().unwrap(), json)
+}
+
+/// A fresh advisories store with the bundled OSV records (`fixtures/osv`) imported.
+pub fn imported_store() -> tempfile::TempDir {
+    let db = tempfile::tempdir().expect("temp dir");
+    let osv = fixtures().join("osv");
+    let out = run(&[
+        "--db",
+        db.path().to_str().expect("utf-8 temp path"),
+        "db",
+        "import",
+        osv.join("PyPI-all.zip").to_str().expect("utf-8 path"),
+        osv.join("npm").to_str().expect("utf-8 path"),
+        osv.join("PyPI-ghsa-mal").to_str().expect("utf-8 path"),
+    ]);
+    assert!(out.status.success(), "import failed: {}", stderr(&out));
+    db
+}
+
+/// Runs `supplygate` with `args` and extra environment variables.
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(binary());
+    cmd.args(args)
+        .env_remove("SUPPLYGATE_DB")
+        .env_remove("SUPPLYGATE_TODAY")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run supplygate")
 }

@@ -9,22 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use supplygate_tests::{binary, fixtures, run, scan_json, stderr, stdout};
+use supplygate_tests::{binary, fixtures, imported_store, run, scan_json, stderr, stdout};
 
 /// A store holding the bundled OSV records (npm 64, PyPI 2,661 + 31).
 fn store() -> tempfile::TempDir {
-    let db = tempfile::tempdir().unwrap();
-    let osv = fixtures().join("osv");
-    let out = import(
-        db.path(),
-        &[
-            &osv.join("PyPI-all.zip"),
-            &osv.join("npm"),
-            &osv.join("PyPI-ghsa-mal"),
-        ],
-    );
-    assert!(out.status.success(), "import failed: {}", stderr(&out));
-    db
+    imported_store()
 }
 
 fn import(db: &Path, sources: &[&Path]) -> std::process::Output {

@@ -2,6 +2,7 @@
 
 mod args;
 mod exit;
+mod policy;
 mod render;
 
 use std::io::Write;
@@ -13,9 +14,9 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use scanner_core::discover::DiscoverOptions;
 use scanner_core::resolve::ResolveOptions;
-use scanner_core::{Policy, ScanOptions};
+use scanner_core::ScanOptions;
 
-use crate::args::{Cli, Command, DbCommand, Format, ScanArgs};
+use crate::args::{Cli, Command, DbCommand, Format, PolicyCommand, ScanArgs};
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(e) if is_broken_pipe(&e) => Exit::Passed.into(),
+        Err(e) if e.is::<policy::Reported>() => Exit::Invalid.into(),
         Err(e) => {
             eprintln!("error: {e:#}");
             Exit::Invalid.into()
@@ -47,11 +49,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<Exit> {
-    let db = store_dir(cli.db)?;
+    let db = || store_dir(cli.db.clone());
     match cli.command {
-        Command::Scan(args) => scan(&db, args),
-        Command::Db(DbCommand::Import { sources }) => import(&db, &sources),
-        Command::Db(DbCommand::Status) => status(&db),
+        Command::Scan(args) => scan(&db()?, args),
+        Command::Db(DbCommand::Import { sources }) => import(&db()?, &sources),
+        Command::Db(DbCommand::Status) => status(&db()?),
+        Command::Policy(PolicyCommand::Check { file, today }) => {
+            policy::check(&file, policy::today(today.as_deref())?)
+        }
+        Command::Policy(PolicyCommand::Init) => policy::init(),
     }
 }
 
@@ -75,6 +81,8 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         bail!("online lookups are not available yet: pass --offline to scan against the local store\nhint: load advisories with `supplygate db import <all.zip | folder>`");
     }
     let home = home_dir(args.home)?;
+    let today = policy::today(args.today.as_deref())?;
+    let policy_file = policy::locate(args.policy, args.policy_dir)?;
     let store = Store::open(db)
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
     let options = ScanOptions {
@@ -86,7 +94,19 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         resolve: ResolveOptions { home },
         advisory_source: store.path().display().to_string(),
     };
-    let report = scanner_core::scan(&options, &store, &Policy::builtin())?;
+    let collected = scanner_core::collect(&options)?;
+    if let Some(file) = &policy_file {
+        policy::refuse_inside_trees(file, &collected.tree_roots())?;
+    }
+    // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
+    let policy = policy::load(policy_file.as_deref(), today)?;
+    let report = scanner_core::evaluate(collected, &store, &policy, &options)?;
+    for e in &report.policy.expired_exceptions {
+        eprintln!(
+            "warning: exception for `{}` (line {}) expired on {}; it no longer applies",
+            e.id, e.line, e.expires
+        );
+    }
     for line in &report.summary.incomplete {
         eprintln!("incomplete: {line}");
     }

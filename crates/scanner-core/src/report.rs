@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::discover::{Client, PinState};
 use crate::finding::{Finding, PackageRef};
-use crate::policy::Decision;
+use crate::policy::{Decision, PolicyAudit};
 use crate::resolve::TreeKind;
 
 /// The outcome of a scan, from which the CLI derives its exit code.
@@ -71,6 +71,9 @@ pub struct ServerReport {
     pub tree: Option<TreeInfo>,
     /// Every installed package of the tree.
     pub packages: Vec<PackageEntry>,
+    /// The server's owner, from the policy file's `[server.NAME]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// Where the advisories came from.
@@ -80,6 +83,11 @@ pub struct AdvisorySource {
     pub source: String,
     /// Per ecosystem: records available.
     pub records: Vec<(Ecosystem, u64)>,
+    /// Records that name an installed package only through `GIT` ranges
+    /// (commit ids, not versions): supplygate does not evaluate those, so
+    /// they can neither match nor be ruled out. As `id (package)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub git_ranges_not_evaluated: Vec<String>,
 }
 
 /// Totals.
@@ -97,6 +105,8 @@ pub struct Summary {
     pub warned: usize,
     /// Findings decided `allow`.
     pub allowed: usize,
+    /// Findings excused by an exception.
+    pub excepted: usize,
     /// Why the run is incomplete, one line each.
     pub incomplete: Vec<String>,
 }
@@ -112,6 +122,8 @@ pub struct Report {
     pub advisories: AdvisorySource,
     /// Totals and outcome.
     pub summary: Summary,
+    /// The policy used: its file, unused and expired exceptions, server metadata.
+    pub policy: PolicyAudit,
 }
 
 impl Summary {
@@ -133,6 +145,7 @@ impl Summary {
             blocked,
             warned: count(Decision::Warn),
             allowed: count(Decision::Allow),
+            excepted: count(Decision::Excepted),
             incomplete,
         }
     }

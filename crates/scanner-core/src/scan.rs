@@ -8,8 +8,8 @@ use crate::discover::{discover, ConfigError, DiscoverOptions, Launch, PinState, 
 use crate::finding::{Code, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
 use crate::grouping::group;
-use crate::matching::affects;
-use crate::policy::Policy;
+use crate::matching::{affects, only_git_ranges};
+use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{resolve, InstalledTree, ResolveError, ResolveOptions};
 use crate::version::Version;
@@ -66,6 +66,16 @@ impl Collected {
         set.into_iter().collect()
     }
 
+    /// The root folder of every resolved tree: what a policy file must never
+    /// be loaded from.
+    pub fn tree_roots(&self) -> Vec<&std::path::Path> {
+        self.trees
+            .iter()
+            .flatten()
+            .map(|t| t.root.as_path())
+            .collect()
+    }
+
     /// The dependency graph over all servers.
     pub fn graph(&self) -> &DependencyGraph {
         &self.graph
@@ -118,6 +128,7 @@ pub fn evaluate(
     let mut matcher = Matcher {
         lookup,
         cache: HashMap::new(),
+        git_only: BTreeSet::new(),
     };
     let mut counts = Vec::new();
     for eco in Ecosystem::ALL {
@@ -131,7 +142,9 @@ pub fn evaluate(
         }
         drafts.extend(matcher.match_tree(server, tree, &graph)?);
     }
-    Ok(finish(reports, drafts, policy, options, counts))
+    let mut report = finish(reports, drafts, policy, options, counts);
+    report.advisories.git_ranges_not_evaluated = matcher.git_only.into_iter().collect();
+    Ok(report)
 }
 
 /// Runs the whole pipeline against `lookup`: [`collect`] then [`evaluate`].
@@ -156,6 +169,8 @@ fn finish(
         .map(|d| d.message.clone())
         .collect();
     let mut findings: Vec<Finding> = drafts.into_iter().map(|d| d.decide(policy)).collect();
+    let audit = policy.audit(findings.iter().filter_map(|f| f.exception.as_ref()));
+    let servers = with_owners(servers, policy);
     findings.sort_by(|a, b| {
         (b.decision, b.severity, &a.server, &a.package)
             .cmp(&(a.decision, a.severity, &b.server, &b.package))
@@ -167,9 +182,18 @@ fn finish(
         advisories: AdvisorySource {
             source: options.advisory_source.clone(),
             records,
+            git_ranges_not_evaluated: Vec::new(),
         },
         summary,
+        policy: audit,
     }
+}
+
+fn with_owners(mut servers: Vec<ServerReport>, policy: &Policy) -> Vec<ServerReport> {
+    for s in &mut servers {
+        s.owner = policy.servers().get(&s.name).and_then(|p| p.owner.clone());
+    }
+    servers
 }
 
 /// A finding before the policy has decided it.
@@ -181,6 +205,13 @@ struct Draft {
     advisory: Option<crate::finding::AdvisoryRef>,
     path: Vec<String>,
     message: String,
+    /// How the server's spec is pinned (for `unpinned-server`).
+    pin: Option<PinState>,
+    /// Whether the package is a direct dependency of the server, when known.
+    direct: Option<bool>,
+    /// Whether the package has an install script, when known (to be set from
+    /// the resolved package once resolution records install scripts).
+    install_script: Option<bool>,
 }
 
 impl Draft {
@@ -193,16 +224,42 @@ impl Draft {
             advisory: None,
             path: Vec::new(),
             message,
+            pin: None,
+            direct: None,
+            install_script: None,
+        }
+    }
+
+    fn context(&self) -> FindingContext<'_> {
+        let package = self.package.as_ref();
+        let advisory = self.advisory.as_ref();
+        FindingContext {
+            code: self.code,
+            severity: self.severity,
+            // No score means `min-cvss` rules do not match (never a guessed score).
+            cvss: advisory.and_then(|a| a.cvss.as_ref()).map(|c| c.score),
+            ecosystem: package.map(|p| p.ecosystem),
+            package: package.map(|p| p.name.as_str()),
+            version: package.map(|p| p.version.as_str()),
+            server: &self.server,
+            direct: self.direct,
+            install_script: self.install_script,
+            advisory_id: advisory.map(|a| a.id.as_str()),
+            aliases: advisory.map_or(&[], |a| a.aliases.as_slice()),
+            pin: self.pin,
         }
     }
 
     fn decide(self, policy: &Policy) -> Finding {
-        let (decision, rule) = policy.decide(self.code, self.severity);
+        let verdict = policy.decide(&self.context());
         Finding {
             code: self.code,
             severity: self.severity,
-            decision,
-            rule,
+            decision: verdict.decision,
+            rule: verdict.decided_by.to_string(),
+            decided_by: verdict.decided_by,
+            exception: verdict.exception,
+            expired_exception: verdict.expired_exception,
             server: self.server,
             package: self.package,
             advisory: self.advisory,
@@ -228,7 +285,10 @@ fn unpinned(server: &Server) -> Option<Draft> {
     };
     (pin != PinState::Exact).then(|| {
         let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
-        Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
+        Draft {
+            pin: Some(pin),
+            ..Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
+        }
     })
 }
 
@@ -288,13 +348,23 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
             notes: t.notes.clone(),
         }),
         packages,
+        owner: None,
     }
+}
+
+/// Whether package `index` is the server's own package or one it depends on
+/// directly; unknown when the tree has no top package.
+fn is_direct(tree: &InstalledTree, index: usize) -> Option<bool> {
+    let top = tree.top?;
+    Some(top == index || tree.packages[top].dependencies.contains(&index))
 }
 
 /// Looks up each (ecosystem, name) once per scan.
 struct Matcher<'a> {
     lookup: &'a dyn AdvisoryLookup,
     cache: HashMap<(Ecosystem, String), Vec<Vulnerability>>,
+    /// Records naming a package only through GIT ranges (not evaluated).
+    git_only: BTreeSet<String>,
 }
 
 impl Matcher<'_> {
@@ -314,7 +384,7 @@ impl Matcher<'_> {
         graph: &DependencyGraph,
     ) -> Result<Vec<Draft>, LookupError> {
         let mut drafts = Vec::new();
-        for pkg in &tree.packages {
+        for (index, pkg) in tree.packages.iter().enumerate() {
             let package = PackageRef {
                 ecosystem: pkg.ecosystem,
                 name: pkg.name.clone(),
@@ -331,12 +401,18 @@ impl Matcher<'_> {
                 });
                 continue;
             };
-            let matched: Vec<Vulnerability> = self
-                .records(pkg.ecosystem, &pkg.name)?
+            let records = self.records(pkg.ecosystem, &pkg.name)?;
+            let git_only: Vec<String> = records
+                .iter()
+                .filter(|v| only_git_ranges(v, pkg.ecosystem, &pkg.name))
+                .map(|v| format!("{} ({})", v.id, pkg.name))
+                .collect();
+            let matched: Vec<Vulnerability> = records
                 .iter()
                 .filter(|v| affects(v, pkg.ecosystem, &pkg.name, &version))
                 .cloned()
                 .collect();
+            self.git_only.extend(git_only);
             for g in group(&matched) {
                 let code = if g.malicious {
                     Code::MaliciousPackage
@@ -347,6 +423,7 @@ impl Matcher<'_> {
                 let message = format!("{package}: {} {what}", g.advisory.id);
                 drafts.push(Draft {
                     package: Some(package.clone()),
+                    direct: is_direct(tree, index),
                     path: graph.path_labels(&server.name, &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
                     ..Draft::new(code, g.severity, server, message)
