@@ -1,6 +1,7 @@
 //! The `supplygate` command.
 
 mod args;
+mod discovery;
 mod exit;
 mod policy;
 mod render;
@@ -12,11 +13,11 @@ use std::process::ExitCode;
 use advisories_cache::{ImportLimits, ImportSource, Store};
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use scanner_core::discover::DiscoverOptions;
 use scanner_core::resolve::ResolveOptions;
 use scanner_core::ScanOptions;
 
 use crate::args::{Cli, Command, DbCommand, Format, PolicyCommand, ScanArgs};
+use crate::discovery::discover_options;
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
@@ -54,6 +55,7 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Scan(args) => scan(&db()?, args),
         Command::Db(DbCommand::Import { sources }) => import(&db()?, &sources),
         Command::Db(DbCommand::Status) => status(&db()?),
+        Command::Inventory(args) => discovery::inventory(args),
         Command::Policy(PolicyCommand::Check { file, today }) => {
             policy::check(&file, policy::today(today.as_deref())?)
         }
@@ -70,27 +72,18 @@ fn store_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     Ok(cache.join("supplygate"))
 }
 
-fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    explicit
-        .or_else(dirs::home_dir)
-        .context("no home folder is known for this user; pass --home DIR")
-}
-
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     if !args.offline {
         bail!("online lookups are not available yet: pass --offline to scan against the local store\nhint: load advisories with `supplygate db import <all.zip | folder>`");
     }
-    let home = home_dir(args.home)?;
+    let discover = discover_options(args.discovery)?;
+    let home = discover.home.clone();
     let today = policy::today(args.today.as_deref())?;
     let policy_file = policy::locate(args.policy, args.policy_dir)?;
     let store = Store::open(db)
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
     let options = ScanOptions {
-        discover: DiscoverOptions {
-            home: home.clone(),
-            configs: args.configs,
-            default_locations: !args.no_default_configs,
-        },
+        discover,
         resolve: ResolveOptions { home },
         advisory_source: store.path().display().to_string(),
     };
