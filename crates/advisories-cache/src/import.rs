@@ -59,22 +59,22 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// The zip archive is malformed.
-    #[error("{path}: not a readable zip archive: {source}\nhint: the file is damaged or incomplete (an interrupted download?); download it again")]
+    #[error("{path}: not a readable zip archive: {cause}\nhint: the file is damaged or incomplete (an interrupted download?); download it again")]
     Zip {
         /// The archive.
         path: PathBuf,
-        /// The underlying error.
-        source: zip::result::ZipError,
+        /// The underlying error (shown in the message, not chained: the hint comes last).
+        cause: zip::result::ZipError,
     },
     /// A zip entry could not be inflated (a truncated or damaged archive).
-    #[error("{path}: entry `{entry}` cannot be read: {source}\nhint: the archive is damaged or incomplete; download it again")]
+    #[error("{path}: entry `{entry}` cannot be read: {cause}\nhint: the archive is damaged or incomplete; download it again")]
     Entry {
         /// The archive.
         path: PathBuf,
         /// The entry inside it.
         entry: String,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (shown in the message, not chained: the hint comes last).
+        cause: std::io::Error,
     },
     /// A record is not valid OSV JSON.
     #[error("{path}: entry `{entry}` is not a valid OSV record: {source}")]
@@ -198,9 +198,9 @@ impl RecordReader {
         path: &Path,
         f: &mut impl FnMut(&str, String) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
-        let zip_err = |source| ImportError::Zip {
+        let zip_err = |cause| ImportError::Zip {
             path: path.to_path_buf(),
-            source,
+            cause,
         };
         let file = File::open(path).map_err(|source| ImportError::Io {
             path: path.to_path_buf(),
@@ -237,9 +237,9 @@ impl RecordReader {
         }
         let mut total = 0u64;
         for i in 0..archive.len() {
-            let entry = archive.by_index_raw(i).map_err(|source| ImportError::Zip {
+            let entry = archive.by_index_raw(i).map_err(|cause| ImportError::Zip {
                 path: path.to_path_buf(),
-                source,
+                cause,
             })?;
             let name = entry.name().to_string();
             self.check_entry_size(path, &name, entry.size(), entry.compressed_size())?;
@@ -294,16 +294,16 @@ impl RecordReader {
         entry
             .take(self.limits.max_record_bytes + 1)
             .read_to_end(&mut bytes)
-            .map_err(|source| ImportError::Entry {
+            .map_err(|cause| ImportError::Entry {
                 path: path.to_path_buf(),
                 entry: name.to_string(),
-                source,
+                cause,
             })?;
         self.check_entry_size(path, name, bytes.len() as u64, compressed)?;
         String::from_utf8(bytes).map_err(|_| ImportError::Entry {
             path: path.to_path_buf(),
             entry: name.to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+            cause: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
         })
     }
 
