@@ -122,6 +122,7 @@ fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
     for path in sources {
         let source = ImportSource::detect(path)?;
+        eprintln!("importing {} …", path.display());
         let summary = store.import(&source, ImportLimits::default())?;
         let stored: Vec<String> = summary
             .stored
@@ -147,18 +148,7 @@ fn status(db: &std::path::Path) -> Result<Exit> {
     let store = Store::open(db)
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "store: {}", store.path().display())?;
-    for s in store.status()? {
-        writeln!(
-            out,
-            "{:<5} {:>8} records  newest modified {}",
-            s.ecosystem.as_str(),
-            s.records,
-            s.newest_modified.as_deref().unwrap_or("-")
-        )?;
-        for (source, at, n) in &s.imports {
-            writeln!(out, "      imported {n} from {source} at unix time {at}")?;
-        }
-    }
+    render::status::write(&mut out, store.path(), &store.status()?)?;
+    out.flush()?;
     Ok(Exit::Passed)
 }
