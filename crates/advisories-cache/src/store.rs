@@ -132,6 +132,18 @@ impl Store {
         source: &ImportSource,
         limits: ImportLimits,
     ) -> Result<ImportSummary, ImportError> {
+        let label = source.path().display().to_string();
+        self.import_labelled(source, limits, &label)
+    }
+
+    /// [`Store::import`], recording `label` (e.g. the URL a downloaded file
+    /// came from) as the source instead of the file's path.
+    pub fn import_labelled(
+        &mut self,
+        source: &ImportSource,
+        limits: ImportLimits,
+        label: &str,
+    ) -> Result<ImportSummary, ImportError> {
         let path = self.path.clone();
         let sql = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -164,7 +176,6 @@ impl Store {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            let label = source.path().display().to_string();
             for (eco, n) in &per_eco {
                 tx.execute(
                     "INSERT OR REPLACE INTO imports (ecosystem, source, imported_at, records) VALUES (?1, ?2, ?3, ?4)",

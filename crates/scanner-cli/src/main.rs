@@ -1,7 +1,9 @@
 //! The `supplygate` command.
 
 mod args;
+mod duration;
 mod exit;
+mod online;
 mod render;
 
 use std::io::Write;
@@ -9,11 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use advisories_cache::{ImportLimits, ImportSource, Store};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Parser;
 use scanner_core::discover::DiscoverOptions;
 use scanner_core::resolve::ResolveOptions;
-use scanner_core::{Policy, ScanOptions};
+use scanner_core::{Policy, ScanOptions, SourceMode};
 
 use crate::args::{Cli, Command, DbCommand, Format, ScanArgs};
 use crate::exit::Exit;
@@ -52,6 +54,7 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Scan(args) => scan(&db, args),
         Command::Db(DbCommand::Import { sources }) => import(&db, &sources),
         Command::Db(DbCommand::Status) => status(&db),
+        Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db)?, &args),
     }
 }
 
@@ -70,13 +73,13 @@ fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
         .context("no home folder is known for this user; pass --home DIR")
 }
 
+fn open_store(db: &std::path::Path) -> Result<Store> {
+    Store::open(db).with_context(|| format!("cannot open the advisories store in {}", db.display()))
+}
+
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
-    if !args.offline {
-        bail!("online lookups are not available yet: pass --offline to scan against the local store\nhint: load advisories with `supplygate db import <all.zip | folder>`");
-    }
     let home = home_dir(args.home)?;
-    let store = Store::open(db)
-        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    let mut store = open_store(db)?;
     let options = ScanOptions {
         discover: DiscoverOptions {
             home: home.clone(),
@@ -86,7 +89,27 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         resolve: ResolveOptions { home },
         advisory_source: store.path().display().to_string(),
     };
-    let report = scanner_core::scan(&options, &store, &Policy::builtin())?;
+    let collected = scanner_core::collect(&options)?;
+    let source = if args.offline {
+        online::offline(&store)?
+    } else {
+        match online::online(
+            &mut store,
+            &collected,
+            &args.osv_url,
+            args.max_staleness,
+            &args.net,
+        )? {
+            Ok(source) => source,
+            Err(exit) => return Ok(exit),
+        }
+    };
+    let mut report =
+        scanner_core::evaluate(collected, &source.lookup, &Policy::builtin(), &options)?;
+    if source.snapshot.mode == SourceMode::Online {
+        report.advisories.source = source.snapshot.api_url.clone().unwrap_or_default();
+    }
+    report.advisories.snapshot = Some(source.snapshot);
     for line in &report.summary.incomplete {
         eprintln!("incomplete: {line}");
     }
@@ -100,8 +123,7 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
 }
 
 fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
-    let mut store = Store::open(db)
-        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    let mut store = open_store(db)?;
     for path in sources {
         let source = ImportSource::detect(path)?;
         let summary = store.import(&source, ImportLimits::default())?;
@@ -126,8 +148,7 @@ fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
 }
 
 fn status(db: &std::path::Path) -> Result<Exit> {
-    let store = Store::open(db)
-        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    let store = open_store(db)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "store: {}", store.path().display())?;
     for s in store.status()? {
