@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: run the real `supplygate` binary on
 //! copies of `fixtures/`.
 
+pub mod osv_server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
@@ -50,6 +52,8 @@ pub fn run(args: &[&str]) -> Output {
     Command::new(binary())
         .args(args)
         .env_remove("SUPPLYGATE_DB")
+        .env_remove("SUPPLYGATE_OSV_URL")
+        .env_remove("SUPPLYGATE_OSV_DATA_URL")
         .env("NO_COLOR", "1")
         .output()
         .expect("run supplygate")

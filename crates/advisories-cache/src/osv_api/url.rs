@@ -7,7 +7,7 @@ use super::OsvApiError;
 
 /// A URL supplygate may send requests to. Its `Display` hides credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiUrl(reqwest::Url);
+pub struct ApiUrl(Box<reqwest::Url>);
 
 impl ApiUrl {
     /// Parses and checks `text`: `https://` for any host, `http://` only for
@@ -27,16 +27,16 @@ impl ApiUrl {
         if url.host().is_none() {
             return Err(bad("the URL has no host"));
         }
-        Ok(ApiUrl(url))
+        Ok(ApiUrl(Box::new(url)))
     }
 
     /// This URL with `segments` appended to its path (each one escaped).
     pub fn join(&self, segments: &[&str]) -> ApiUrl {
-        let mut url = self.0.clone();
+        let mut url = (*self.0).clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
-        ApiUrl(url)
+        ApiUrl(Box::new(url))
     }
 
     /// The URL for the HTTP client.
