@@ -53,14 +53,19 @@ impl fmt::Display for HumanDuration {
     }
 }
 
-/// A readable age: the largest unit that fits, e.g. `3d`, `5h`, `42s`.
+/// A readable age: the largest unit that fits and the next one if not zero,
+/// e.g. `3d2h`, `7d`, `5h`, `42s`.
 pub fn age(d: Duration) -> String {
     let s = d.as_secs();
+    let two = |big: u64, b: &str, small: u64, m: &str| match small {
+        0 => format!("{big}{b}"),
+        _ => format!("{big}{b}{small}{m}"),
+    };
     match s {
         0 if d.subsec_millis() > 0 => format!("{}ms", d.subsec_millis()),
-        s if s >= 86_400 => format!("{}d{}h", s / 86_400, s % 86_400 / 3_600),
-        s if s >= 3_600 => format!("{}h{}m", s / 3_600, s % 3_600 / 60),
-        s if s >= 60 => format!("{}m{}s", s / 60, s % 60),
+        s if s >= 86_400 => two(s / 86_400, "d", s % 86_400 / 3_600, "h"),
+        s if s >= 3_600 => two(s / 3_600, "h", s % 3_600 / 60, "m"),
+        s if s >= 60 => two(s / 60, "m", s % 60, "s"),
         s => format!("{s}s"),
     }
 }
@@ -102,5 +107,6 @@ mod tests {
     fn ages_read_well() {
         assert_eq!(age(Duration::from_secs(3 * 86_400 + 7_200)), "3d2h");
         assert_eq!(age(Duration::from_secs(42)), "42s");
+        assert_eq!(age(Duration::from_secs(7 * 86_400)), "7d");
     }
 }

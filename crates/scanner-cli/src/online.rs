@@ -252,3 +252,53 @@ pub fn update(store: &mut Store, args: &UpdateArgs) -> Result<Exit> {
     }
     Ok(Exit::Passed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(eco: Ecosystem, age_s: Option<u64>) -> EcosystemSnapshot {
+        EcosystemSnapshot {
+            ecosystem: eco,
+            newest_modified: None,
+            last_import: age_s.map(|_| 0),
+            import_age_seconds: age_s,
+        }
+    }
+
+    fn query(eco: Ecosystem) -> PackageQuery {
+        PackageQuery {
+            ecosystem: eco,
+            name: "x".into(),
+            version: "1.0.0".into(),
+        }
+    }
+
+    fn week() -> Option<HumanDuration> {
+        Some("7d".parse().unwrap())
+    }
+
+    #[test]
+    fn stale_data_only_with_max_staleness_and_only_if_young_enough() {
+        let fresh = [
+            snap(Ecosystem::Npm, Some(3600)),
+            snap(Ecosystem::PyPI, None),
+        ];
+        let npm = [query(Ecosystem::Npm)];
+        assert!(stale_fallback(&fresh, &npm, None)
+            .unwrap_err()
+            .contains("without --max-staleness"));
+        let ok = stale_fallback(&fresh, &npm, week()).unwrap();
+        assert!(ok.contains("npm imported 1h ago"), "{ok}");
+        let both = [query(Ecosystem::Npm), query(Ecosystem::PyPI)];
+        assert!(stale_fallback(&fresh, &both, week())
+            .unwrap_err()
+            .contains("no imported PyPI data"));
+        let old = [snap(Ecosystem::Npm, Some(8 * 86_400))];
+        let err = stale_fallback(&old, &npm, week()).unwrap_err();
+        assert!(
+            err.contains("imported 8d ago, older than --max-staleness 7d"),
+            "{err}"
+        );
+    }
+}

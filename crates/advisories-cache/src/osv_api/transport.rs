@@ -258,3 +258,84 @@ fn read_capped(url: &ApiUrl, resp: Response, cap: u64) -> Result<Vec<u8>, Failur
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(attempts: u32, deadline: Duration) -> Transport {
+        Transport::new(ClientOptions {
+            attempts,
+            deadline,
+            backoff: Duration::from_millis(1),
+            ..ClientOptions::default()
+        })
+        .unwrap()
+    }
+
+    fn url() -> ApiUrl {
+        ApiUrl::parse("http://127.0.0.1:1/").unwrap()
+    }
+
+    fn retry(after: Option<Duration>) -> Failure {
+        Failure::Retry {
+            reason: "the server answered 503".into(),
+            after,
+        }
+    }
+
+    #[test]
+    fn retries_until_success() {
+        let mut calls = 0;
+        let got = transport(4, Duration::from_secs(10)).retrying(&url(), |_, _| {
+            calls += 1;
+            if calls < 3 {
+                Err(retry(None))
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(got.unwrap(), 3);
+    }
+
+    #[test]
+    fn gives_up_after_the_attempts_naming_the_last_failure() {
+        let mut calls = 0;
+        let err = transport(3, Duration::from_secs(10))
+            .retrying(&url(), |_, _| -> Result<(), _> {
+                calls += 1;
+                Err(retry(None))
+            })
+            .unwrap_err();
+        assert_eq!(calls, 3);
+        assert_eq!(
+            err.to_string(),
+            "http://127.0.0.1:1/: gave up after 3 attempts: the server answered 503"
+        );
+    }
+
+    #[test]
+    fn a_retry_after_past_the_deadline_fails_at_once() {
+        let started = Instant::now();
+        let err = transport(4, Duration::from_secs(2))
+            .retrying(&url(), |_, _| -> Result<(), _> {
+                Err(retry(Some(Duration::from_secs(20))))
+            })
+            .unwrap_err();
+        assert!(matches!(err, OsvApiError::Deadline { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn fatal_failures_are_not_retried() {
+        let mut calls = 0;
+        let err = transport(4, Duration::from_secs(10))
+            .retrying(&url(), |_, _| -> Result<(), _> {
+                calls += 1;
+                Err(Failure::Fatal(too_large(&url(), 1)))
+            })
+            .unwrap_err();
+        assert_eq!(calls, 1);
+        assert!(err.to_string().contains("limit of 1 bytes"));
+    }
+}
