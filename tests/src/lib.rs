@@ -68,3 +68,22 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Runs `supplygate scan --offline --format json` on the fixture home `home`
+/// against the store in `db`; returns the exit code and the parsed report.
+pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
+    let home = fixtures().join("homes").join(home);
+    let out = run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "scan",
+        "--offline",
+        "--home",
+        home.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let json = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
+    (out.status.code().unwrap(), json)
+}

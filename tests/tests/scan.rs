@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, stderr, stdout};
+use supplygate_tests::{fixtures, run, scan_json, stderr, stdout};
 
 /// A store with the bundled OSV records imported.
 fn store() -> tempfile::TempDir {
@@ -22,23 +22,6 @@ fn store() -> tempfile::TempDir {
     ]);
     assert!(out.status.success(), "import failed: {}", stderr(&out));
     db
-}
-
-fn scan_json(db: &Path, home: &str) -> (i32, Value) {
-    let home = fixtures().join("homes").join(home);
-    let out = run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let json = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
-    (out.status.code().unwrap(), json)
 }
 
 fn expected(home: &str) -> Value {

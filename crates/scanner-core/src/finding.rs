@@ -101,24 +101,10 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The severity of one record: `MAL-` is critical, else the GHSA label.
+    /// The severity of one record: `MAL-` is critical, else the highest
+    /// CVSS v3/v4 base score, else the GHSA label (see [`crate::severity`]).
     pub fn of_record(vuln: &Vulnerability) -> Severity {
-        if vuln.is_malicious() {
-            return Severity::Critical;
-        }
-        let label = vuln
-            .database_specific
-            .as_ref()
-            .and_then(|d| d.get("severity"))
-            .and_then(|s| s.as_str())
-            .unwrap_or("");
-        match label.to_ascii_uppercase().as_str() {
-            "CRITICAL" => Severity::Critical,
-            "HIGH" => Severity::High,
-            "MODERATE" | "MEDIUM" => Severity::Medium,
-            "LOW" => Severity::Low,
-            _ => Severity::Unscored,
-        }
+        crate::severity::assess(vuln).severity
     }
 
     /// The lowercase label.
@@ -151,7 +137,7 @@ impl fmt::Display for PackageRef {
 }
 
 /// The advisory behind a finding: one problem, with every id it is known by.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdvisoryRef {
     /// The primary id (the first of the group in sort order, MAL/GHSA first).
     pub id: String,
@@ -162,6 +148,9 @@ pub struct AdvisoryRef {
     /// A one-line summary, when a record has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// The highest CVSS base score among the group's records, with its vector.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<crate::severity::CvssScore>,
 }
 
 /// One finding, with the decision the policy made on it.

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use advisories_cache::Vulnerability;
 
 use crate::finding::{AdvisoryRef, Severity};
+use crate::severity::{assess, Assessment};
 
 /// One group of matched records.
 #[derive(Debug, Clone)]
@@ -77,16 +78,21 @@ fn make_group(
         .map(str::to_string)
         .collect();
     aliases.sort_by_key(|id| (rank(id), id.clone()));
+    let assessments: Vec<Assessment> = members.iter().map(|&i| assess(&records[i])).collect();
     AdvisoryGroup {
         advisory: AdvisoryRef {
             id: primary,
             aliases,
             records: record_ids,
             summary: members.iter().find_map(|&i| records[i].summary.clone()),
+            cvss: assessments
+                .iter()
+                .filter_map(|a| a.cvss.clone())
+                .max_by(|a, b| a.score.total_cmp(&b.score)),
         },
-        severity: members
+        severity: assessments
             .iter()
-            .map(|&i| Severity::of_record(&records[i]))
+            .map(|a| a.severity)
             .max()
             .unwrap_or(Severity::Unscored),
         malicious: members.iter().any(|&i| records[i].is_malicious()),

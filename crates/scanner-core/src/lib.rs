@@ -22,6 +22,7 @@ pub mod policy;
 pub mod report;
 pub mod resolve;
 pub mod scan;
+pub mod severity;
 pub mod version;
 
 pub use finding::{Code, Finding, PackageRef, Severity};

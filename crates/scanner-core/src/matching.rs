@@ -21,6 +21,32 @@ pub fn affects(vuln: &Vulnerability, ecosystem: Ecosystem, name: &str, version: 
         .any(|a| affected_entry_includes(a, ecosystem, version))
 }
 
+/// True when `vuln` names `name` in `ecosystem` only through `GIT` ranges
+/// (commit ids, no versions): such an entry is not evaluated, and the report
+/// says so rather than staying silent. Withdrawn records are not counted.
+pub fn only_git_ranges(vuln: &Vulnerability, ecosystem: Ecosystem, name: &str) -> bool {
+    if vuln.withdrawn.is_some() {
+        return false;
+    }
+    let wanted = ecosystem.normalize_name(name);
+    let entries: Vec<&Affected> = vuln
+        .affected
+        .iter()
+        .filter(|a| names_package(a, ecosystem, &wanted))
+        .collect();
+    let evaluable = |a: &Affected| {
+        !a.versions.is_empty()
+            || a.ranges.is_empty()
+            || a.ranges
+                .iter()
+                .any(|r| matches!(r.kind, RangeType::Semver | RangeType::Ecosystem))
+    };
+    let has_git = |a: &Affected| a.ranges.iter().any(|r| r.kind == RangeType::Git);
+    !entries.is_empty()
+        && !entries.iter().any(|a| evaluable(a))
+        && entries.iter().any(|a| has_git(a))
+}
+
 fn names_package(a: &Affected, ecosystem: Ecosystem, normalized: &str) -> bool {
     a.package.as_ref().is_some_and(|p| {
         p.ecosystem.parse::<Ecosystem>().ok() == Some(ecosystem)
@@ -81,14 +107,18 @@ fn range_includes(range: &Range, ecosystem: Ecosystem, version: &Version) -> boo
     affected
 }
 
-/// The version an event names: `Some(None)` for introduced "0", `None` when
-/// the event's version is unparseable (such events are skipped).
+/// The version an event names: `Some(None)` for "before every version".
+/// An event whose version does not parse is read so as to fail closed: an
+/// unparseable `introduced` counts as "0", an unparseable `fixed`,
+/// `last_affected` or `limit` is skipped (`None`), so doubt over-reports.
 fn parsed_event(event: &Event, ecosystem: Ecosystem) -> Option<Option<Version>> {
-    let text = match event {
-        Event::Introduced(t) if t == "0" => return Some(None),
-        Event::Introduced(t) | Event::Fixed(t) | Event::LastAffected(t) | Event::Limit(t) => t,
-    };
-    Version::parse_event(ecosystem, text).ok().map(Some)
+    match event {
+        Event::Introduced(t) if t == "0" => Some(None),
+        Event::Introduced(t) => Some(Version::parse_event(ecosystem, t).ok()),
+        Event::Fixed(t) | Event::LastAffected(t) | Event::Limit(t) => {
+            Version::parse_event(ecosystem, t).ok().map(Some)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -152,11 +182,25 @@ mod tests {
     }
 
     #[test]
+    fn unparseable_events_fail_closed() {
+        let v = vuln(
+            r#"{"id":"X","affected":[{"package":{"ecosystem":"npm","name":"a"},
+            "ranges":[{"type":"SEMVER","events":[{"introduced":"one"},{"fixed":"2.0.0"}]},
+                      {"type":"SEMVER","events":[{"introduced":"3.0.0"},{"fixed":"3.x"}]}]}]}"#,
+        );
+        assert!(affects(&v, Ecosystem::Npm, "a", &npm("1.0.0")));
+        assert!(!affects(&v, Ecosystem::Npm, "a", &npm("2.0.0")));
+        assert!(affects(&v, Ecosystem::Npm, "a", &npm("3.5.0")));
+    }
+
+    #[test]
     fn git_ranges_alone_do_not_match() {
         let v = vuln(
             r#"{"id":"X","affected":[{"package":{"ecosystem":"npm","name":"a"},
             "ranges":[{"type":"GIT","repo":"r","events":[{"introduced":"0"}]}]}]}"#,
         );
         assert!(!affects(&v, Ecosystem::Npm, "a", &npm("1.0.0")));
+        assert!(only_git_ranges(&v, Ecosystem::Npm, "a"));
+        assert!(!only_git_ranges(&vuln(RANGED), Ecosystem::Npm, "qs"));
     }
 }

@@ -84,6 +84,11 @@ pub struct AdvisorySource {
     /// by the caller that chose the mode (the pipeline itself is offline).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshot>,
+    /// Records that name an installed package only through `GIT` ranges
+    /// (commit ids, not versions): supplygate does not evaluate those, so
+    /// they can neither match nor be ruled out. As `id (package)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub git_ranges_not_evaluated: Vec<String>,
 }
 
 /// How the advisories of a run were obtained.

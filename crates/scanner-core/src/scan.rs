@@ -8,7 +8,7 @@ use crate::discover::{discover, ConfigError, DiscoverOptions, Launch, PinState, 
 use crate::finding::{Code, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
 use crate::grouping::group;
-use crate::matching::affects;
+use crate::matching::{affects, only_git_ranges};
 use crate::policy::Policy;
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{resolve, InstalledTree, ResolveError, ResolveOptions};
@@ -118,6 +118,7 @@ pub fn evaluate(
     let mut matcher = Matcher {
         lookup,
         cache: HashMap::new(),
+        git_only: BTreeSet::new(),
     };
     let mut counts = Vec::new();
     let mut uncovered = Vec::new();
@@ -135,7 +136,9 @@ pub fn evaluate(
         }
         drafts.extend(matcher.match_tree(server, tree, &graph)?);
     }
-    Ok(finish(reports, drafts, policy, options, counts))
+    let mut report = finish(reports, drafts, policy, options, counts);
+    report.advisories.git_ranges_not_evaluated = matcher.git_only.into_iter().collect();
+    Ok(report)
 }
 
 /// Runs the whole pipeline against `lookup`: [`collect`] then [`evaluate`].
@@ -172,6 +175,7 @@ fn finish(
             source: options.advisory_source.clone(),
             records,
             snapshot: None,
+            git_ranges_not_evaluated: Vec::new(),
         },
         summary,
     }
@@ -300,6 +304,8 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
 struct Matcher<'a> {
     lookup: &'a dyn AdvisoryLookup,
     cache: HashMap<(Ecosystem, String), Vec<Vulnerability>>,
+    /// Records naming a package only through GIT ranges (not evaluated).
+    git_only: BTreeSet<String>,
 }
 
 impl Matcher<'_> {
@@ -336,12 +342,18 @@ impl Matcher<'_> {
                 });
                 continue;
             };
-            let matched: Vec<Vulnerability> = self
-                .records(pkg.ecosystem, &pkg.name)?
+            let records = self.records(pkg.ecosystem, &pkg.name)?;
+            let git_only: Vec<String> = records
+                .iter()
+                .filter(|v| only_git_ranges(v, pkg.ecosystem, &pkg.name))
+                .map(|v| format!("{} ({})", v.id, pkg.name))
+                .collect();
+            let matched: Vec<Vulnerability> = records
                 .iter()
                 .filter(|v| affects(v, pkg.ecosystem, &pkg.name, &version))
                 .cloned()
                 .collect();
+            self.git_only.extend(git_only);
             for g in group(&matched) {
                 let code = if g.malicious {
                     Code::MaliciousPackage

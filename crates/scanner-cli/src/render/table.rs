@@ -53,6 +53,12 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             )?;
         }
     }
+    for note in &report.advisories.git_ranges_not_evaluated {
+        writeln!(
+            out,
+            "  note: {note}: only GIT ranges (commits) name this package; not evaluated"
+        )?;
+    }
     write_source(out, report)?;
     let s = &report.summary;
     let verdict = match s.outcome {

@@ -3,8 +3,11 @@
 //! OSV ranges are plain orderings over an ecosystem's versions, so matching
 //! needs only parsing and `Ord`, never a range or specifier library.
 
+mod legacy;
 mod npm;
+mod npm_range;
 mod pypi;
+mod pypi_spec;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -12,7 +15,9 @@ use std::fmt;
 use advisories_cache::Ecosystem;
 
 pub use npm::NpmVersion;
+pub use npm_range::{NpmRange, RangeError, RangeOptions};
 pub use pypi::PypiVersion;
+pub use pypi_spec::{PypiSpecifiers, SpecifierError};
 
 /// A version string that is not valid in its ecosystem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

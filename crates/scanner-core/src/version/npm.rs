@@ -8,37 +8,74 @@ use std::fmt;
 #[derive(Debug, Clone)]
 pub struct NpmVersion(semver::Version);
 
+/// node-semver's `MAX_LENGTH`: longer strings are not versions.
+const MAX_LENGTH: usize = 256;
+/// node-semver's numeric cap: JavaScript's `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
 impl NpmVersion {
-    /// Parses a version as npm publishes it; a leading `v` or `=` and
-    /// surrounding white space are accepted, as node-semver's default mode does.
+    /// Parses a version the way node-semver does with default options:
+    /// surrounding white space is trimmed and one leading `v` is accepted;
+    /// anything longer than 256 characters or with a number past
+    /// `Number.MAX_SAFE_INTEGER` is rejected.
     pub fn parse(text: &str) -> Option<Self> {
         let t = text.trim();
-        let t = t.strip_prefix('=').unwrap_or(t).trim_start();
         let t = t.strip_prefix('v').unwrap_or(t);
-        semver::Version::parse(t).ok().map(NpmVersion)
+        Self::parse_plain(t)
     }
 
-    /// Parses a version as OSV records write range events: like [`Self::parse`],
-    /// but a missing minor or patch is taken as zero (`1.0` → `1.0.0`), as
-    /// osv.dev does for npm ranges.
-    pub fn parse_loose(text: &str) -> Option<Self> {
-        if let Some(v) = Self::parse(text) {
-            return Some(v);
-        }
-        let t = text.trim().trim_start_matches(['=', 'v']);
-        let split = t.find(['-', '+']).unwrap_or(t.len());
-        let (core, rest) = t.split_at(split);
-        let parts = core.split('.').count();
-        if parts == 0
-            || parts > 2
-            || core
-                .split('.')
-                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-        {
+    fn parse_plain(t: &str) -> Option<Self> {
+        if t.len() > MAX_LENGTH {
             return None;
         }
-        let padded = format!("{core}{}{rest}", ".0".repeat(3 - parts));
-        semver::Version::parse(&padded).ok().map(NpmVersion)
+        let v = semver::Version::parse(t).ok()?;
+        let numbers_ok = [v.major, v.minor, v.patch]
+            .iter()
+            .all(|n| *n <= MAX_SAFE_INTEGER)
+            && (v.pre.is_empty()
+                || v.pre.split('.').all(|id| {
+                    !id.bytes().all(|b| b.is_ascii_digit())
+                        || id.parse::<u64>().is_ok_and(|n| n <= MAX_SAFE_INTEGER)
+                }));
+        numbers_ok.then_some(NpmVersion(v))
+    }
+
+    /// Parses a version as OSV records write range events, and as
+    /// node-semver's `loose` mode reads versions: any run of `v`, `=` and
+    /// white space before the version is skipped, numbers may have leading
+    /// zeros, a prerelease may follow the patch without a hyphen
+    /// (`1.2.3beta`), and a missing minor or patch is taken as zero
+    /// (`1.0` → `1.0.0`), as osv.dev does for npm ranges.
+    pub fn parse_loose(text: &str) -> Option<Self> {
+        Self::loose(text, true)
+    }
+
+    /// node-semver's `loose` mode exactly: like [`Self::parse_loose`] but all
+    /// three numbers must be present.
+    pub fn parse_node_loose(text: &str) -> Option<Self> {
+        Self::loose(text, false)
+    }
+
+    fn loose(text: &str, pad: bool) -> Option<Self> {
+        let t = text.trim().trim_start_matches(['=', 'v', ' ', '\t']);
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (core, rest) = t.split_at(split);
+        let numbers: Vec<u64> = core
+            .split('.')
+            .map(|p| p.parse::<u64>().ok())
+            .collect::<Option<_>>()?;
+        if numbers.len() > 3 || (!pad && numbers.len() < 3) {
+            return None;
+        }
+        let mut core: Vec<String> = numbers.iter().map(u64::to_string).collect();
+        core.resize(3, "0".to_string());
+        let rest = match rest.as_bytes().first() {
+            None | Some(b'-') | Some(b'+') => rest.to_string(),
+            Some(_) => format!("-{rest}"),
+        };
+        Self::parse_plain(&format!("{}{rest}", core.join(".")))
     }
 
     /// The underlying SemVer value.
@@ -108,11 +145,17 @@ mod tests {
         assert_eq!(NpmVersion::parse_loose("1.0").unwrap(), v("1.0.0"));
         assert_eq!(NpmVersion::parse_loose("2").unwrap(), v("2.0.0"));
         assert!(NpmVersion::parse_loose("1.x").is_none());
+        assert_eq!(
+            NpmVersion::parse_loose(" = v1.2.3beta").unwrap(),
+            v("1.2.3-beta")
+        );
     }
 
     #[test]
     fn rejects_non_semver() {
         assert!(NpmVersion::parse("1.2").is_none());
         assert!(NpmVersion::parse("latest").is_none());
+        assert!(NpmVersion::parse("=1.2.3").is_none());
+        assert!(NpmVersion::parse("90071992547409910.0.0").is_none());
     }
 }

@@ -11,8 +11,13 @@ use std::str::FromStr;
 pub enum PypiVersion {
     /// A valid PEP 440 version.
     Pep440(pep440_rs::Version),
-    /// Anything else, kept as lowercase text.
-    Legacy(String),
+    /// Anything else, with its packaging `LegacyVersion` comparison key.
+    Legacy {
+        /// The text as given (trimmed).
+        text: String,
+        /// The comparison key.
+        key: Vec<String>,
+    },
 }
 
 impl PypiVersion {
@@ -25,8 +30,16 @@ impl PypiVersion {
         }
         Some(match pep440_rs::Version::from_str(t) {
             Ok(v) => PypiVersion::Pep440(v),
-            Err(_) => PypiVersion::Legacy(t.to_ascii_lowercase()),
+            Err(_) => PypiVersion::Legacy {
+                text: t.to_string(),
+                key: super::legacy::cmp_key(t),
+            },
         })
+    }
+
+    /// True for a valid PEP 440 version.
+    pub fn is_pep440(&self) -> bool {
+        matches!(self, PypiVersion::Pep440(_))
     }
 }
 
@@ -48,9 +61,9 @@ impl Ord for PypiVersion {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
             (PypiVersion::Pep440(a), PypiVersion::Pep440(b)) => a.cmp(b),
-            (PypiVersion::Legacy(a), PypiVersion::Legacy(b)) => a.cmp(b),
-            (PypiVersion::Legacy(_), PypiVersion::Pep440(_)) => Ordering::Less,
-            (PypiVersion::Pep440(_), PypiVersion::Legacy(_)) => Ordering::Greater,
+            (PypiVersion::Legacy { key: a, .. }, PypiVersion::Legacy { key: b, .. }) => a.cmp(b),
+            (PypiVersion::Legacy { .. }, PypiVersion::Pep440(_)) => Ordering::Less,
+            (PypiVersion::Pep440(_), PypiVersion::Legacy { .. }) => Ordering::Greater,
         }
     }
 }
@@ -59,7 +72,7 @@ impl fmt::Display for PypiVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PypiVersion::Pep440(v) => v.fmt(f),
-            PypiVersion::Legacy(s) => f.write_str(s),
+            PypiVersion::Legacy { text, .. } => f.write_str(text),
         }
     }
 }
