@@ -87,3 +87,21 @@ pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
         .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
     (out.status.code().unwrap(), json)
 }
+
+/// A fresh store with every bundled OSV record of `fixtures/osv` imported
+/// (`PyPI-all.zip`, `npm/`, `PyPI-ghsa-mal/`).
+pub fn imported_store() -> tempfile::TempDir {
+    let db = tempfile::tempdir().unwrap();
+    let osv = fixtures().join("osv");
+    let out = run(&[
+        "--db",
+        db.path().to_str().unwrap(),
+        "db",
+        "import",
+        osv.join("PyPI-all.zip").to_str().unwrap(),
+        osv.join("npm").to_str().unwrap(),
+        osv.join("PyPI-ghsa-mal").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "import failed: {}", stderr(&out));
+    db
+}

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use supplygate_tests::osv_server::{OsvData, Reply, Server};
-use supplygate_tests::{fixtures, run, stderr, stdout};
+use supplygate_tests::{fixtures, imported_store, run, stderr, stdout};
 
 fn data() -> Arc<OsvData> {
     static DATA: OnceLock<Arc<OsvData>> = OnceLock::new();
@@ -26,23 +26,6 @@ fn home(name: &str) -> String {
 
 fn db_arg(db: &Path) -> String {
     db.display().to_string()
-}
-
-/// A store with exactly the records the server serves, imported.
-fn imported_store() -> tempfile::TempDir {
-    let db = tempfile::tempdir().unwrap();
-    let osv = fixtures().join("osv");
-    let out = run(&[
-        "--db",
-        &db_arg(db.path()),
-        "db",
-        "import",
-        osv.join("PyPI-all.zip").to_str().unwrap(),
-        osv.join("npm").to_str().unwrap(),
-        osv.join("PyPI-ghsa-mal").to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    db
 }
 
 /// Runs `scan --format json` with `extra` arguments; (exit code, report or Null, stderr).
@@ -269,15 +252,21 @@ fn a_slow_server_past_the_timeout_fails_closed_within_the_deadline() {
     );
 }
 
+/// Scans `affected` with `--max-staleness 7d` against an API that answers 503.
+fn scan_while_osv_is_down(db: &Path) -> (i32, Value, String) {
+    let server = Server::start(|_| Reply::bytes(503, Vec::new()));
+    let url = server.url();
+    scan(
+        db,
+        "affected",
+        &["--osv-url", &url, "--max-staleness", "7d"],
+    )
+}
+
 #[test]
 fn max_staleness_allows_a_fresh_store_and_says_so() {
-    let server = Server::start(|_| Reply::bytes(503, Vec::new()));
     let db = imported_store();
-    let (code, report, err) = scan(
-        db.path(),
-        "affected",
-        &["--osv-url", &server.url(), "--max-staleness", "7d"],
-    );
+    let (code, report, err) = scan_while_osv_is_down(db.path());
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("using the local store instead"), "{err}");
     assert_eq!(advisory_ids(&report), expected_ids("affected"));
@@ -294,13 +283,8 @@ fn max_staleness_allows_a_fresh_store_and_says_so() {
 
 #[test]
 fn max_staleness_refuses_a_store_with_no_imported_data() {
-    let server = Server::start(|_| Reply::bytes(503, Vec::new()));
     let db = tempfile::tempdir().unwrap();
-    let (code, _, err) = scan(
-        db.path(),
-        "affected",
-        &["--osv-url", &server.url(), "--max-staleness", "7d"],
-    );
+    let (code, _, err) = scan_while_osv_is_down(db.path());
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("no imported npm data"), "{err}");
 }

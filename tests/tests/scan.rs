@@ -9,19 +9,7 @@ use supplygate_tests::{fixtures, run, scan_json, stderr, stdout};
 
 /// A store with the bundled OSV records imported.
 fn store() -> tempfile::TempDir {
-    let db = tempfile::tempdir().unwrap();
-    let osv = fixtures().join("osv");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "db",
-        "import",
-        osv.join("PyPI-all.zip").to_str().unwrap(),
-        osv.join("npm").to_str().unwrap(),
-        osv.join("PyPI-ghsa-mal").to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "import failed: {}", stderr(&out));
-    db
+    supplygate_tests::imported_store()
 }
 
 fn expected(home: &str) -> Value {

@@ -228,13 +228,18 @@ fn send(url: &ApiUrl, request: RequestBuilder) -> Result<Response, Failure> {
     }))
 }
 
+/// The error with its innermost cause (reqwest's own text names only the URL).
 fn describe(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
     if e.is_timeout() {
         "the request timed out".to_string()
     } else if e.is_connect() {
-        format!("cannot connect: {e}")
+        format!("cannot connect: {cause}")
     } else {
-        e.to_string()
+        format!("{e}: {cause}")
     }
 }
 
