@@ -406,3 +406,27 @@ fn db_update_refuses_an_archive_over_the_size_cap() {
         "exceeds the limit of 1000 bytes",
     );
 }
+
+#[test]
+fn offline_never_touches_the_network_even_with_an_api_configured() {
+    let server = api(1000);
+    let db = imported_store();
+    let home = home("affected");
+    let out = std::process::Command::new(supplygate_tests::binary())
+        .args([
+            "--db",
+            &db_arg(db.path()),
+            "scan",
+            "--offline",
+            "--home",
+            &home,
+        ])
+        .args(["--format", "json"])
+        .env("SUPPLYGATE_OSV_URL", server.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(advisory_ids(&report), expected_ids("affected"));
+    assert!(server.requests().is_empty());
+}

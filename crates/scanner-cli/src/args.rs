@@ -37,13 +37,13 @@ pub struct ScanArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// The OSV-compatible API asked for every package (https, or http on loopback).
+    /// The OSV-compatible API asked for every package (https, or http on
+    /// loopback); ignored with --offline.
     #[arg(
         long,
         env = "SUPPLYGATE_OSV_URL",
         value_name = "URL",
-        default_value = advisories_cache::osv_api::DEFAULT_API_URL,
-        conflicts_with = "offline"
+        default_value = advisories_cache::osv_api::DEFAULT_API_URL
     )]
     pub osv_url: String,
 
