@@ -49,14 +49,7 @@ pub fn binary() -> PathBuf {
 
 /// Runs `supplygate` with `args`, with a scrubbed environment.
 pub fn run(args: &[&str]) -> Output {
-    Command::new(binary())
-        .args(args)
-        .env_remove("SUPPLYGATE_DB")
-        .env_remove("SUPPLYGATE_OSV_URL")
-        .env_remove("SUPPLYGATE_OSV_DATA_URL")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run supplygate")
+    run_with_env(args, &[])
 }
 
 /// stdout as text.
@@ -88,20 +81,34 @@ pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
     (out.status.code().unwrap(), json)
 }
 
-/// A fresh store with every bundled OSV record of `fixtures/osv` imported
-/// (`PyPI-all.zip`, `npm/`, `PyPI-ghsa-mal/`).
+/// A fresh advisories store with the bundled OSV records (`fixtures/osv`) imported.
 pub fn imported_store() -> tempfile::TempDir {
-    let db = tempfile::tempdir().unwrap();
+    let db = tempfile::tempdir().expect("temp dir");
     let osv = fixtures().join("osv");
     let out = run(&[
         "--db",
-        db.path().to_str().unwrap(),
+        db.path().to_str().expect("utf-8 temp path"),
         "db",
         "import",
-        osv.join("PyPI-all.zip").to_str().unwrap(),
-        osv.join("npm").to_str().unwrap(),
-        osv.join("PyPI-ghsa-mal").to_str().unwrap(),
+        osv.join("PyPI-all.zip").to_str().expect("utf-8 path"),
+        osv.join("npm").to_str().expect("utf-8 path"),
+        osv.join("PyPI-ghsa-mal").to_str().expect("utf-8 path"),
     ]);
     assert!(out.status.success(), "import failed: {}", stderr(&out));
     db
+}
+
+/// Runs `supplygate` with `args` and extra environment variables.
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(binary());
+    cmd.args(args)
+        .env_remove("SUPPLYGATE_DB")
+        .env_remove("SUPPLYGATE_TODAY")
+        .env_remove("SUPPLYGATE_OSV_URL")
+        .env_remove("SUPPLYGATE_OSV_DATA_URL")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run supplygate")
 }

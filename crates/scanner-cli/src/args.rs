@@ -28,6 +28,25 @@ pub enum Command {
     /// Manage the local advisories store.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Check or start a policy file (`supplygate.toml`).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// `policy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file; report every problem with file, line and column.
+    Check {
+        /// The policy file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The date exceptions are checked against [default: today, UTC].
+        #[arg(long, env = "SUPPLYGATE_TODAY", value_name = "YYYY-MM-DD")]
+        today: Option<String>,
+    },
+    /// Print a commented starter policy on stdout (redirect it into supplygate.toml).
+    Init,
 }
 
 /// Options of `scan`.
@@ -70,6 +89,19 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// The policy file [default: the built-in policy].
+    #[arg(long, value_name = "FILE", conflicts_with = "policy_dir")]
+    pub policy: Option<PathBuf>,
+
+    /// The project folder whose `supplygate.toml` is the policy (the built-in
+    /// policy when it has none).
+    #[arg(long, value_name = "DIR")]
+    pub policy_dir: Option<PathBuf>,
+
+    /// The date exceptions are checked against [default: today, UTC].
+    #[arg(long, env = "SUPPLYGATE_TODAY", value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
 }
 
 /// Report formats.

@@ -4,6 +4,7 @@ mod args;
 mod duration;
 mod exit;
 mod online;
+mod policy;
 mod render;
 
 use std::io::Write;
@@ -15,9 +16,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use scanner_core::discover::DiscoverOptions;
 use scanner_core::resolve::ResolveOptions;
-use scanner_core::{Policy, ScanOptions, SourceMode};
+use scanner_core::ScanOptions;
 
-use crate::args::{Cli, Command, DbCommand, Format, ScanArgs};
+use crate::args::{Cli, Command, DbCommand, Format, PolicyCommand, ScanArgs};
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(e) if is_broken_pipe(&e) => Exit::Passed.into(),
+        Err(e) if e.is::<policy::Reported>() => Exit::Invalid.into(),
         Err(e) => {
             eprintln!("error: {e:#}");
             Exit::Invalid.into()
@@ -49,12 +51,16 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<Exit> {
-    let db = store_dir(cli.db)?;
+    let db = || store_dir(cli.db.clone());
     match cli.command {
-        Command::Scan(args) => scan(&db, args),
-        Command::Db(DbCommand::Import { sources }) => import(&db, &sources),
-        Command::Db(DbCommand::Status) => status(&db),
-        Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db)?, &args),
+        Command::Scan(args) => scan(&db()?, args),
+        Command::Db(DbCommand::Import { sources }) => import(&db()?, &sources),
+        Command::Db(DbCommand::Status) => status(&db()?),
+        Command::Policy(PolicyCommand::Check { file, today }) => {
+            policy::check(&file, policy::today(today.as_deref())?)
+        }
+        Command::Policy(PolicyCommand::Init) => policy::init(),
+        Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db()?)?, &args),
     }
 }
 
@@ -78,38 +84,37 @@ fn open_store(db: &std::path::Path) -> Result<Store> {
 }
 
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
-    let home = home_dir(args.home)?;
+    let home = home_dir(args.home.clone())?;
+    let today = policy::today(args.today.as_deref())?;
+    let policy_file = policy::locate(args.policy.clone(), args.policy_dir.clone())?;
     let mut store = open_store(db)?;
     let options = ScanOptions {
         discover: DiscoverOptions {
             home: home.clone(),
-            configs: args.configs,
+            configs: args.configs.clone(),
             default_locations: !args.no_default_configs,
         },
         resolve: ResolveOptions { home },
         advisory_source: store.path().display().to_string(),
     };
     let collected = scanner_core::collect(&options)?;
-    let source = if args.offline {
-        online::offline(&store)?
-    } else {
-        match online::online(
-            &mut store,
-            &collected,
-            &args.osv_url,
-            args.max_staleness,
-            &args.net,
-        )? {
-            Ok(source) => source,
-            Err(exit) => return Ok(exit),
-        }
-    };
-    let mut report =
-        scanner_core::evaluate(collected, &source.lookup, &Policy::builtin(), &options)?;
-    if source.snapshot.mode == SourceMode::Online {
-        report.advisories.source = source.snapshot.api_url.clone().unwrap_or_default();
+    if let Some(file) = &policy_file {
+        policy::refuse_inside_trees(file, &collected.tree_roots())?;
     }
-    report.advisories.snapshot = Some(source.snapshot);
+    // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
+    let policy = policy::load(policy_file.as_deref(), today)?;
+    let source = match online::choose(&mut store, &collected, &args)? {
+        Ok(source) => source,
+        Err(exit) => return Ok(exit),
+    };
+    let mut report = scanner_core::evaluate(collected, &source.lookup, &policy, &options)?;
+    source.record_in(&mut report);
+    for e in &report.policy.expired_exceptions {
+        eprintln!(
+            "warning: exception for `{}` (line {}) expired on {}; it no longer applies",
+            e.id, e.line, e.expires
+        );
+    }
     for line in &report.summary.incomplete {
         eprintln!("incomplete: {line}");
     }

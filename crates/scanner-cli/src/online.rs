@@ -9,9 +9,9 @@ use advisories_cache::osv_api::{
 };
 use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Store, Vulnerability};
 use anyhow::Result;
-use scanner_core::{Collected, EcosystemSnapshot, Snapshot, SourceMode};
+use scanner_core::{Collected, EcosystemSnapshot, Report, Snapshot, SourceMode};
 
-use crate::args::{NetArgs, UpdateArgs};
+use crate::args::{NetArgs, ScanArgs, UpdateArgs};
 use crate::duration::{age, HumanDuration};
 use crate::exit::Exit;
 
@@ -46,6 +46,35 @@ impl AdvisoryLookup for StoreLookup<'_> {
     fn covers(&self, eco: Ecosystem) -> Result<bool, LookupError> {
         Ok(self.asked_online || self.store.record_count(eco)? > 0)
     }
+}
+
+impl Source<'_> {
+    /// Records the source in `report`: the API URL as its source when online.
+    pub fn record_in(self, report: &mut Report) {
+        if self.snapshot.mode == SourceMode::Online {
+            report.advisories.source = self.snapshot.api_url.clone().unwrap_or_default();
+        }
+        report.advisories.snapshot = Some(self.snapshot);
+    }
+}
+
+/// The source `scan` was asked for: the store with `--offline`, else online.
+/// `Err(exit)` means the scan must stop there (the message is printed).
+pub fn choose<'a>(
+    store: &'a mut Store,
+    collected: &Collected,
+    args: &ScanArgs,
+) -> Result<std::result::Result<Source<'a>, Exit>> {
+    if args.offline {
+        return offline(store).map(Ok);
+    }
+    online(
+        store,
+        collected,
+        &args.osv_url,
+        args.max_staleness,
+        &args.net,
+    )
 }
 
 fn local(store: &Store) -> StoreLookup<'_> {
@@ -88,7 +117,7 @@ fn ecosystems(store: &Store) -> Result<Vec<EcosystemSnapshot>> {
 }
 
 /// `--offline`: the store as it is.
-pub fn offline(store: &Store) -> Result<Source<'_>> {
+fn offline(store: &Store) -> Result<Source<'_>> {
     let snapshot = Snapshot {
         mode: SourceMode::Offline,
         api_url: None,
@@ -106,7 +135,7 @@ pub fn offline(store: &Store) -> Result<Source<'_>> {
 /// The default: ask the API about every collected package and keep what it
 /// names in the store; on failure, fall back to the store only as far as
 /// `max_staleness` allows. `Err(exit)` means the scan must stop there.
-pub fn online<'a>(
+fn online<'a>(
     store: &'a mut Store,
     collected: &Collected,
     url: &str,

@@ -5,7 +5,7 @@ use std::fmt;
 use advisories_cache::{Ecosystem, Vulnerability};
 use serde::Serialize;
 
-use crate::policy::Decision;
+use crate::policy::{DecidedBy, Decision, ExceptionNote};
 
 /// The kind of a finding. Codes are stable: policies and CI scripts match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -162,8 +162,16 @@ pub struct Finding {
     pub severity: Severity,
     /// What the policy decided.
     pub decision: Decision,
-    /// The rule that decided.
+    /// The rule that decided, as one line (`rule `x` (supplygate.toml:12)`).
     pub rule: String,
+    /// What decided, with its line in the policy file.
+    pub decided_by: DecidedBy,
+    /// The exception that excused it, when `decision` is `excepted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionNote>,
+    /// An exception that named it but has expired, so did not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired_exception: Option<ExceptionNote>,
     /// The server it concerns.
     pub server: String,
     /// The package it concerns, if any.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::discover::{Client, PinState};
 use crate::finding::{Finding, PackageRef};
-use crate::policy::Decision;
+use crate::policy::{Decision, PolicyAudit};
 use crate::resolve::TreeKind;
 
 /// The outcome of a scan, from which the CLI derives its exit code.
@@ -71,6 +71,9 @@ pub struct ServerReport {
     pub tree: Option<TreeInfo>,
     /// Every installed package of the tree.
     pub packages: Vec<PackageEntry>,
+    /// The server's owner, from the policy file's `[server.NAME]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// Where the advisories came from.
@@ -152,6 +155,8 @@ pub struct Summary {
     pub warned: usize,
     /// Findings decided `allow`.
     pub allowed: usize,
+    /// Findings excused by an exception.
+    pub excepted: usize,
     /// Why the run is incomplete, one line each.
     pub incomplete: Vec<String>,
 }
@@ -167,6 +172,8 @@ pub struct Report {
     pub advisories: AdvisorySource,
     /// Totals and outcome.
     pub summary: Summary,
+    /// The policy used: its file, unused and expired exceptions, server metadata.
+    pub policy: PolicyAudit,
 }
 
 impl Summary {
@@ -188,6 +195,7 @@ impl Summary {
             blocked,
             warned: count(Decision::Warn),
             allowed: count(Decision::Allow),
+            excepted: count(Decision::Excepted),
             incomplete,
         }
     }

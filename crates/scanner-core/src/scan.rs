@@ -9,7 +9,7 @@ use crate::finding::{Code, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
 use crate::grouping::group;
 use crate::matching::{affects, only_git_ranges};
-use crate::policy::Policy;
+use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{resolve, InstalledTree, ResolveError, ResolveOptions};
 use crate::version::Version;
@@ -64,6 +64,16 @@ impl Collected {
             })
             .collect();
         set.into_iter().collect()
+    }
+
+    /// The root folder of every resolved tree: what a policy file must never
+    /// be loaded from.
+    pub fn tree_roots(&self) -> Vec<&std::path::Path> {
+        self.trees
+            .iter()
+            .flatten()
+            .map(|t| t.root.as_path())
+            .collect()
     }
 
     /// The dependency graph over all servers.
@@ -163,6 +173,8 @@ fn finish(
         .map(|d| d.message.clone())
         .collect();
     let mut findings: Vec<Finding> = drafts.into_iter().map(|d| d.decide(policy)).collect();
+    let audit = policy.audit(findings.iter().filter_map(|f| f.exception.as_ref()));
+    let servers = with_owners(servers, policy);
     findings.sort_by(|a, b| {
         (b.decision, b.severity, &a.server, &a.package)
             .cmp(&(a.decision, a.severity, &b.server, &b.package))
@@ -178,7 +190,15 @@ fn finish(
             git_ranges_not_evaluated: Vec::new(),
         },
         summary,
+        policy: audit,
     }
+}
+
+fn with_owners(mut servers: Vec<ServerReport>, policy: &Policy) -> Vec<ServerReport> {
+    for s in &mut servers {
+        s.owner = policy.servers().get(&s.name).and_then(|p| p.owner.clone());
+    }
+    servers
 }
 
 /// A finding before the policy has decided it.
@@ -190,6 +210,13 @@ struct Draft {
     advisory: Option<crate::finding::AdvisoryRef>,
     path: Vec<String>,
     message: String,
+    /// How the server's spec is pinned (for `unpinned-server`).
+    pin: Option<PinState>,
+    /// Whether the package is a direct dependency of the server, when known.
+    direct: Option<bool>,
+    /// Whether the package has an install script, when known (to be set from
+    /// the resolved package once resolution records install scripts).
+    install_script: Option<bool>,
 }
 
 impl Draft {
@@ -202,16 +229,42 @@ impl Draft {
             advisory: None,
             path: Vec::new(),
             message,
+            pin: None,
+            direct: None,
+            install_script: None,
+        }
+    }
+
+    fn context(&self) -> FindingContext<'_> {
+        let package = self.package.as_ref();
+        let advisory = self.advisory.as_ref();
+        FindingContext {
+            code: self.code,
+            severity: self.severity,
+            // No score means `min-cvss` rules do not match (never a guessed score).
+            cvss: advisory.and_then(|a| a.cvss.as_ref()).map(|c| c.score),
+            ecosystem: package.map(|p| p.ecosystem),
+            package: package.map(|p| p.name.as_str()),
+            version: package.map(|p| p.version.as_str()),
+            server: &self.server,
+            direct: self.direct,
+            install_script: self.install_script,
+            advisory_id: advisory.map(|a| a.id.as_str()),
+            aliases: advisory.map_or(&[], |a| a.aliases.as_slice()),
+            pin: self.pin,
         }
     }
 
     fn decide(self, policy: &Policy) -> Finding {
-        let (decision, rule) = policy.decide(self.code, self.severity);
+        let verdict = policy.decide(&self.context());
         Finding {
             code: self.code,
             severity: self.severity,
-            decision,
-            rule,
+            decision: verdict.decision,
+            rule: verdict.decided_by.to_string(),
+            decided_by: verdict.decided_by,
+            exception: verdict.exception,
+            expired_exception: verdict.expired_exception,
             server: self.server,
             package: self.package,
             advisory: self.advisory,
@@ -237,7 +290,10 @@ fn unpinned(server: &Server) -> Option<Draft> {
     };
     (pin != PinState::Exact).then(|| {
         let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
-        Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
+        Draft {
+            pin: Some(pin),
+            ..Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
+        }
     })
 }
 
@@ -297,7 +353,15 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
             notes: t.notes.clone(),
         }),
         packages,
+        owner: None,
     }
+}
+
+/// Whether package `index` is the server's own package or one it depends on
+/// directly; unknown when the tree has no top package.
+fn is_direct(tree: &InstalledTree, index: usize) -> Option<bool> {
+    let top = tree.top?;
+    Some(top == index || tree.packages[top].dependencies.contains(&index))
 }
 
 /// Looks up each (ecosystem, name) once per scan.
@@ -325,7 +389,7 @@ impl Matcher<'_> {
         graph: &DependencyGraph,
     ) -> Result<Vec<Draft>, LookupError> {
         let mut drafts = Vec::new();
-        for pkg in &tree.packages {
+        for (index, pkg) in tree.packages.iter().enumerate() {
             let package = PackageRef {
                 ecosystem: pkg.ecosystem,
                 name: pkg.name.clone(),
@@ -364,6 +428,7 @@ impl Matcher<'_> {
                 let message = format!("{package}: {} {what}", g.advisory.id);
                 drafts.push(Draft {
                     package: Some(package.clone()),
+                    direct: is_direct(tree, index),
                     path: graph.path_labels(&server.name, &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
                     ..Draft::new(code, g.severity, server, message)

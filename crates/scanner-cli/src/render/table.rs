@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use scanner_core::policy::PolicyAudit;
 use scanner_core::{Outcome, Report, SourceMode};
 
 /// Writes `report` as a table.
@@ -12,9 +13,12 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             || s.requested.clone().unwrap_or_default(),
             |p| p.to_string(),
         );
-        let tree = s.tree.as_ref().map_or("not resolved".to_string(), |_| {
+        let mut tree = s.tree.as_ref().map_or("not resolved".to_string(), |_| {
             format!("{} packages", s.packages.len())
         });
+        if let Some(owner) = &s.owner {
+            tree.push_str(&format!(", owner {owner}"));
+        }
         writeln!(
             out,
             "  {:<20} {:<15} {:<7} {:<50} {}",
@@ -32,8 +36,8 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         writeln!(out, "FINDINGS")?;
         writeln!(
             out,
-            "  {:<6} {:<9} {:<22} {:<20} {:<36} ID",
-            "DECIDE", "SEVERITY", "CODE", "SERVER", "PACKAGE"
+            "  {:<8} {:<9} {:<22} {:<20} {:<36} {:<20} DECIDED BY",
+            "DECIDE", "SEVERITY", "CODE", "SERVER", "PACKAGE", "ID"
         )?;
         for f in &report.findings {
             let package = f
@@ -42,14 +46,18 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "-".into());
             let id = f.advisory.as_ref().map_or("-", |a| a.id.as_str());
+            let expired = f.expired_exception.as_ref().map_or(String::new(), |e| {
+                format!(" [exception line {} expired {}]", e.line, e.expires)
+            });
             writeln!(
                 out,
-                "  {:<6} {:<9} {:<22} {:<20} {:<36} {id}",
+                "  {:<8} {:<9} {:<22} {:<20} {:<36} {id:<20} {}{expired}",
                 f.decision.as_str(),
                 f.severity.as_str(),
                 f.code.as_str(),
                 f.server,
-                package
+                package,
+                f.decided_by
             )?;
         }
     }
@@ -59,6 +67,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             "  note: {note}: only GIT ranges (commits) name this package; not evaluated"
         )?;
     }
+    write_policy(out, &report.policy)?;
     write_source(out, report)?;
     let s = &report.summary;
     let verdict = match s.outcome {
@@ -69,12 +78,13 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{verdict}: {} servers, {} packages; {} blocked, {} warned, {} allowed; {} not checked",
+        "{verdict}: {} servers, {} packages; {} blocked, {} warned, {} allowed, {} excepted; {} not checked",
         s.servers,
         s.packages,
         s.blocked,
         s.warned,
         s.allowed,
+        s.excepted,
         s.incomplete.len()
     )
 }
@@ -105,4 +115,38 @@ fn write_source(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         .collect();
     writeln!(out)?;
     writeln!(out, "ADVISORIES: {mode} {via}; {}", ecos.join("; "))
+}
+
+/// The policy in force, and exceptions that need attention.
+fn write_policy(out: &mut impl Write, policy: &PolicyAudit) -> std::io::Result<()> {
+    writeln!(out)?;
+    match &policy.file {
+        Some(file) => writeln!(
+            out,
+            "POLICY: {} (sha256 {})",
+            file.display(),
+            policy.sha256.as_deref().unwrap_or("-")
+        )?,
+        None => writeln!(out, "POLICY: built-in")?,
+    }
+    for e in &policy.expired_exceptions {
+        writeln!(
+            out,
+            "  expired exception `{}` (line {}): expired on {}, no longer applies (owner {})",
+            e.id, e.line, e.expires, e.owner
+        )?;
+    }
+    for e in &policy.unused_exceptions {
+        writeln!(
+            out,
+            "  unused exception `{}` (line {}): matched no finding (owner {})",
+            e.id, e.line, e.owner
+        )?;
+    }
+    for s in &policy.servers {
+        let owner = s.policy.owner.as_deref().unwrap_or("-");
+        let pin = s.policy.pin.map_or("-", |p| p.as_str());
+        writeln!(out, "  server {}: owner {owner}, pin {pin}", s.name)?;
+    }
+    Ok(())
 }

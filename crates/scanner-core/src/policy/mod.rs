@@ -1,0 +1,304 @@
+//! Policy: what to do with each finding, and who or what decided it.
+//!
+//! A policy is the built-in default, optionally extended or replaced by a
+//! `supplygate.toml` (see the README's Policy section). Deciding a finding
+//! checks, in order: unexpired exceptions, the server's pin requirement (for
+//! `unpinned-server`), the file's rules in file order, the built-in rules
+//! (unless `extends = "none"`), then the default action. The first that
+//! applies decides, and the finding records which one, with its line.
+//!
+//! The policy never reads the wall clock: "today" is given when it is loaded.
+//!
+//! ```
+//! use std::path::Path;
+//! use scanner_core::policy::{Decision, FindingContext, Policy};
+//! use scanner_core::{Code, Severity};
+//!
+//! let text = "[[rule]]\nid = \"block-high\"\naction = \"block\"\nmin-severity = \"high\"\n";
+//! let today = "2026-06-01".parse().unwrap();
+//! let policy = Policy::parse(text, Path::new("supplygate.toml"), today).unwrap();
+//! let finding = FindingContext {
+//!     code: Code::VulnerableDependency,
+//!     severity: Severity::High,
+//!     server: "gdrive",
+//!     ..FindingContext::default()
+//! };
+//! let verdict = policy.decide(&finding);
+//! assert_eq!(verdict.decision, Decision::Block);
+//! assert_eq!(verdict.decided_by.to_string(), "rule `block-high` (supplygate.toml:1)");
+//! ```
+
+mod date;
+mod decide;
+mod diagnostic;
+mod exception;
+mod parse;
+mod rule;
+mod starter;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use advisories_cache::Ecosystem;
+use serde::Serialize;
+
+pub use date::{Date, DateError};
+pub use decide::{DecidedBy, DeciderKind, ExceptionNote, PolicyAudit, ServerNote, Verdict};
+pub use diagnostic::{line_col, Diagnostic, InvalidPolicy};
+pub use exception::{Classification, Exception, Target, VersionRange};
+pub use rule::{builtin_rules, Conditions, Glob, Origin, Rule};
+pub use starter::STARTER;
+
+use crate::discover::PinState;
+use crate::finding::{Code, Severity};
+
+/// What a policy decides for a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    /// Excused by an unexpired exception; does not fail the run.
+    Excepted,
+    /// Reported, does not fail the run.
+    Allow,
+    /// Reported as a warning, does not fail the run.
+    Warn,
+    /// Fails the run.
+    Block,
+}
+
+impl Decision {
+    /// The lowercase label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Excepted => "excepted",
+            Decision::Allow => "allow",
+            Decision::Warn => "warn",
+            Decision::Block => "block",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything about a finding a rule or exception can match on.
+#[derive(Debug, Clone, Copy)]
+pub struct FindingContext<'a> {
+    /// The finding's code.
+    pub code: Code,
+    /// Its severity label.
+    pub severity: Severity,
+    /// Its CVSS base score, when known.
+    pub cvss: Option<f64>,
+    /// The package's ecosystem, for package findings.
+    pub ecosystem: Option<Ecosystem>,
+    /// The package name, for package findings.
+    pub package: Option<&'a str>,
+    /// The installed version, for package findings.
+    pub version: Option<&'a str>,
+    /// The server the finding concerns.
+    pub server: &'a str,
+    /// A direct dependency of the server (`Some(true)`), transitive, or unknown.
+    pub direct: Option<bool>,
+    /// The package has an install script, has none, or unknown.
+    pub install_script: Option<bool>,
+    /// The advisory's primary id.
+    pub advisory_id: Option<&'a str>,
+    /// Every other id of the advisory.
+    pub aliases: &'a [String],
+    /// How the server's package spec is pinned, when it has one.
+    pub pin: Option<PinState>,
+}
+
+impl Default for FindingContext<'_> {
+    fn default() -> Self {
+        FindingContext {
+            code: Code::VulnerableDependency,
+            severity: Severity::Unscored,
+            cvss: None,
+            ecosystem: None,
+            package: None,
+            version: None,
+            server: "",
+            direct: None,
+            install_script: None,
+            advisory_id: None,
+            aliases: &[],
+            pin: None,
+        }
+    }
+}
+
+/// What the policy file says about one server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerPolicy {
+    /// Who owns the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// How its package spec must be pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinRequirement>,
+    /// The 1-based line of its `[server.NAME]` table.
+    pub line: usize,
+}
+
+/// How a server's package spec must be pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PinRequirement {
+    /// One exact version is required: an unpinned server blocks.
+    Exact,
+    /// A range is allowed; no version at all (or a dist-tag) blocks.
+    Range,
+    /// Any spec is allowed: unpinned is not a problem for this server.
+    Any,
+}
+
+impl PinRequirement {
+    /// The spelling in policy files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinRequirement::Exact => "exact",
+            PinRequirement::Range => "range",
+            PinRequirement::Any => "any",
+        }
+    }
+}
+
+/// The policy in force.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    source: Option<PathBuf>,
+    sha256: Option<String>,
+    rules: Vec<Rule>,
+    default: Decision,
+    default_line: Option<usize>,
+    exceptions: Vec<Exception>,
+    servers: BTreeMap<String, ServerPolicy>,
+    today: Option<Date>,
+}
+
+/// A policy file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The file could not be read.
+    #[error("cannot read the policy file {}: {source}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is larger than a policy file can reasonably be.
+    #[error("the policy file {} is larger than {limit} bytes", .path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit.
+        limit: u64,
+    },
+    /// The file has problems; every one is listed.
+    #[error(transparent)]
+    Invalid(#[from] InvalidPolicy),
+}
+
+/// Policy files larger than this are refused unread.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::builtin()
+    }
+}
+
+impl Policy {
+    /// The built-in default: `malicious-package`, `checksum-mismatch` and
+    /// critical findings block; everything else warns.
+    pub fn builtin() -> Self {
+        Policy {
+            source: None,
+            sha256: None,
+            rules: builtin_rules(),
+            default: Decision::Warn,
+            default_line: None,
+            exceptions: Vec::new(),
+            servers: BTreeMap::new(),
+            today: None,
+        }
+    }
+
+    /// Parses and validates a policy file's text, collecting every problem.
+    /// `today` decides which exceptions have expired; `path` is for messages.
+    pub fn parse(text: &str, path: &Path, today: Date) -> Result<Policy, InvalidPolicy> {
+        parse::parse(text, path, today)
+    }
+
+    /// Parses like [`Policy::parse`], and also counts expired exceptions as
+    /// problems: what `supplygate policy check` runs.
+    pub fn check(text: &str, path: &Path, today: Date) -> Result<Policy, InvalidPolicy> {
+        parse::parse_with(text, path, today, true)
+    }
+
+    /// Reads (at most [`MAX_POLICY_BYTES`]) and parses a policy file.
+    pub fn load(path: &Path, today: Date) -> Result<Policy, PolicyError> {
+        let text = read(path)?;
+        Ok(Policy::parse(&text, path, today)?)
+    }
+}
+
+/// Reads a policy file's text, refusing files over [`MAX_POLICY_BYTES`] and
+/// text that is not UTF-8.
+pub fn read(path: &Path) -> Result<String, PolicyError> {
+    use std::io::Read as _;
+    let read_err = |source| PolicyError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::new();
+    // Read one byte past the limit so an oversized file (or a device) is caught.
+    file.take(MAX_POLICY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
+        return Err(PolicyError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_POLICY_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        read_err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 ({e})"),
+        ))
+    })
+}
+
+impl Policy {
+    /// The file it was loaded from, or `None` for the built-in policy.
+    pub fn source(&self) -> Option<&Path> {
+        self.source.as_deref()
+    }
+
+    /// The SHA-256 of the policy file's text, so a report proves which
+    /// policy decided it; `None` for the built-in policy.
+    pub fn sha256(&self) -> Option<&str> {
+        self.sha256.as_deref()
+    }
+
+    /// Per-server metadata from the file (owner, pin requirement).
+    pub fn servers(&self) -> &BTreeMap<String, ServerPolicy> {
+        &self.servers
+    }
+
+    /// The exceptions, in file order.
+    pub fn exceptions(&self) -> &[Exception] {
+        &self.exceptions
+    }
+}

@@ -1,0 +1,240 @@
+//! Rules: conditions on a finding, and the action taken when they all hold.
+
+use advisories_cache::Ecosystem;
+use globset::{GlobBuilder, GlobMatcher};
+use serde::Serialize;
+
+use super::{Decision, FindingContext};
+use crate::finding::Severity;
+
+/// A glob over names (`*`, `?`, `[abc]`, `{a,b}`), matched case-insensitively.
+#[derive(Debug, Clone)]
+pub struct Glob {
+    text: String,
+    matcher: GlobMatcher,
+}
+
+impl Glob {
+    /// Compiles `text`; the error says what is wrong with it.
+    pub fn new(text: &str) -> Result<Glob, String> {
+        if text.is_empty() {
+            return Err("an empty pattern matches nothing".into());
+        }
+        let glob = GlobBuilder::new(text)
+            .case_insensitive(true)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| e.kind().to_string())?;
+        Ok(Glob {
+            text: text.to_string(),
+            matcher: glob.compile_matcher(),
+        })
+    }
+
+    /// True when `name` matches.
+    pub fn is_match(&self, name: &str) -> bool {
+        self.matcher.is_match(name)
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Conditions of a rule; every one given must hold (an empty set matches all).
+#[derive(Debug, Clone, Default)]
+pub struct Conditions {
+    /// Finding codes (any of).
+    pub codes: Vec<String>,
+    /// Severity labels (any of); `unscored` must be named to match unscored findings.
+    pub severities: Vec<Severity>,
+    /// At least this severity; never matches `unscored`.
+    pub min_severity: Option<Severity>,
+    /// A CVSS base score of at least this; never matches a finding without a score.
+    pub min_cvss: Option<f64>,
+    /// Ecosystems (any of).
+    pub ecosystems: Vec<Ecosystem>,
+    /// The package name.
+    pub package: Option<Glob>,
+    /// The server name.
+    pub server: Option<Glob>,
+    /// Direct dependency of the server (`true`) or transitive (`false`); unknown never matches.
+    pub direct: Option<bool>,
+    /// The package has (or has not) an install script; unknown never matches.
+    pub install_script: Option<bool>,
+}
+
+impl Conditions {
+    /// True when every condition given holds for `ctx`.
+    pub fn matches(&self, ctx: &FindingContext<'_>) -> bool {
+        let any = |list_empty: bool, hit: bool| list_empty || hit;
+        any(
+            self.codes.is_empty(),
+            self.codes.iter().any(|c| c == ctx.code.as_str()),
+        ) && any(
+            self.severities.is_empty(),
+            self.severities.contains(&ctx.severity),
+        ) && self
+            .min_severity
+            .is_none_or(|min| ctx.severity != Severity::Unscored && ctx.severity >= min)
+            && self
+                .min_cvss
+                .is_none_or(|min| ctx.cvss.is_some_and(|s| s >= min))
+            && self.names_match(ctx)
+            && self.direct.is_none_or(|d| ctx.direct == Some(d))
+            && self
+                .install_script
+                .is_none_or(|d| ctx.install_script == Some(d))
+    }
+
+    fn names_match(&self, ctx: &FindingContext<'_>) -> bool {
+        let eco_ok = self.ecosystems.is_empty()
+            || ctx.ecosystem.is_some_and(|e| self.ecosystems.contains(&e));
+        let pkg_ok = self.package.as_ref().is_none_or(|g| {
+            ctx.package
+                .is_some_and(|name| g.is_match(name) || g.is_match(&normalized(ctx, name)))
+        });
+        let server_ok = self.server.as_ref().is_none_or(|g| g.is_match(ctx.server));
+        eco_ok && pkg_ok && server_ok
+    }
+}
+
+fn normalized(ctx: &FindingContext<'_>, name: &str) -> String {
+    ctx.ecosystem
+        .map_or_else(|| name.to_string(), |e| e.normalize_name(name))
+}
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// supplygate's built-in default policy.
+    Builtin,
+    /// The user's policy file, at this 1-based line.
+    File {
+        /// Line of the `[[rule]]` header.
+        line: usize,
+    },
+}
+
+/// A rule: when its conditions hold, its action decides the finding.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Its name: the `id` given, or `rule-N` by position.
+    pub id: String,
+    /// Where it was written.
+    pub origin: Origin,
+    /// What it decides.
+    pub action: Decision,
+    /// When it applies.
+    pub when: Conditions,
+}
+
+/// The built-in rules, in order; anything they do not match gets the default (warn).
+pub fn builtin_rules() -> Vec<Rule> {
+    let rule = |id: &str, when: Conditions| Rule {
+        id: id.to_string(),
+        origin: Origin::Builtin,
+        action: Decision::Block,
+        when,
+    };
+    let code = |c: &str| Conditions {
+        codes: vec![c.to_string()],
+        ..Conditions::default()
+    };
+    vec![
+        rule("builtin:malicious-package", code("malicious-package")),
+        rule("builtin:checksum-mismatch", code("checksum-mismatch")),
+        rule(
+            "builtin:critical",
+            Conditions {
+                severities: vec![Severity::Critical],
+                ..Conditions::default()
+            },
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Code;
+
+    fn ctx() -> FindingContext<'static> {
+        FindingContext {
+            code: Code::VulnerableDependency,
+            severity: Severity::High,
+            cvss: Some(7.5),
+            ecosystem: Some(Ecosystem::PyPI),
+            package: Some("Jinja2"),
+            version: Some("3.1.0"),
+            server: "fetch",
+            direct: Some(false),
+            install_script: None,
+            ..FindingContext::default()
+        }
+    }
+
+    #[test]
+    fn each_condition_kind_matches_and_misses() {
+        let c = ctx();
+        let when = |f: fn(&mut Conditions)| {
+            let mut k = Conditions::default();
+            f(&mut k);
+            k.matches(&c)
+        };
+        assert!(when(|_| {}));
+        assert!(when(|k| k.codes = vec!["vulnerable-dependency".into()]));
+        assert!(!when(|k| k.codes = vec!["unpinned-server".into()]));
+        assert!(when(|k| k.severities = vec![Severity::High]));
+        assert!(!when(|k| k.severities = vec![Severity::Unscored]));
+        assert!(when(|k| k.min_severity = Some(Severity::Medium)));
+        assert!(!when(|k| k.min_severity = Some(Severity::Critical)));
+        assert!(when(|k| k.min_cvss = Some(7.5)));
+        assert!(!when(|k| k.min_cvss = Some(7.6)));
+        assert!(when(|k| k.ecosystems = vec![Ecosystem::PyPI]));
+        assert!(!when(|k| k.ecosystems = vec![Ecosystem::Npm]));
+        assert!(when(|k| k.package = Some(Glob::new("jinja*").unwrap())));
+        assert!(!when(|k| k.package = Some(Glob::new("flask").unwrap())));
+        assert!(when(|k| k.server = Some(Glob::new("f?tch").unwrap())));
+        assert!(!when(|k| k.server = Some(Glob::new("gdrive").unwrap())));
+        assert!(when(|k| k.direct = Some(false)));
+        assert!(!when(|k| k.direct = Some(true)));
+        // Unknown install-script state never matches either way.
+        assert!(!when(|k| k.install_script = Some(true)));
+        assert!(!when(|k| k.install_script = Some(false)));
+    }
+
+    #[test]
+    fn unscored_is_explicit() {
+        let c = FindingContext {
+            severity: Severity::Unscored,
+            cvss: None,
+            ..ctx()
+        };
+        let min = Conditions {
+            min_severity: Some(Severity::Unscored),
+            ..Conditions::default()
+        };
+        assert!(!min.matches(&c), "a threshold never matches unscored");
+        let cvss = Conditions {
+            min_cvss: Some(0.0),
+            ..Conditions::default()
+        };
+        assert!(!cvss.matches(&c), "a CVSS threshold needs a score");
+        let named = Conditions {
+            severities: vec![Severity::Unscored],
+            ..Conditions::default()
+        };
+        assert!(named.matches(&c));
+    }
+
+    #[test]
+    fn scoped_npm_glob_and_bad_globs() {
+        let g = Glob::new("@modelcontextprotocol/*").unwrap();
+        assert!(g.is_match("@modelcontextprotocol/server-gdrive"));
+        assert!(Glob::new("node-[fetch").is_err());
+        assert!(Glob::new("").is_err());
+    }
+}
