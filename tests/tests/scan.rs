@@ -179,8 +179,11 @@ fn clean_home_has_no_advisories_and_passes() {
 
 #[test]
 fn malformed_config_is_exit_2_naming_the_file() {
+    // A file the user named with --config must be usable: exit 2, one line
+    // naming the file and line, no report.
     let db = store();
     let home = fixtures().join("homes/broken");
+    let config = home.join(".cursor/mcp.json");
     let out = run(&[
         "--db",
         db.path().to_str().unwrap(),
@@ -188,12 +191,44 @@ fn malformed_config_is_exit_2_naming_the_file() {
         "--offline",
         "--home",
         home.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(".cursor/mcp.json:5:"), "{err}");
     assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn malformed_well_known_config_makes_the_scan_incomplete_naming_file_and_line() {
+    // A broken file at a well-known location is skipped, never silently:
+    // the scan is incomplete (exit 3) and says which file and line.
+    let db = store();
+    let home = fixtures().join("homes/broken");
+    let out = run(&[
+        "--db",
+        db.path().to_str().unwrap(),
+        "scan",
+        "--offline",
+        "--os",
+        "linux",
+        "--home",
+        home.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(".cursor/mcp.json:5:"), "{err}");
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["summary"]["outcome"], "incomplete");
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "config-skipped"));
 }
 
 #[test]

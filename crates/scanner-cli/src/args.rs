@@ -28,9 +28,60 @@ pub enum Command {
     /// Manage the local advisories store.
     #[command(subcommand)]
     Db(DbCommand),
+    /// List every MCP config file looked at and every server found, without
+    /// checking packages.
+    Inventory(InventoryArgs),
     /// Check or start a policy file (`supplygate.toml`).
     #[command(subcommand)]
     Policy(PolicyCommand),
+}
+
+/// Where discovery looks: shared by `scan` and `inventory`.
+#[derive(Debug, Clone, Args)]
+pub struct DiscoveryArgs {
+    /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Read this MCP config file too (repeatable); its client and format are detected.
+    #[arg(long = "config", value_name = "FILE")]
+    pub configs: Vec<PathBuf>,
+
+    /// Read this project folder's MCP configs too (repeatable), besides the
+    /// projects the clients know of.
+    #[arg(long = "project", value_name = "DIR")]
+    pub projects: Vec<PathBuf>,
+
+    /// Read only the files given with --config and --project, not the well-known locations.
+    #[arg(long)]
+    pub no_default_configs: bool,
+
+    /// The folder layout of --home [default: the running OS].
+    #[arg(long, value_enum)]
+    pub os: Option<OsArg>,
+}
+
+/// Operating-system folder layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OsArg {
+    /// Linux (XDG).
+    Linux,
+    /// macOS.
+    Macos,
+    /// Windows.
+    Windows,
+}
+
+/// Options of `inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Where to look.
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// `policy` subcommands.
@@ -74,17 +125,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
-    /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
-    #[arg(long, value_name = "DIR")]
-    pub home: Option<PathBuf>,
-
-    /// Read this MCP config file too (repeatable); its client is detected.
-    #[arg(long = "config", value_name = "FILE")]
-    pub configs: Vec<PathBuf>,
-
-    /// Read only the files given with --config, not the well-known locations.
-    #[arg(long)]
-    pub no_default_configs: bool,
+    /// Where to look.
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]

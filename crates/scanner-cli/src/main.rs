@@ -1,6 +1,7 @@
 //! The `supplygate` command.
 
 mod args;
+mod discovery;
 mod duration;
 mod exit;
 mod online;
@@ -14,11 +15,11 @@ use std::process::ExitCode;
 use advisories_cache::{ImportLimits, ImportSource, Store};
 use anyhow::{Context, Result};
 use clap::Parser;
-use scanner_core::discover::DiscoverOptions;
 use scanner_core::resolve::ResolveOptions;
 use scanner_core::ScanOptions;
 
 use crate::args::{Cli, Command, DbCommand, Format, PolicyCommand, ScanArgs};
+use crate::discovery::discover_options;
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
@@ -56,6 +57,7 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Scan(args) => scan(&db()?, args),
         Command::Db(DbCommand::Import { sources }) => import(&db()?, &sources),
         Command::Db(DbCommand::Status) => status(&db()?),
+        Command::Inventory(args) => discovery::inventory(args),
         Command::Policy(PolicyCommand::Check { file, today }) => {
             policy::check(&file, policy::today(today.as_deref())?)
         }
@@ -73,27 +75,18 @@ fn store_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     Ok(cache.join("supplygate"))
 }
 
-fn home_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    explicit
-        .or_else(dirs::home_dir)
-        .context("no home folder is known for this user; pass --home DIR")
-}
-
 fn open_store(db: &std::path::Path) -> Result<Store> {
     Store::open(db).with_context(|| format!("cannot open the advisories store in {}", db.display()))
 }
 
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
-    let home = home_dir(args.home.clone())?;
+    let discover = discover_options(args.discovery.clone())?;
+    let home = discover.home.clone();
     let today = policy::today(args.today.as_deref())?;
     let policy_file = policy::locate(args.policy.clone(), args.policy_dir.clone())?;
     let mut store = open_store(db)?;
     let options = ScanOptions {
-        discover: DiscoverOptions {
-            home: home.clone(),
-            configs: args.configs.clone(),
-            default_locations: !args.no_default_configs,
-        },
+        discover,
         resolve: ResolveOptions { home },
         advisory_source: store.path().display().to_string(),
     };

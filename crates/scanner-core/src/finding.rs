@@ -25,11 +25,25 @@ pub enum Code {
     NoAdvisoryData,
     /// An installed version could not be parsed, so it was not matched.
     InvalidVersion,
+    /// A credential is written in plain text in a config (env, args, headers, URL).
+    PlaintextSecret,
+    /// A server is reached over plain `http://` on a host that is not this machine.
+    InsecureTransport,
+    /// A filesystem server is given the whole disk or home folder.
+    BroadFilesystemAccess,
+    /// A docker image is run by tag, not pinned by digest.
+    UnpinnedImage,
+    /// A variable in a config cannot be resolved offline.
+    UnresolvedVariable,
+    /// A config file or entry was present but could not be read.
+    ConfigSkipped,
+    /// A key appears twice in one config object; one of them is ignored.
+    DuplicateKey,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 7] = [
+    pub const ALL: [Code; 14] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -37,6 +51,13 @@ impl Code {
         Code::UnsupportedLauncher,
         Code::NoAdvisoryData,
         Code::InvalidVersion,
+        Code::PlaintextSecret,
+        Code::InsecureTransport,
+        Code::BroadFilesystemAccess,
+        Code::UnpinnedImage,
+        Code::UnresolvedVariable,
+        Code::ConfigSkipped,
+        Code::DuplicateKey,
     ];
 
     /// The stable kebab-case code.
@@ -49,6 +70,13 @@ impl Code {
             Code::UnsupportedLauncher => "unsupported-launcher",
             Code::NoAdvisoryData => "no-advisory-data",
             Code::InvalidVersion => "invalid-version",
+            Code::PlaintextSecret => "plaintext-secret",
+            Code::InsecureTransport => "insecure-transport",
+            Code::BroadFilesystemAccess => "broad-filesystem-access",
+            Code::UnpinnedImage => "unpinned-image",
+            Code::UnresolvedVariable => "unresolved-variable",
+            Code::ConfigSkipped => "config-skipped",
+            Code::DuplicateKey => "duplicate-key",
         }
     }
 
@@ -62,6 +90,13 @@ impl Code {
             Code::UnsupportedLauncher => "the server's launcher is not resolved by supplygate, so its packages were not checked",
             Code::NoAdvisoryData => "the advisories store has no data for an ecosystem the server uses",
             Code::InvalidVersion => "an installed version could not be parsed, so it was not matched",
+            Code::PlaintextSecret => "a credential is written in plain text in a client config",
+            Code::InsecureTransport => "a server is reached over plain http:// on a host that is not this machine",
+            Code::BroadFilesystemAccess => "a filesystem server is given the whole disk or home folder",
+            Code::UnpinnedImage => "a docker image is run by tag, not pinned by digest",
+            Code::UnresolvedVariable => "a variable in a config cannot be resolved offline, so what runs is not fully known",
+            Code::ConfigSkipped => "a config file or entry was present but could not be read, so its servers were not checked",
+            Code::DuplicateKey => "a key appears twice in one config object; the client ignores one of them",
         }
     }
 
@@ -74,6 +109,7 @@ impl Code {
                 | Code::UnsupportedLauncher
                 | Code::NoAdvisoryData
                 | Code::InvalidVersion
+                | Code::ConfigSkipped
         )
     }
 }

@@ -4,7 +4,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Vulnerability};
 
-use crate::discover::{discover, ConfigError, DiscoverOptions, Launch, PinState, Server};
+use crate::discover::secrets::redact_text;
+use crate::discover::{
+    discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
+};
 use crate::finding::{Code, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
 use crate::grouping::group;
@@ -90,7 +93,7 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         trees: Vec::new(),
         graph: DependencyGraph::default(),
         reports: Vec::new(),
-        drafts: Vec::new(),
+        drafts: inventory.findings.iter().map(config_draft).collect(),
     };
     for server in inventory.servers {
         let tree = match resolve(&server, &options.resolve) {
@@ -221,10 +224,15 @@ struct Draft {
 
 impl Draft {
     fn new(code: Code, severity: Severity, server: &Server, message: String) -> Draft {
+        Draft::named(code, severity, server.name.clone(), message)
+    }
+
+    /// A draft about `server` by name (config findings may name a file instead).
+    fn named(code: Code, severity: Severity, server: String, message: String) -> Draft {
         Draft {
             code,
             severity,
-            server: server.name.clone(),
+            server,
             package: None,
             advisory: None,
             path: Vec::new(),
@@ -279,15 +287,26 @@ fn gap_for(server: &Server, error: &ResolveError) -> Draft {
         ResolveError::Unsupported { .. } => Code::UnsupportedLauncher,
         ResolveError::NotInstalled { .. } | ResolveError::BadTree { .. } => Code::TreeNotInstalled,
     };
-    Draft::new(code, Severity::Unscored, server, error.to_string())
+    Draft::new(
+        code,
+        Severity::Unscored,
+        server,
+        redact_text(&error.to_string()),
+    )
+}
+
+/// A config-level finding from discovery (secret, transport, skipped file…).
+fn config_draft(f: &ConfigFinding) -> Draft {
+    let server = f
+        .server
+        .clone()
+        .unwrap_or_else(|| f.path.display().to_string());
+    Draft::named(f.code, Severity::Unscored, server, f.message.clone())
 }
 
 fn unpinned(server: &Server) -> Option<Draft> {
-    let (raw, pin) = match &server.launch {
-        Launch::Npx { package, .. } => (&package.raw, package.pin),
-        Launch::Uvx { package } => (&package.raw, package.pin),
-        _ => return None,
-    };
+    let (raw, pin) = server.launch.package_pin()?;
+    let raw = redact_text(raw);
     (pin != PinState::Exact).then(|| {
         let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
         Draft {
@@ -315,10 +334,10 @@ fn no_data(server: &Server, tree: &InstalledTree, uncovered: &[Ecosystem]) -> Op
 }
 
 fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport {
-    let (requested, pin) = match &server.launch {
-        Launch::Npx { package, .. } => (Some(package.raw.clone()), Some(package.pin)),
-        Launch::Uvx { package } => (Some(package.raw.clone()), Some(package.pin)),
-        Launch::Remote { url } => (Some(url.clone()), None),
+    let (requested, pin) = match (&server.launch, server.launch.package_pin()) {
+        (_, Some((raw, pin))) => (Some(redact_text(raw)), Some(pin)),
+        (Launch::Remote { url }, _) => (Some(url.clone()), None),
+        (Launch::Docker { image, .. }, _) => (Some(image.clone()), None),
         _ => (None, None),
     };
     let packages: Vec<PackageEntry> = tree

@@ -1,4 +1,5 @@
 //! Rendering reports.
 
+pub mod inventory;
 pub mod json;
 pub mod table;

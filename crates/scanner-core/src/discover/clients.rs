@@ -1,26 +1,78 @@
-//! MCP clients and where they keep their configuration.
+//! MCP clients, and where each keeps its configuration on each OS.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Serialize, Serializer};
 
+use super::formats::Format;
+use super::schema::Schema;
+use super::walk;
+
 /// An MCP client (host application) whose configuration names servers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Client {
-    /// Claude Code (`~/.claude.json`).
+    /// Claude Code (`~/.claude.json`, `.mcp.json`, plugins, managed).
     ClaudeCode,
-    /// Claude Desktop.
+    /// Claude Desktop (and its extension bundles).
     ClaudeDesktop,
     /// Cursor.
     Cursor,
-    /// VS Code.
+    /// VS Code (Copilot agent mode).
     VsCode,
-    /// A file given with `--config`, client unknown.
+    /// Windsurf (Codeium).
+    Windsurf,
+    /// Gemini CLI.
+    GeminiCli,
+    /// OpenAI Codex CLI.
+    Codex,
+    /// Zed.
+    Zed,
+    /// Cline (VS Code-family extension, or its CLI).
+    Cline,
+    /// Roo Code (VS Code-family extension).
+    RooCode,
+    /// Continue.
+    Continue,
+    /// JetBrains Junie.
+    Junie,
+    /// Goose.
+    Goose,
+    /// LM Studio.
+    LmStudio,
+    /// Amazon Q Developer.
+    AmazonQ,
+    /// Kiro.
+    Kiro,
+    /// opencode.
+    Opencode,
+    /// A file given with `--config` whose client is not recognised.
     Custom,
 }
 
 impl Client {
+    /// Every client, for docs and tests.
+    pub const ALL: [Client; 18] = [
+        Client::ClaudeCode,
+        Client::ClaudeDesktop,
+        Client::Cursor,
+        Client::VsCode,
+        Client::Windsurf,
+        Client::GeminiCli,
+        Client::Codex,
+        Client::Zed,
+        Client::Cline,
+        Client::RooCode,
+        Client::Continue,
+        Client::Junie,
+        Client::Goose,
+        Client::LmStudio,
+        Client::AmazonQ,
+        Client::Kiro,
+        Client::Opencode,
+        Client::Custom,
+    ];
+
     /// A stable kebab-case id used in reports.
     pub fn id(&self) -> &'static str {
         match self {
@@ -28,14 +80,31 @@ impl Client {
             Client::ClaudeDesktop => "claude-desktop",
             Client::Cursor => "cursor",
             Client::VsCode => "vscode",
+            Client::Windsurf => "windsurf",
+            Client::GeminiCli => "gemini-cli",
+            Client::Codex => "codex",
+            Client::Zed => "zed",
+            Client::Cline => "cline",
+            Client::RooCode => "roo-code",
+            Client::Continue => "continue",
+            Client::Junie => "junie",
+            Client::Goose => "goose",
+            Client::LmStudio => "lm-studio",
+            Client::AmazonQ => "amazon-q",
+            Client::Kiro => "kiro",
+            Client::Opencode => "opencode",
             Client::Custom => "custom",
         }
     }
 
-    /// The top-level key holding servers in this client's format.
+    /// The top-level key holding servers in this client's main format.
     pub fn servers_key(&self) -> &'static str {
         match self {
             Client::VsCode => "servers",
+            Client::Codex => "mcp_servers",
+            Client::Zed => "context_servers",
+            Client::Goose => "extensions",
+            Client::Opencode => "mcp",
             _ => "mcpServers",
         }
     }
@@ -53,6 +122,49 @@ impl Serialize for Client {
     }
 }
 
+/// The operating system whose folder layout is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    /// Linux (XDG layout).
+    Linux,
+    /// macOS (`~/Library/Application Support`).
+    MacOs,
+    /// Windows (`%APPDATA%` = `~/AppData/Roaming`).
+    Windows,
+}
+
+impl Os {
+    /// The OS supplygate runs on.
+    pub fn current() -> Os {
+        if cfg!(windows) {
+            Os::Windows
+        } else if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else {
+            Os::Linux
+        }
+    }
+
+    /// Parses `linux`, `macos` or `windows`.
+    pub fn parse(s: &str) -> Option<Os> {
+        match s {
+            "linux" => Some(Os::Linux),
+            "macos" => Some(Os::MacOs),
+            "windows" => Some(Os::Windows),
+            _ => None,
+        }
+    }
+
+    /// Where applications keep per-user data (`~/.config`, `~/Library/Application Support`, `%APPDATA%`).
+    pub fn app_data(self, home: &Path) -> PathBuf {
+        match self {
+            Os::Linux => home.join(".config"),
+            Os::MacOs => home.join("Library/Application Support"),
+            Os::Windows => home.join("AppData/Roaming"),
+        }
+    }
+}
+
 /// A config file to read.
 #[derive(Debug, Clone)]
 pub struct ConfigLocation {
@@ -60,35 +172,274 @@ pub struct ConfigLocation {
     pub path: PathBuf,
     /// Whose format it is in.
     pub client: Client,
-    /// Named by the user: missing is then an error, not a skip.
+    /// Where the servers are in it.
+    pub schema: Schema,
+    /// `user`, `project:<dir>`, `managed`, `plugin`, `profile:<id>`, `extension:<id>`.
+    pub scope: String,
+    /// Named by the user: missing or broken is then an error, not a skip.
     pub explicit: bool,
 }
 
 impl ConfigLocation {
-    /// A file the user named; its client is detected from its content.
+    /// A file the user named; its client and format are detected.
     pub fn explicit(path: PathBuf) -> Self {
         ConfigLocation {
             path,
             client: Client::Custom,
+            schema: Schema::Detect,
+            scope: "user".into(),
             explicit: true,
         }
     }
+
+    fn at(path: PathBuf, client: Client, schema: Schema, scope: &str) -> Self {
+        ConfigLocation {
+            path,
+            client,
+            schema,
+            scope: scope.into(),
+            explicit: false,
+        }
+    }
+
+    /// The file's format, from its name.
+    pub fn format(&self) -> Format {
+        Format::from_path(&self.path)
+    }
 }
 
-/// The well-known config files under `home` on Linux.
+/// The VS Code-family apps whose user-data folders hold extension settings.
+const VSCODE_FORKS: [&str; 5] = ["Code", "Code - Insiders", "Cursor", "Windsurf", "VSCodium"];
+
+/// The well-known user-level config files under `home` on the running OS.
 pub fn default_config_locations(home: &Path) -> Vec<ConfigLocation> {
-    let at = |rel: &str, client: Client| ConfigLocation {
-        path: home.join(rel),
-        client,
-        explicit: false,
+    user_locations(Os::current(), home)
+}
+
+/// The well-known user-level config files under `home` laid out as on `os`.
+pub fn user_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
+    use Client::*;
+    use Schema::*;
+    let h = |rel: &str| home.join(rel);
+    let ad = os.app_data(home);
+    let claude_dir = ad.join("Claude");
+    let code_user = ad.join("Code/User");
+    let u = |path: PathBuf, client: Client, schema: Schema| {
+        ConfigLocation::at(path, client, schema, "user")
     };
-    vec![
-        at(".claude.json", Client::ClaudeCode),
-        at(
-            ".config/Claude/claude_desktop_config.json",
-            Client::ClaudeDesktop,
+    let mut out = vec![
+        u(h(".claude.json"), ClaudeCode, ClaudeCodeState),
+        u(
+            claude_dir.join("claude_desktop_config.json"),
+            ClaudeDesktop,
+            McpServers,
         ),
-        at(".cursor/mcp.json", Client::Cursor),
-        at(".config/Code/User/mcp.json", Client::VsCode),
-    ]
+        u(h(".cursor/mcp.json"), Cursor, McpServers),
+        u(code_user.join("mcp.json"), VsCode, Servers),
+        u(code_user.join("settings.json"), VsCode, VsCodeSettings),
+        u(ad.join("Code - Insiders/User/mcp.json"), VsCode, Servers),
+        u(h(".codeium/windsurf/mcp_config.json"), Windsurf, McpServers),
+        u(h(".gemini/settings.json"), GeminiCli, McpServers),
+        u(h(".codex/config.toml"), Codex, CodexToml),
+        u(zed_settings(os, home), Zed, ContextServers),
+        u(
+            h(".cline/data/settings/cline_mcp_settings.json"),
+            Cline,
+            McpServers,
+        ),
+        u(h(".continue/config.yaml"), Continue, ContinueList),
+        u(h(".continue/config.json"), Continue, ContinueList),
+        u(h(".junie/mcp/mcp.json"), Junie, McpServers),
+        u(goose_config(os, home), Goose, GooseExtensions),
+        u(h(".lmstudio/mcp.json"), LmStudio, McpServers),
+        u(h(".aws/amazonq/mcp.json"), AmazonQ, McpServers),
+        u(h(".aws/amazonq/default.json"), AmazonQ, McpServers),
+        u(h(".aws/amazonq/agents/default.json"), AmazonQ, McpServers),
+        u(h(".kiro/settings/mcp.json"), Kiro, McpServers),
+        u(h(".config/opencode/opencode.json"), Opencode, OpencodeMcp),
+        u(h(".config/opencode/opencode.jsonc"), Opencode, OpencodeMcp),
+    ];
+    for fork in VSCODE_FORKS {
+        let storage = ad.join(fork).join("User/globalStorage");
+        out.push(u(
+            storage.join("saoudrizwan.claude-dev/settings/cline_mcp_settings.json"),
+            Cline,
+            McpServers,
+        ));
+        out.push(u(
+            storage.join("rooveterinaryinc.roo-cline/settings/mcp_settings.json"),
+            RooCode,
+            McpServers,
+        ));
+    }
+    out.extend(listed_locations(os, home));
+    out
+}
+
+/// Files found by listing folders: profiles, agents, extensions, plugins.
+fn listed_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
+    use Client::*;
+    use Schema::*;
+    let ad = os.app_data(home);
+    let mut out = Vec::new();
+    let mut each = |dir: PathBuf, file: &str, client: Client, schema: Schema, scope: &str| {
+        for (id, sub) in walk::subdirs(&dir) {
+            let path = sub.join(file);
+            out.push(ConfigLocation::at(
+                path,
+                client.clone(),
+                schema,
+                &format!("{scope}:{id}"),
+            ));
+        }
+    };
+    each(
+        ad.join("Code/User/profiles"),
+        "mcp.json",
+        VsCode,
+        Servers,
+        "profile",
+    );
+    each(
+        ad.join("Claude/Claude Extensions"),
+        "manifest.json",
+        ClaudeDesktop,
+        McpbManifest,
+        "extension",
+    );
+    each(
+        home.join(".gemini/extensions"),
+        "gemini-extension.json",
+        GeminiCli,
+        McpServers,
+        "extension",
+    );
+    let mut files = |dir: PathBuf, client: Client, scope: &str| {
+        for path in walk::files_with_ext(&dir, "json") {
+            out.push(ConfigLocation::at(path, client.clone(), McpServers, scope));
+        }
+    };
+    files(home.join(".aws/amazonq/cli-agents"), AmazonQ, "agent");
+    files(home.join(".kiro/agents"), Kiro, "agent");
+    let plugins = [
+        (".claude/plugins/cache", ".mcp.json", ClaudeCode),
+        (".claude/plugins/repos", ".mcp.json", ClaudeCode),
+        (".cursor/plugins/cache", ".mcp.json", Cursor),
+        (".cursor/plugins/cache", "mcp.json", Cursor),
+        (".cursor/plugins/local", ".mcp.json", Cursor),
+        (".cursor/plugins/local", "mcp.json", Cursor),
+    ];
+    for (root, name, client) in plugins {
+        for path in walk::find_named(&home.join(root), name) {
+            out.push(ConfigLocation::at(path, client.clone(), Plugin, "plugin"));
+        }
+    }
+    out
+}
+
+fn zed_settings(os: Os, home: &Path) -> PathBuf {
+    match os {
+        Os::Windows => os.app_data(home).join("Zed/settings.json"),
+        _ => home.join(".config/zed/settings.json"),
+    }
+}
+
+fn goose_config(os: Os, home: &Path) -> PathBuf {
+    match os {
+        Os::Windows => os.app_data(home).join("Block/goose/config/config.yaml"),
+        _ => home.join(".config/goose/config.yaml"),
+    }
+}
+
+/// Machine-wide (managed) config files, under `root` (`/` or `C:\`).
+pub fn system_locations(os: Os, root: &Path) -> Vec<ConfigLocation> {
+    let managed = match os {
+        Os::Linux => "etc/claude-code/managed-mcp.json",
+        Os::MacOs => "Library/Application Support/ClaudeCode/managed-mcp.json",
+        Os::Windows => "Program Files/ClaudeCode/managed-mcp.json",
+    };
+    vec![ConfigLocation::at(
+        root.join(managed),
+        Client::ClaudeCode,
+        Schema::McpServers,
+        "managed",
+    )]
+}
+
+/// The config files a project folder may hold, for every client.
+pub fn project_locations(dir: &Path) -> Vec<ConfigLocation> {
+    use Client::*;
+    use Schema::*;
+    let scope = format!("project:{}", dir.display());
+    let at = |rel: &str, client: Client, schema: Schema| {
+        ConfigLocation::at(dir.join(rel), client, schema, &scope)
+    };
+    let mut out = vec![
+        at(".mcp.json", ClaudeCode, McpServers),
+        at(".cursor/mcp.json", Cursor, McpServers),
+        at(".vscode/mcp.json", VsCode, Servers),
+        at(".vscode/settings.json", VsCode, VsCodeSettings),
+        at(".gemini/settings.json", GeminiCli, McpServers),
+        at(".codex/config.toml", Codex, CodexToml),
+        at(".zed/settings.json", Zed, ContextServers),
+        at(".roo/mcp.json", RooCode, McpServers),
+        at(".junie/mcp/mcp.json", Junie, McpServers),
+        at(".amazonq/mcp.json", AmazonQ, McpServers),
+        at(".amazonq/agents/default.json", AmazonQ, McpServers),
+        at(".kiro/settings/mcp.json", Kiro, McpServers),
+        at("opencode.json", Opencode, OpencodeMcp),
+        at("opencode.jsonc", Opencode, OpencodeMcp),
+    ];
+    for ext in ["yaml", "yml", "json"] {
+        for path in walk::files_with_ext(&dir.join(".continue/mcpServers"), ext) {
+            out.push(ConfigLocation::at(path, Continue, ContinueList, &scope));
+        }
+    }
+    out
+}
+
+/// `.mcp.json` in each folder above `dir`, up to (not past) `stop`, or to
+/// the root when `dir` is not inside `stop` (Claude Code reads these).
+pub fn ancestor_locations(dir: &Path, stop: &Path) -> Vec<ConfigLocation> {
+    let inside = dir.starts_with(stop);
+    dir.ancestors()
+        .skip(1)
+        .take_while(|a| !inside || (a.starts_with(stop) && *a != stop))
+        .take(32)
+        .map(|a| {
+            let scope = format!("project:{}", a.display());
+            ConfigLocation::at(
+                a.join(".mcp.json"),
+                Client::ClaudeCode,
+                Schema::McpServers,
+                &scope,
+            )
+        })
+        .collect()
+}
+
+/// Configs relocated by environment variables the clients honour:
+/// `CLAUDE_CONFIG_DIR` (Claude Code), `CODEX_HOME` (Codex). Only meaningful
+/// for the user whose environment it is.
+pub fn env_locations(env: &std::collections::BTreeMap<String, String>) -> Vec<ConfigLocation> {
+    let mut out = Vec::new();
+    if let Some(dir) = env.get("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        let path = Path::new(dir).join(".claude.json");
+        out.push(ConfigLocation::at(
+            path,
+            Client::ClaudeCode,
+            Schema::ClaudeCodeState,
+            "user",
+        ));
+    }
+    if let Some(dir) = env.get("CODEX_HOME").filter(|d| !d.is_empty()) {
+        let path = Path::new(dir).join("config.toml");
+        out.push(ConfigLocation::at(
+            path,
+            Client::Codex,
+            Schema::CodexToml,
+            "user",
+        ));
+    }
+    out
 }

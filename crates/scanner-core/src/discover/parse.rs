@@ -1,232 +1,340 @@
-//! Parsing client config files into servers.
+//! Turning a parsed config document into servers: every client's field
+//! names normalised, variables substituted, config findings collected.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
-
-use super::clients::Client;
+use super::clients::{Client, ConfigLocation};
+use super::findings::{self, ConfigFinding};
+use super::formats::{Format, FormatError, Node, Value};
 use super::launcher::Launch;
-use super::Server;
+use super::read::ConfigError;
+use super::schema::{self, Entry, Schema};
+use super::secrets::redact_text;
+use super::substitute::Vars;
+use super::{Server, Transport};
 
-/// Largest config file read.
-pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
-
-/// A config file that could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file does not exist.
-    #[error("{0}: no such file")]
-    Missing(PathBuf),
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// The path is not a regular file, or is too large.
-    #[error("{path}: {reason}")]
-    NotReadable {
-        /// The file.
-        path: PathBuf,
-        /// Why it was not read.
-        reason: String,
-    },
-    /// The file is not valid JSON.
-    #[error("{path}:{line}:{column}: invalid JSON: {message}")]
-    Syntax {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// The JSON is valid but not a config of the expected shape.
-    #[error("{path}: {message}")]
-    Shape {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
+/// What one config file holds.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Its servers.
+    pub servers: Vec<Server>,
+    /// Config-level findings (secrets, transport, variables, skipped entries…).
+    pub findings: Vec<ConfigFinding>,
+    /// Project folders the file names (Claude Code's `projects` map).
+    pub projects: Vec<PathBuf>,
 }
 
-/// Reads a config file, refusing anything but a regular file of at most
-/// [`MAX_CONFIG_BYTES`] (FIFOs and devices would hang or never end).
-pub fn read_capped(path: &Path) -> Result<String, ConfigError> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::Missing(path.into()))
-        }
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.into(),
-                source,
-            })
-        }
-    };
-    let not_readable = |reason: String| ConfigError::NotReadable {
-        path: path.into(),
-        reason,
-    };
-    if !meta.is_file() {
-        return Err(not_readable("not a regular file".into()));
-    }
-    if meta.len() > MAX_CONFIG_BYTES {
-        return Err(not_readable(format!(
-            "larger than {MAX_CONFIG_BYTES} bytes"
-        )));
-    }
-    let io = |source| ConfigError::Io {
-        path: path.into(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    let text = String::from_utf8(bytes).map_err(|_| not_readable("not valid UTF-8".into()))?;
-    Ok(text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text))
-}
-
-/// Parses the text of a config file of `client` into its servers.
+/// Parses the text of a JSON config of `client` into its servers (the
+/// simple entry point; [`parse_document`] does the whole job).
 pub fn parse_config(text: &str, path: &Path, client: &Client) -> Result<Vec<Server>, ConfigError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| ConfigError::Syntax {
-        path: path.into(),
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+    let schema = match client {
+        Client::ClaudeCode => Schema::ClaudeCodeState,
+        Client::Custom => Schema::Detect,
+        Client::VsCode => Schema::Servers,
+        _ => Schema::McpServers,
+    };
+    let location = ConfigLocation {
+        path: path.to_path_buf(),
+        client: client.clone(),
+        schema,
+        scope: "user".into(),
+        explicit: true,
+    };
+    Ok(parse_document(text, &location, &Vars::default())?.servers)
+}
+
+/// Parses a config file's text as `location` describes it.
+pub fn parse_document(
+    text: &str,
+    location: &ConfigLocation,
+    vars: &Vars,
+) -> Result<Parsed, ConfigError> {
+    let path = &location.path;
+    let root = parse_text(text, location).map_err(|(format, e)| ConfigError::Syntax {
+        path: path.clone(),
+        format: format.name(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
     })?;
-    let shape = |message: &str| ConfigError::Shape {
-        path: path.into(),
-        message: message.into(),
+    let (client, schema) = match location.schema {
+        Schema::Detect => detect_with(&root, &location.client),
+        s => (location.client.clone(), s),
     };
-    let root = root
-        .as_object()
-        .ok_or_else(|| shape("the top level is not a JSON object"))?;
-    let client = match client {
-        Client::Custom => detect_client(root),
-        known => known.clone(),
+    let entries = schema::entries(&root, schema).map_err(|message| ConfigError::Shape {
+        path: path.clone(),
+        message,
+    })?;
+    let mut parsed = Parsed {
+        projects: known_projects(&root, schema, path),
+        ..Parsed::default()
     };
-    let mut servers = Vec::new();
-    if let Some(map) = root.get(client.servers_key()) {
-        servers.extend(servers_in(map, path, &client, "user")?);
+    parsed.findings.extend(findings::duplicates(&root, path));
+    let ctx = Context {
+        client: &client,
+        location,
+        vars,
+    };
+    for entry in entries {
+        match server_from(&entry, &ctx) {
+            Ok((server, found)) => {
+                parsed.findings.extend(found);
+                parsed.servers.push(server);
+            }
+            Err(reason) => parsed
+                .findings
+                .push(findings::skipped_entry(path, &entry, &reason)),
+        }
     }
-    // Claude Code keeps per-project servers under `projects.<dir>.mcpServers`.
-    if client == Client::ClaudeCode {
-        if let Some(projects) = root.get("projects").and_then(Value::as_object) {
-            for (dir, project) in projects {
-                if let Some(map) = project.get("mcpServers") {
-                    servers.extend(servers_in(map, path, &client, &format!("project:{dir}"))?);
-                }
+    Ok(parsed)
+}
+
+/// Parses in the format the file name implies; a `--config` file of
+/// unknown client may really be in another format, so TOML and then YAML
+/// (when it gives a map) are tried before the JSON error is reported.
+fn parse_text(text: &str, location: &ConfigLocation) -> Result<Node, (Format, FormatError)> {
+    let by_name = location.format();
+    let error = match by_name.parse(text) {
+        Ok(node) => return Ok(node),
+        Err(e) => (by_name, e),
+    };
+    // Only a `--config` file named like JSON whose text does not start
+    // like JSON may be TOML or YAML; broken JSON stays a JSON error (YAML
+    // would accept much of it).
+    let starts_like_json = text.trim_start().starts_with(['{', '/']);
+    if location.schema != Schema::Detect || by_name != Format::Json || starts_like_json {
+        return Err(error);
+    }
+    [Format::Toml, Format::Yaml]
+        .into_iter()
+        .filter_map(|f| f.parse(text).ok())
+        .find(Node::is_object)
+        .ok_or(error)
+}
+
+fn detect_with(root: &Node, client: &Client) -> (Client, Schema) {
+    let (detected, schema) = schema::detect(root);
+    match client {
+        Client::Custom => (detected, schema),
+        known => (known.clone(), schema),
+    }
+}
+
+/// Project folders a file names: Claude Code's `projects` keys, a
+/// `.code-workspace` file's `folders[].path` (relative to the file).
+fn known_projects(root: &Node, schema: Schema, path: &Path) -> Vec<PathBuf> {
+    match schema {
+        Schema::ClaudeCodeState => root
+            .get("projects")
+            .map(|p| {
+                p.members()
+                    .into_iter()
+                    .map(|(k, _)| PathBuf::from(k))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Schema::CodeWorkspace => {
+            let base = path.parent().unwrap_or(Path::new(""));
+            root.get("folders")
+                .map(|f| f.items())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|f| f.get("path").and_then(Node::as_str))
+                .map(|p| base.join(p))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// What a server entry is read against.
+struct Context<'a> {
+    client: &'a Client,
+    location: &'a ConfigLocation,
+    vars: &'a Vars,
+}
+
+/// A server entry's fields as written, whatever the client calls them.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// `command` / `cmd` / `command[0]`.
+    pub command: Option<String>,
+    /// `args` / `command[1..]`.
+    pub args: Vec<String>,
+    /// `env` / `envs` / `environment`.
+    pub env: Vec<(String, String)>,
+    /// `headers` / `http_headers` / `requestOptions.headers`.
+    pub headers: Vec<(String, String)>,
+    /// `url` / `serverUrl` / `httpUrl` / `uri`.
+    pub url: Option<String>,
+    /// `cwd`.
+    pub cwd: Option<String>,
+    /// `type` / `transportType`.
+    pub kind: Option<String>,
+    /// True when `httpUrl` (Gemini's Streamable HTTP) held the URL.
+    pub http_url: bool,
+    /// `disabled: true` or `enabled: false`.
+    pub disabled: bool,
+}
+
+fn strings(node: &Node, what: &str) -> Result<Vec<String>, String> {
+    match &node.value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.as_text()
+                    .ok_or_else(|| format!("`{what}` must be a list of strings"))
+            })
+            .collect(),
+        _ => Err(format!("`{what}` must be a list of strings")),
+    }
+}
+
+fn pairs(node: Option<&Node>) -> Vec<(String, String)> {
+    node.map(|n| {
+        n.members()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.as_text().unwrap_or_default()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Reads the fields of one entry; an error says which field is malformed.
+pub fn written(node: &Node) -> Result<Written, String> {
+    if !node.is_object() {
+        return Err("the entry is not an object".into());
+    }
+    // Continue's legacy form nests the launch in `transport`.
+    let n = node
+        .get("transport")
+        .filter(|t| t.is_object())
+        .unwrap_or(node);
+    let mut w = Written::default();
+    match n.get_any(&["command", "cmd"]).map(|c| &c.value) {
+        Some(Value::String(s)) => w.command = Some(s.clone()),
+        Some(Value::Array(_)) => {
+            let mut words = strings(n.get_any(&["command", "cmd"]).unwrap_or(n), "command")?;
+            if !words.is_empty() {
+                w.command = Some(words.remove(0));
+                w.args = words;
             }
         }
+        // Zed's old form: "command": {"path", "args", "env"}.
+        Some(Value::Object(_)) => {
+            return written(n.get("command").unwrap_or(n)).map(|mut z| {
+                z.command = n
+                    .get("command")
+                    .and_then(|c| c.get("path"))
+                    .and_then(Node::as_text);
+                z
+            })
+        }
+        Some(Value::Null) | None => {}
+        Some(_) => return Err("`command` must be a string".into()),
     }
-    Ok(servers)
-}
-
-fn detect_client(root: &Map<String, Value>) -> Client {
-    if root.contains_key("projects") {
-        Client::ClaudeCode
-    } else if root.contains_key("servers") && !root.contains_key("mcpServers") {
-        Client::VsCode
-    } else {
-        Client::Custom
+    if let Some(args) = n.get("args") {
+        w.args.extend(strings(args, "args")?);
     }
-}
-
-fn servers_in(
-    map: &Value,
-    path: &Path,
-    client: &Client,
-    scope: &str,
-) -> Result<Vec<Server>, ConfigError> {
-    let map = map.as_object().ok_or_else(|| ConfigError::Shape {
-        path: path.into(),
-        message: format!("`{}` is not an object", client.servers_key()),
-    })?;
-    map.iter()
-        .map(|(name, entry)| server_from(name, entry, path, client, scope))
-        .collect()
+    w.env = pairs(n.get_any(&["env", "envs", "environment"]));
+    w.headers = pairs(
+        n.get_any(&["headers", "http_headers"])
+            .or_else(|| n.get("requestOptions").and_then(|r| r.get("headers"))),
+    );
+    w.http_url = n.get("httpUrl").is_some();
+    w.url = n
+        .get_any(&["url", "serverUrl", "httpUrl", "uri"])
+        .and_then(Node::as_text);
+    w.cwd = n.get("cwd").and_then(Node::as_text);
+    w.kind = n
+        .get_any(&["type", "transportType"])
+        .and_then(Node::as_text);
+    w.disabled = node
+        .get("disabled")
+        .is_some_and(|d| d.value == Value::Bool(true))
+        || node
+            .get("enabled")
+            .is_some_and(|e| e.value == Value::Bool(false));
+    Ok(w)
 }
 
 fn server_from(
-    name: &str,
-    entry: &Value,
-    path: &Path,
-    client: &Client,
-    scope: &str,
-) -> Result<Server, ConfigError> {
-    let shape = |message: String| ConfigError::Shape {
-        path: path.into(),
-        message,
+    entry: &Entry<'_>,
+    ctx: &Context<'_>,
+) -> Result<(Server, Vec<ConfigFinding>), String> {
+    let w = written(entry.node)?;
+    let scope = entry
+        .scope
+        .clone()
+        .unwrap_or_else(|| ctx.location.scope.clone());
+    let vars = vars_for(ctx, &scope);
+    let mut unresolved = Vec::new();
+    let mut sub = |s: &str| {
+        let r = vars.substitute(s);
+        unresolved.extend(r.unresolved);
+        r.value
     };
-    let obj = entry
-        .as_object()
-        .ok_or_else(|| shape(format!("server `{name}` is not an object")))?;
-    let command = obj
-        .get("command")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let args = match obj.get("args") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|a| a.as_str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| shape(format!("server `{name}`: `args` must be a list of strings")))?,
-        Some(_) => {
-            return Err(shape(format!(
-                "server `{name}`: `args` must be a list of strings"
-            )))
-        }
-    };
-    let env: BTreeMap<String, String> = obj
-        .get("env")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let url = ["url", "serverUrl", "httpUrl"]
-        .iter()
-        .find_map(|k| obj.get(*k).and_then(Value::as_str));
-    let launch = Launch::from_entry(command.as_deref(), &args, url);
-    Ok(Server {
-        name: name.to_string(),
-        client: client.clone(),
-        scope: scope.to_string(),
-        config_path: path.to_path_buf(),
+    let command = w.command.as_deref().map(&mut sub);
+    let args: Vec<String> = w.args.iter().map(|a| sub(a)).collect();
+    let env: BTreeMap<String, String> = w.env.iter().map(|(k, v)| (k.clone(), sub(v))).collect();
+    let headers: BTreeMap<String, String> =
+        w.headers.iter().map(|(k, v)| (k.clone(), sub(v))).collect();
+    let url = w.url.as_deref().map(&mut sub);
+    let cwd = w.cwd.as_deref().map(&mut sub).map(PathBuf::from);
+    let mut launch = Launch::from_entry(command.as_deref(), &args, url.as_deref());
+    if let Launch::Remote { url } = &mut launch {
+        *url = redact_text(url);
+    }
+    let server = Server {
+        name: entry.name.clone(),
+        client: ctx.client.clone(),
+        scope,
+        config_path: ctx.location.path.clone(),
+        line: entry.node.line,
         command,
+        written_args: w.args.clone(),
         args,
         env,
-        cwd: obj.get("cwd").and_then(Value::as_str).map(PathBuf::from),
+        headers,
+        cwd,
+        transport: transport(&w, ctx.client),
+        disabled: w.disabled,
+        owner: None,
         launch,
-    })
+    };
+    let found = findings::check(&server, &w, &unresolved, &vars.home);
+    Ok((server, found))
+}
+
+fn vars_for(ctx: &Context<'_>, scope: &str) -> Vars {
+    let config_dir = ctx.location.path.parent().map(Path::to_path_buf);
+    Vars {
+        workspace: scope.strip_prefix("project:").map(PathBuf::from),
+        bare_dollar: *ctx.client == Client::GeminiCli,
+        config_dir,
+        ..ctx.vars.clone()
+    }
+}
+
+fn transport(w: &Written, client: &Client) -> Transport {
+    let kind = w.kind.as_deref().map(str::to_ascii_lowercase);
+    match kind.as_deref() {
+        Some("stdio" | "local") => return Transport::Stdio,
+        Some("sse") => return Transport::Sse,
+        Some("http" | "streamable-http" | "streamable_http" | "streamablehttp" | "remote") => {
+            return Transport::Http
+        }
+        _ => {}
+    }
+    match (&w.command, &w.url) {
+        (Some(_), _) => Transport::Stdio,
+        (None, Some(_)) if w.http_url => Transport::Http,
+        (None, Some(_)) if matches!(client, Client::GeminiCli | Client::Cline) => Transport::Sse,
+        (None, Some(_)) => Transport::Http,
+        (None, None) => Transport::Unknown,
+    }
 }
 
 #[cfg(test)]
@@ -241,8 +349,8 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!((s[0].name.as_str(), s[0].scope.as_str()), ("a", "user"));
         assert_eq!(
-            (s[1].name.as_str(), s[1].scope.as_str()),
-            ("b", "project:/p")
+            (s[1].name.as_str(), s[1].scope.as_str(), s[1].line),
+            ("b", "project:/p", 2)
         );
     }
 
@@ -266,13 +374,78 @@ mod tests {
     }
 
     #[test]
-    fn env_values_never_serialise() {
-        let text = r#"{"mcpServers":{"a":{"command":"npx","args":["x"],"env":{"TOKEN":"ghp_secretvalue1234"}}}}"#;
+    fn env_and_header_values_never_serialise() {
+        let text = r#"{"mcpServers":{"a":{"command":"npx","args":["x"],"env":{"TOKEN":"ghp_secretvalue1234"},
+            "headers":{"Authorization":"Bearer abcdefgh12345678"}}}}"#;
         let s = parse_config(text, Path::new("c.json"), &Client::Cursor).unwrap();
         let json = serde_json::to_string(&s[0]).unwrap();
         assert!(
             json.contains("TOKEN") && !json.contains("ghp_secret"),
             "{json}"
         );
+        assert!(!json.contains("abcdefgh"), "{json}");
+    }
+
+    #[test]
+    fn a_bad_entry_is_skipped_with_a_finding_not_the_whole_file() {
+        let text = r#"{"mcpServers":{"bad":{"command":"npx","args":[{"x":1}]},"good":{"command":"uvx","args":["a==1"]}}}"#;
+        let loc = ConfigLocation::explicit(PathBuf::from("c.json"));
+        let parsed = parse_document(text, &loc, &Vars::default()).unwrap();
+        assert_eq!(parsed.servers.len(), 1);
+        assert_eq!(parsed.findings[0].code, crate::finding::Code::ConfigSkipped);
+        assert!(parsed.findings[0].message.contains("`args` must be a list"));
+    }
+
+    #[test]
+    fn format_is_sniffed_for_config_files_named_json() {
+        let loc = ConfigLocation::explicit(PathBuf::from("x.json"));
+        let toml = "[mcp_servers.a]\ncommand = \"uvx\"\nargs = [\"a==1\"]\n";
+        assert_eq!(
+            parse_document(toml, &loc, &Vars::default())
+                .unwrap()
+                .servers[0]
+                .client,
+            Client::Codex
+        );
+        let yaml = "extensions:\n  a:\n    type: stdio\n    cmd: uvx\n    args: [a]\n";
+        assert_eq!(
+            parse_document(yaml, &loc, &Vars::default())
+                .unwrap()
+                .servers[0]
+                .client,
+            Client::Goose
+        );
+    }
+
+    /// Every fixture config cut at every third character never panics any parser.
+    #[test]
+    fn truncated_fixture_configs_never_panic() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/configs");
+        let mut stack = vec![root];
+        let mut files = 0;
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = e.path();
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let config = ["json", "jsonc", "toml", "yaml"]
+                    .iter()
+                    .any(|x| path.extension().is_some_and(|e| e == *x));
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if !config || path.ends_with("EXPECTED.json") {
+                    continue;
+                }
+                files += 1;
+                let loc = ConfigLocation::explicit(path.clone());
+                for (cut, _) in text.char_indices().step_by(3) {
+                    let _ = parse_document(&text[..cut], &loc, &Vars::default());
+                }
+            }
+        }
+        assert!(files > 40, "{files}");
     }
 }

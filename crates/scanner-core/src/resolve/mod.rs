@@ -125,6 +125,10 @@ pub fn resolve(
             server: server.name.clone(),
             command: String::new(),
         }),
+        other => Err(ResolveError::Unsupported {
+            server: server.name.clone(),
+            command: other.launcher().to_string(),
+        }),
     }
 }
 

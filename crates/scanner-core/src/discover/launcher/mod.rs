@@ -1,142 +1,14 @@
 //! How a server is launched: the launcher, and the package spec it runs.
 
-use std::str::FromStr;
+mod others;
+mod spec;
+mod unwrap;
 
 use serde::Serialize;
 
-/// How exactly a server's package is pinned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PinState {
-    /// One exact version.
-    Exact,
-    /// A range or specifier: resolved anew at launch.
-    Range,
-    /// A dist-tag such as `latest`, or no version at all.
-    Unpinned,
-}
+pub use spec::{NpmSpec, PinState, PythonSpec, SpecSource};
 
-/// An npm package spec as typed (`@scope/name@1.2.3`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NpmSpec {
-    /// The spec exactly as typed: npx hashes this string.
-    pub raw: String,
-    /// The package name.
-    pub name: String,
-    /// The version, range or tag after `@`, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub requested: Option<String>,
-    /// How exactly it is pinned.
-    pub pin: PinState,
-}
-
-impl NpmSpec {
-    /// Parses a registry spec; `None` for what is not one (paths, URLs, git).
-    pub fn parse(raw: &str) -> Option<Self> {
-        if raw.is_empty() || raw.contains(':') || raw.starts_with('.') || raw.starts_with('/') {
-            return None;
-        }
-        let (name, requested) = match raw.strip_prefix('@') {
-            Some(rest) => match rest.split_once('@') {
-                Some((n, v)) => (format!("@{n}"), Some(v.to_string())),
-                None => (raw.to_string(), None),
-            },
-            None => match raw.split_once('@') {
-                Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                None => (raw.to_string(), None),
-            },
-        };
-        let pin = match requested.as_deref() {
-            Some(v) if semver::Version::parse(v.strip_prefix('v').unwrap_or(v)).is_ok() => {
-                PinState::Exact
-            }
-            Some(v)
-                if v.is_empty() || v.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) =>
-            {
-                PinState::Unpinned
-            }
-            Some(_) => PinState::Range,
-            None => PinState::Unpinned,
-        };
-        Some(NpmSpec {
-            raw: raw.to_string(),
-            name,
-            requested: requested.filter(|r| !r.is_empty()),
-            pin,
-        })
-    }
-}
-
-/// A Python requirement (PEP 508) as a launcher names it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PythonSpec {
-    /// The requirement as typed.
-    pub raw: String,
-    /// The distribution name.
-    pub name: String,
-    /// The version specifier, if any (`==1.2`, `>=1`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub specifier: Option<String>,
-    /// How exactly it is pinned.
-    pub pin: PinState,
-}
-
-impl PythonSpec {
-    /// Parses a uvx target: `name`, `name@version`, `name@latest` or a PEP 508 requirement.
-    pub fn parse(raw: &str) -> Option<Self> {
-        if let Some((name, version)) = raw.split_once('@') {
-            if version == "latest" {
-                return Some(PythonSpec {
-                    raw: raw.into(),
-                    name: name.into(),
-                    specifier: None,
-                    pin: PinState::Unpinned,
-                });
-            }
-            let spec = Self::parse(&format!("{name}=={version}"))?;
-            return Some(PythonSpec {
-                raw: raw.into(),
-                ..spec
-            });
-        }
-        let req = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(raw).ok()?;
-        let (specifier, pin) = match &req.version_or_url {
-            Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => {
-                let exact = specs.len() == 1
-                    && specs.iter().all(|s| {
-                        matches!(
-                            s.operator(),
-                            pep440_rs::Operator::Equal | pep440_rs::Operator::ExactEqual
-                        )
-                    });
-                (
-                    Some(specs.to_string()),
-                    if exact {
-                        PinState::Exact
-                    } else {
-                        PinState::Range
-                    },
-                )
-            }
-            Some(pep508_rs::VersionOrUrl::Url(_)) => (None, PinState::Exact),
-            None => (None, PinState::Unpinned),
-        };
-        Some(PythonSpec {
-            raw: raw.into(),
-            name: req.name.to_string(),
-            specifier,
-            pin,
-        })
-    }
-
-    /// The exact version pinned, if any.
-    pub fn exact_version(&self) -> Option<&str> {
-        if self.pin != PinState::Exact {
-            return None;
-        }
-        Some(self.specifier.as_deref()?.trim_start_matches('=').trim())
-    }
-}
+use super::secrets::serialize_redacted_list;
 
 /// How a server is started.
 #[derive(Debug, Clone, Serialize)]
@@ -144,7 +16,8 @@ impl PythonSpec {
 pub enum Launch {
     /// `npx` / `npm exec`: runs an npm package from the npx cache.
     Npx {
-        /// Every package spec as typed (npx hashes these).
+        /// Every package spec as typed (npx hashes these; shown redacted).
+        #[serde(serialize_with = "serialize_redacted_list")]
         specs: Vec<String>,
         /// The spec of the package that provides the server.
         package: NpmSpec,
@@ -159,6 +32,56 @@ pub enum Launch {
         /// The server's URL.
         url: String,
     },
+    /// `pnpm dlx`, `yarn dlx`, `bunx`: an npm package run from that tool's own cache.
+    PackageRunner {
+        /// `pnpm`, `yarn` or `bunx`.
+        runner: String,
+        /// The package that provides the server.
+        package: NpmSpec,
+    },
+    /// `pipx run`: a Python package in a pipx-managed environment.
+    Pipx {
+        /// The requirement run.
+        package: PythonSpec,
+    },
+    /// `uv run`: a script or project run in a uv project environment.
+    UvRun {
+        /// `--directory` / `--project`, if given.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        directory: Option<String>,
+        /// The command or script run.
+        target: String,
+    },
+    /// `python -m module`.
+    PythonModule {
+        /// The interpreter as configured.
+        python: String,
+        /// The module run.
+        module: String,
+    },
+    /// `node path.js` (also `deno run`, `bun run` on a file).
+    NodeScript {
+        /// The runtime as configured.
+        runtime: String,
+        /// The script run.
+        script: String,
+    },
+    /// `docker run IMAGE` (or podman).
+    Docker {
+        /// The image reference as written.
+        image: String,
+        /// The tag, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tag: Option<String>,
+        /// The `sha256:` digest, if pinned by digest.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
+    },
+    /// A program run directly (a binary or script on disk or on `PATH`).
+    Executable {
+        /// The program as configured.
+        path: String,
+    },
     /// A launcher supplygate does not resolve yet.
     Unsupported {
         /// The command as configured.
@@ -169,22 +92,18 @@ pub enum Launch {
 }
 
 impl Launch {
-    /// Classifies a config entry.
+    /// Classifies a config entry, unwrapping shells and wrappers
+    /// (`cmd /c`, `sh -c`, `bash -lc`, `env K=V`) to the real launcher.
     pub fn from_entry(command: Option<&str>, args: &[String], url: Option<&str>) -> Launch {
-        let Some(command) = command else {
+        let Some(command) = command.filter(|c| !c.trim().is_empty()) else {
             return url.map_or(Launch::Empty, |u| Launch::Remote { url: u.to_string() });
         };
-        let base = program_name(command);
-        let parsed = match base.as_str() {
-            "npx" => npx(args),
-            "npm" if args.first().is_some_and(|a| a == "exec" || a == "x") => npx(&args[1..]),
-            "uvx" => uvx(args),
-            "uv" if args.len() >= 2 && args[0] == "tool" && args[1] == "run" => uvx(&args[2..]),
-            _ => None,
-        };
-        parsed.unwrap_or_else(|| Launch::Unsupported {
-            command: command.to_string(),
-        })
+        match unwrap::unwrap(command, args) {
+            Some((command, args)) => classify(&command, &args),
+            None => Launch::Unsupported {
+                command: command.to_string(),
+            },
+        }
     }
 
     /// A short name of the launcher (`npx`, `uvx`, `remote`, …).
@@ -193,10 +112,56 @@ impl Launch {
             Launch::Npx { .. } => "npx",
             Launch::Uvx { .. } => "uvx",
             Launch::Remote { .. } => "remote",
+            Launch::PackageRunner { .. } => "dlx",
+            Launch::Pipx { .. } => "pipx",
+            Launch::UvRun { .. } => "uv-run",
+            Launch::PythonModule { .. } => "python-module",
+            Launch::NodeScript { .. } => "node-script",
+            Launch::Docker { .. } => "docker",
+            Launch::Executable { .. } => "executable",
             Launch::Unsupported { .. } => "unsupported",
             Launch::Empty => "none",
         }
     }
+
+    /// The package spec as typed and how exactly it is pinned, for the
+    /// launchers that fetch a package by name.
+    pub fn package_pin(&self) -> Option<(&str, PinState)> {
+        match self {
+            Launch::Npx { package, .. } | Launch::PackageRunner { package, .. } => {
+                Some((&package.raw, package.pin))
+            }
+            Launch::Uvx { package } | Launch::Pipx { package } => Some((&package.raw, package.pin)),
+            _ => None,
+        }
+    }
+}
+
+/// Classifies an unwrapped command line.
+fn classify(command: &str, args: &[String]) -> Launch {
+    let base = program_name(command);
+    let sub = |name: &str| args.first().is_some_and(|a| a == name);
+    let parsed = match base.as_str() {
+        "npx" => npx(args),
+        "npm" if sub("exec") || sub("x") => npx(&args[1..]),
+        "uvx" => uvx(args),
+        "uv" if args.len() >= 2 && args[0] == "tool" && args[1] == "run" => uvx(&args[2..]),
+        "uv" if sub("run") => others::uv_run(&args[1..]),
+        "pnpm" | "yarn" if sub("dlx") => others::dlx(&base, &args[1..]),
+        "pnpx" => others::dlx("pnpm", args),
+        "bunx" => others::dlx("bunx", args),
+        "bun" if sub("x") => others::dlx("bunx", &args[1..]),
+        "pipx" if sub("run") => others::pipx(&args[1..]),
+        "docker" | "podman" => others::docker(args),
+        b if b.starts_with("python") => others::python(command, args),
+        "node" | "deno" | "bun" | "tsx" | "ts-node" => others::script(command, args),
+        _ => Some(Launch::Executable {
+            path: command.to_string(),
+        }),
+    };
+    parsed.unwrap_or_else(|| Launch::Unsupported {
+        command: command.to_string(),
+    })
 }
 
 /// `C:\nodejs\npx.cmd` → `npx`.
@@ -292,10 +257,11 @@ fn uvx(args: &[String]) -> Option<Launch> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn strings(a: &[&str]) -> Vec<String> {
+    /// Owned strings, for argument lists in tests.
+    pub(super) fn strings(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
     }
 

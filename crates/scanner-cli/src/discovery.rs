@@ -1,0 +1,63 @@
+//! Discovery options from the command line, and the `inventory` command.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use scanner_core::discover::{discover, DiscoverOptions, Os};
+
+use crate::args::{DiscoveryArgs, Format, InventoryArgs, OsArg};
+use crate::exit::Exit;
+use crate::render;
+
+/// Turns `--home/--config/--project/--os` into discovery options. Machine-wide
+/// (managed) configs are read only when scanning this machine's own home.
+pub fn discover_options(args: DiscoveryArgs) -> Result<DiscoverOptions> {
+    let own_home = args.home.is_none();
+    let home = args
+        .home
+        .or_else(dirs::home_dir)
+        .context("no home folder is known for this user; pass --home DIR")?;
+    let os = args.os.map(|o| match o {
+        OsArg::Linux => Os::Linux,
+        OsArg::Macos => Os::MacOs,
+        OsArg::Windows => Os::Windows,
+    });
+    Ok(DiscoverOptions {
+        home,
+        configs: args.configs,
+        default_locations: !args.no_default_configs,
+        projects: args.projects,
+        os,
+        system_root: own_home.then(system_root),
+        env: std::env::vars().collect(),
+    })
+}
+
+fn system_root() -> PathBuf {
+    if cfg!(windows) {
+        PathBuf::from("C:\\")
+    } else {
+        PathBuf::from("/")
+    }
+}
+
+/// `supplygate inventory`: what discovery saw, as a table or JSON. Exits 3
+/// when a present file or entry was skipped (the list may miss servers).
+pub fn inventory(args: InventoryArgs) -> Result<Exit> {
+    let inventory = discover(&discover_options(args.discovery)?)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Table => render::inventory::write(&mut out, &inventory)?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &inventory)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(if inventory.is_incomplete() {
+        Exit::Incomplete
+    } else {
+        Exit::Passed
+    })
+}

@@ -1,0 +1,155 @@
+//! The format-neutral document tree every config format is parsed into:
+//! values with the line they start on, object keys in file order (duplicates
+//! kept, so they can be reported).
+
+/// Deepest nesting accepted in any config format; deeper input is refused
+/// rather than risking the stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// A value and the 1-based line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// 1-based line of the value (for object members: of the key).
+    pub line: usize,
+    /// The value.
+    pub value: Value,
+}
+
+/// A parsed value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `null` / `~` / an unsupported scalar (YAML alias, TOML datetime).
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number, as written.
+    Number(String),
+    /// A string.
+    String(String),
+    /// A list.
+    Array(Vec<Node>),
+    /// A map, members in file order; a repeated key appears twice.
+    Object(Vec<(String, Node)>),
+}
+
+/// A key seen twice in one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key.
+    pub key: String,
+    /// The line of the second occurrence.
+    pub line: usize,
+}
+
+impl Node {
+    /// A node at `line`.
+    pub fn new(line: usize, value: Value) -> Node {
+        Node { line, value }
+    }
+
+    /// The member `key` of an object (the last one, as JSON parsers do).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The first of `keys` present.
+    pub fn get_any(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().find_map(|k| self.get(k))
+    }
+
+    /// The string value, if a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A scalar as text (strings, numbers, booleans).
+    pub fn as_text(&self) -> Option<String> {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The members of an object, deduplicated (last wins), in first-seen order.
+    pub fn members(&self) -> Vec<(&str, &Node)> {
+        let Value::Object(members) = &self.value else {
+            return Vec::new();
+        };
+        let mut out: Vec<(&str, &Node)> = Vec::new();
+        for (k, v) in members {
+            match out.iter_mut().find(|(seen, _)| *seen == k.as_str()) {
+                Some(slot) => slot.1 = v,
+                None => out.push((k.as_str(), v)),
+            }
+        }
+        out
+    }
+
+    /// The items of an array.
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Array(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// True for an object.
+    pub fn is_object(&self) -> bool {
+        matches!(self.value, Value::Object(_))
+    }
+
+    /// Every key repeated within one object, anywhere in the tree.
+    pub fn duplicate_keys(&self) -> Vec<DuplicateKey> {
+        let mut out = Vec::new();
+        self.collect_duplicates(&mut out);
+        out
+    }
+
+    fn collect_duplicates(&self, out: &mut Vec<DuplicateKey>) {
+        match &self.value {
+            Value::Object(members) => {
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if members[..i].iter().any(|(seen, _)| seen == k) {
+                        out.push(DuplicateKey {
+                            key: k.clone(),
+                            line: v.line,
+                        });
+                    }
+                    v.collect_duplicates(out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|n| n.collect_duplicates(out)),
+            _ => {}
+        }
+    }
+}
+
+/// A document that could not be parsed, with where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{line}:{column}: {message}")]
+pub struct FormatError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong (never quotes the input, which may hold secrets).
+    pub message: String,
+}
+
+/// 1-based (line, column) of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    (line, offset.min(text.len()) - start + 1)
+}

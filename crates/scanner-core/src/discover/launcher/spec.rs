@@ -1,0 +1,187 @@
+//! Package specs as launchers name them: npm specs and PEP 508 requirements,
+//! and how exactly each is pinned.
+
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::others;
+use crate::discover::secrets::serialize_redacted;
+
+/// How exactly a server's package is pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PinState {
+    /// One exact version.
+    Exact,
+    /// A range or specifier: resolved anew at launch.
+    Range,
+    /// A dist-tag such as `latest`, or no version at all.
+    Unpinned,
+}
+
+/// An npm package spec as typed (`@scope/name@1.2.3`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NpmSpec {
+    /// The spec exactly as typed: npx hashes this string (shown redacted).
+    #[serde(serialize_with = "serialize_redacted")]
+    pub raw: String,
+    /// The package name (for git/URL/file specs, the spec; shown redacted).
+    #[serde(serialize_with = "serialize_redacted")]
+    pub name: String,
+    /// The version, range or tag after `@`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested: Option<String>,
+    /// How exactly it is pinned.
+    pub pin: PinState,
+    /// Where the package comes from.
+    pub source: SpecSource,
+}
+
+/// Where an npm spec's package comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpecSource {
+    /// The registry, by name.
+    Registry,
+    /// The registry under another name (`alias@npm:real@1.0.0`).
+    Alias,
+    /// A git repository (`github:u/r`, `git+https://…`, `u/r#ref`).
+    Git,
+    /// A tarball URL.
+    Url,
+    /// A local folder or tarball (`file:`, `./x`, `/x`).
+    File,
+}
+
+impl NpmSpec {
+    /// Parses an npm spec: registry (`name`, `name@1.2.3`, `name@^1`,
+    /// `name@latest`), alias (`a@npm:real@1.0.0`), git, URL or file.
+    /// `None` for what is not a package spec at all.
+    pub fn parse(raw: &str) -> Option<Self> {
+        if raw.is_empty() || raw.starts_with('-') {
+            return None;
+        }
+        if let Some(other) = others::non_registry_spec(raw) {
+            return Some(other);
+        }
+        let (name, requested) = split_name(raw);
+        if let Some(real) = requested.as_deref().and_then(|r| r.strip_prefix("npm:")) {
+            let target = Self::parse(real)?;
+            return Some(NpmSpec {
+                raw: raw.to_string(),
+                source: SpecSource::Alias,
+                ..target
+            });
+        }
+        if name.contains(':') || name.is_empty() {
+            return None;
+        }
+        Some(NpmSpec {
+            raw: raw.to_string(),
+            name,
+            pin: registry_pin(requested.as_deref()),
+            requested: requested.filter(|r| !r.is_empty()),
+            source: SpecSource::Registry,
+        })
+    }
+}
+
+/// `@scope/name@range` → (`@scope/name`, `range`).
+fn split_name(raw: &str) -> (String, Option<String>) {
+    match raw.strip_prefix('@') {
+        Some(rest) => match rest.split_once('@') {
+            Some((n, v)) => (format!("@{n}"), Some(v.to_string())),
+            None => (raw.to_string(), None),
+        },
+        None => match raw.split_once('@') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (raw.to_string(), None),
+        },
+    }
+}
+
+fn registry_pin(requested: Option<&str>) -> PinState {
+    match requested {
+        Some(v) if semver::Version::parse(v.strip_prefix('v').unwrap_or(v)).is_ok() => {
+            PinState::Exact
+        }
+        Some(v) if v.is_empty() || v.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) => {
+            PinState::Unpinned
+        }
+        Some(_) => PinState::Range,
+        None => PinState::Unpinned,
+    }
+}
+
+/// A Python requirement (PEP 508) as a launcher names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PythonSpec {
+    /// The requirement as typed (shown redacted).
+    #[serde(serialize_with = "serialize_redacted")]
+    pub raw: String,
+    /// The distribution name.
+    pub name: String,
+    /// The version specifier, if any (`==1.2`, `>=1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub specifier: Option<String>,
+    /// How exactly it is pinned.
+    pub pin: PinState,
+}
+
+impl PythonSpec {
+    /// Parses a uvx target: `name`, `name@version`, `name@latest` or a PEP 508 requirement.
+    pub fn parse(raw: &str) -> Option<Self> {
+        if let Some((name, version)) = raw.split_once('@') {
+            if version == "latest" {
+                return Some(PythonSpec {
+                    raw: raw.into(),
+                    name: name.into(),
+                    specifier: None,
+                    pin: PinState::Unpinned,
+                });
+            }
+            let spec = Self::parse(&format!("{name}=={version}"))?;
+            return Some(PythonSpec {
+                raw: raw.into(),
+                ..spec
+            });
+        }
+        let req = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(raw).ok()?;
+        let (specifier, pin) = match &req.version_or_url {
+            Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => {
+                let exact = specs.len() == 1
+                    && specs.iter().all(|s| {
+                        matches!(
+                            s.operator(),
+                            pep440_rs::Operator::Equal | pep440_rs::Operator::ExactEqual
+                        )
+                    });
+                (
+                    Some(specs.to_string()),
+                    if exact {
+                        PinState::Exact
+                    } else {
+                        PinState::Range
+                    },
+                )
+            }
+            Some(pep508_rs::VersionOrUrl::Url(_)) => (None, PinState::Exact),
+            None => (None, PinState::Unpinned),
+        };
+        Some(PythonSpec {
+            raw: raw.into(),
+            name: req.name.to_string(),
+            specifier,
+            pin,
+        })
+    }
+
+    /// The exact version pinned, if any.
+    pub fn exact_version(&self) -> Option<&str> {
+        if self.pin != PinState::Exact {
+            return None;
+        }
+        Some(self.specifier.as_deref()?.trim_start_matches('=').trim())
+    }
+}

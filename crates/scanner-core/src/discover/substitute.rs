@@ -1,0 +1,174 @@
+//! Variable substitution in config values, the way the clients do it:
+//! `${VAR}`, `${VAR:-default}`, `${env:VAR}`, `$VAR` (Gemini), `${userHome}`,
+//! `${workspaceFolder}`, `${workspaceFolderBasename}`, `${pathSeparator}`,
+//! `${/}`, `${CLAUDE_PLUGIN_ROOT}`, `${__dirname}`. Prompt-time inputs
+//! (`${input:…}`), hub secrets (`${{ secrets.X }}`), `${file:…}` and bundle
+//! user settings are never guessed: they are reported as unresolved.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What variables resolve to.
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    /// The environment the client would pass on.
+    pub env: BTreeMap<String, String>,
+    /// The user's home.
+    pub home: PathBuf,
+    /// The project folder, for project-scoped configs.
+    pub workspace: Option<PathBuf>,
+    /// The folder of the config file (plugin root, bundle dir).
+    pub config_dir: Option<PathBuf>,
+    /// Expand bare `$VAR` too (Gemini CLI does in `env`).
+    pub bare_dollar: bool,
+}
+
+/// A value after substitution, and every reference that did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Substituted {
+    /// The value with resolvable references replaced; unresolved ones kept as written.
+    pub value: String,
+    /// The references that could not be resolved, as written (`${input:token}`).
+    pub unresolved: Vec<String>,
+}
+
+impl Vars {
+    /// Substitutes every reference in `text`.
+    pub fn substitute(&self, text: &str) -> Substituted {
+        let mut out = Substituted {
+            value: String::new(),
+            unresolved: Vec::new(),
+        };
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.value.push_str(&rest[..at]);
+            rest = &rest[at..];
+            let (len, resolved) = self.reference(rest);
+            let written = &rest[..len];
+            match resolved {
+                Some(v) => out.value.push_str(&v),
+                None => {
+                    out.value.push_str(written);
+                    if len > 1 {
+                        out.unresolved.push(written.to_string());
+                    }
+                }
+            }
+            rest = &rest[len..];
+        }
+        out.value.push_str(rest);
+        out
+    }
+
+    /// The length of the reference at the start of `s` (which starts with
+    /// `$`) and its value, if it resolves. A lone `$` has length 1.
+    fn reference(&self, s: &str) -> (usize, Option<String>) {
+        if let Some(inner) = s.strip_prefix("${{") {
+            let len = inner.find("}}").map_or(s.len(), |e| e + 5);
+            return (len, None);
+        }
+        if let Some(inner) = s.strip_prefix("${") {
+            let Some(end) = inner.find('}') else {
+                return (1, Some("$".into()));
+            };
+            return (end + 3, self.braced(&inner[..end]));
+        }
+        let name_len = s[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(s.len() - 1);
+        if !self.bare_dollar || name_len == 0 || s[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            return (1, Some("$".into()));
+        }
+        (name_len + 1, self.env.get(&s[1..=name_len]).cloned())
+    }
+
+    fn braced(&self, inner: &str) -> Option<String> {
+        let path = |p: &PathBuf| p.display().to_string();
+        match inner {
+            "userHome" => Some(path(&self.home)),
+            "workspaceFolder" => self.workspace.as_ref().map(path),
+            "workspaceFolderBasename" => self
+                .workspace
+                .as_ref()
+                .and_then(|w| w.file_name())
+                .map(|n| n.to_string_lossy().into_owned()),
+            "pathSeparator" | "/" => Some(std::path::MAIN_SEPARATOR.to_string()),
+            "CLAUDE_PLUGIN_ROOT" | "__dirname" => self.config_dir.as_ref().map(path),
+            _ => self.variable(inner),
+        }
+    }
+
+    fn variable(&self, inner: &str) -> Option<String> {
+        if let Some(name) = inner.strip_prefix("env:") {
+            return self.env.get(name).cloned();
+        }
+        let (name, default) = match inner.split_once(":-") {
+            Some((n, d)) => (n, Some(d)),
+            None => (inner, None),
+        };
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return None;
+        }
+        self.env
+            .get(name)
+            .filter(|v| !v.is_empty() || default.is_none())
+            .cloned()
+            .or_else(|| default.map(str::to_string))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> Vars {
+        Vars {
+            env: [("TOKEN".to_string(), "abc".to_string())].into(),
+            home: PathBuf::from("/h"),
+            workspace: Some(PathBuf::from("/w/proj")),
+            config_dir: Some(PathBuf::from("/plug")),
+            bare_dollar: false,
+        }
+    }
+
+    #[test]
+    fn every_documented_form() {
+        let v = vars();
+        for (input, want) in [
+            ("${TOKEN}", "abc"),
+            ("${MISSING:-d}", "d"),
+            ("${env:TOKEN}", "abc"),
+            ("${userHome}/x", "/h/x"),
+            ("${workspaceFolder}", "/w/proj"),
+            ("${workspaceFolderBasename}", "proj"),
+            ("${CLAUDE_PLUGIN_ROOT}/s.js", "/plug/s.js"),
+            ("$TOKEN", "$TOKEN"),
+            ("a$ b", "a$ b"),
+        ] {
+            let s = v.substitute(input);
+            assert_eq!((s.value.as_str(), s.unresolved.len()), (want, 0), "{input}");
+        }
+        let bare = Vars {
+            bare_dollar: true,
+            ..vars()
+        };
+        assert_eq!(bare.substitute("x$TOKEN/y").value, "xabc/y");
+    }
+
+    #[test]
+    fn inputs_and_secrets_are_reported_never_guessed() {
+        let v = vars();
+        for input in [
+            "${input:api_key}",
+            "${{ secrets.KEY }}",
+            "${MISSING}",
+            "${file:/etc/x}",
+            "${user_config.key}",
+        ] {
+            let s = v.substitute(input);
+            assert_eq!(s.unresolved, vec![input.to_string()], "{input}");
+            assert_eq!(s.value, input);
+        }
+    }
+}
