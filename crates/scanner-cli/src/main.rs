@@ -124,6 +124,7 @@ fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
     let mut store = open_store(db)?;
     for path in sources {
         let source = ImportSource::detect(path)?;
+        eprintln!("importing {} …", path.display());
         let summary = store.import(&source, ImportLimits::default())?;
         let stored: Vec<String> = summary
             .stored
@@ -148,18 +149,7 @@ fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
 fn status(db: &std::path::Path) -> Result<Exit> {
     let store = open_store(db)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "store: {}", store.path().display())?;
-    for s in store.status()? {
-        writeln!(
-            out,
-            "{:<5} {:>8} records  newest modified {}",
-            s.ecosystem.as_str(),
-            s.records,
-            s.newest_modified.as_deref().unwrap_or("-")
-        )?;
-        for (source, at, n) in &s.imports {
-            writeln!(out, "      imported {n} from {source} at unix time {at}")?;
-        }
-    }
+    render::status::write(&mut out, store.path(), &store.status()?)?;
+    out.flush()?;
     Ok(Exit::Passed)
 }

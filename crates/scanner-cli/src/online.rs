@@ -105,7 +105,7 @@ fn ecosystems(store: &Store) -> Result<Vec<EcosystemSnapshot>> {
         .status()?
         .into_iter()
         .map(|s| {
-            let last_import = s.imports.iter().map(|(_, at, _)| *at).max();
+            let last_import = s.imports.iter().map(|i| i.imported_at).max();
             EcosystemSnapshot {
                 ecosystem: s.ecosystem,
                 newest_modified: s.newest_modified,

@@ -2,4 +2,5 @@
 
 pub mod inventory;
 pub mod json;
+pub mod status;
 pub mod table;
