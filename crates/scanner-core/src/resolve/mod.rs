@@ -11,6 +11,7 @@ mod node_modules;
 mod npm;
 mod python;
 mod record;
+mod sitedirs;
 mod venv;
 mod verify;
 
