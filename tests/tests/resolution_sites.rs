@@ -2,11 +2,14 @@
 //! pipx's shared libraries (pip backend, real install in
 //! `fixtures/trees/home/.local/share/pipx-pip`), `.pth` folders inside the
 //! environment, `*.egg-info` installs and `include-system-site-packages`.
+//! Also: a tree two servers share is verified once per scan, and
+//! `npm exec --package=x -- cmd` skips npx's global-install check.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
+
 use supplygate_tests::{fixtures, run, stderr, stdout};
 
 /// `scan --format json` (offline, empty store) of `home`, with `config` alone if given.
@@ -61,8 +64,8 @@ fn packages(server: &Value) -> BTreeMap<String, String> {
 fn notes(server: &Value) -> Vec<String> {
     server["tree"]["notes"]
         .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
+        .flatten()
         .map(|n| n.as_str().unwrap().to_string())
         .collect()
 }
@@ -211,5 +214,59 @@ fn pth_folders_egg_info_and_system_site_packages_are_read() {
         text.contains("legacy") && text.contains("sysdep"),
         "{text}{}",
         stderr(&explain)
+    );
+}
+
+/// A config in a fresh folder with these `mcpServers`.
+fn config(servers: Value) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mcp.json");
+    write(
+        &path,
+        &serde_json::json!({ "mcpServers": servers }).to_string(),
+    );
+    (dir, path)
+}
+
+#[test]
+fn a_tree_shared_by_two_servers_is_verified_once() {
+    let npx = serde_json::json!({"command": "npx", "args": ["-y", "chalk@4.1.2"]});
+    let (_dir, path) = config(serde_json::json!({"first": npx, "second": npx}));
+    let report = scan(&fixtures().join("trees/home"), Some(&path));
+    let (a, b) = (server(&report, "first"), server(&report, "second"));
+    assert_eq!(a["tree"]["root"], b["tree"]["root"]);
+    assert_eq!(packages(a), packages(b));
+    assert!(
+        packages(a).values().all(|s| s == "verified"),
+        "{:?}",
+        packages(a)
+    );
+    let reused = |s: &Value| {
+        notes(s)
+            .iter()
+            .any(|n| n.contains("files verified once for this scan"))
+    };
+    assert_eq!(
+        [reused(a), reused(b)].iter().filter(|r| **r).count(),
+        1,
+        "exactly one of the two reuses the other's verification"
+    );
+}
+
+#[test]
+fn npm_exec_package_flag_skips_the_global_install() {
+    let env = serde_json::json!({ "npm_config_prefix": "~/.npm-global" });
+    let (_dir, path) = config(serde_json::json!({
+        "plain": {"command": "npx", "args": ["-y", "semver"], "env": env},
+        "explicit": {"command": "npm", "args": ["exec", "--yes", "--package=semver", "--", "semver"], "env": env},
+    }));
+    let report = scan(&fixtures().join("trees/home"), Some(&path));
+    assert_eq!(server(&report, "plain")["tree"]["kind"], "npm-global");
+    let explicit = server(&report, "explicit");
+    assert!(explicit["tree"].is_null(), "{explicit}");
+    let text = report.to_string();
+    assert!(
+        text.contains("semver is not installed") && text.contains("_npx"),
+        "the npx cache was looked in, not the global prefix: {text}"
     );
 }
