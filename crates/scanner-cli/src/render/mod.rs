@@ -1,5 +1,9 @@
 //! Rendering reports.
 
+pub mod common;
+pub mod cyclonedx;
 pub mod inventory;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
