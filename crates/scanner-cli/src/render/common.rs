@@ -21,20 +21,28 @@ pub fn percent_encode(text: &str, keep_slash: bool) -> String {
 
 /// The osv.dev page of an advisory id.
 pub fn osv_url(id: &str) -> String {
-    format!("https://osv.dev/vulnerability/{}", percent_encode(id, false))
+    format!(
+        "https://osv.dev/vulnerability/{}",
+        percent_encode(id, false)
+    )
 }
 
-/// A `file://` URI for a local path (Windows drive paths get a leading `/`).
+/// A URI for a config path: `file:///…` when absolute (Windows drive paths
+/// too), else a relative reference, as SARIF consumers resolve against the
+/// checkout.
 pub fn file_uri(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
-    let text = if text.starts_with('/') {
-        text
+    let bytes = text.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    if drive {
+        // The drive's colon stays readable: `file:///C:/…`.
+        let rest = percent_encode(&text[2..], true);
+        format!("file:///{}:{rest}", &text[..1])
+    } else if text.starts_with('/') {
+        format!("file://{}", percent_encode(&text, true))
     } else {
-        format!("/{text}")
-    };
-    let encoded = percent_encode(&text, true);
-    // A drive letter's colon stays readable: `file:///C:/…`.
-    format!("file://{}", encoded.replacen("%3A", ":", 1))
+        percent_encode(&text, true)
+    }
 }
 
 /// Hex SHA-256 of `parts`, each ended by a NUL so `("ab","c")` ≠ `("a","bc")`.
@@ -51,7 +59,11 @@ pub fn digest(parts: &[&str]) -> String {
 /// machine: code, server, package, advisory and config file (never a line,
 /// a message or a time, which move).
 pub fn fingerprint(f: &Finding) -> String {
-    let package = f.package.as_ref().map(|p| p.to_string()).unwrap_or_default();
+    let package = f
+        .package
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let ecosystem = f.package.as_ref().map_or("", |p| p.ecosystem.as_str());
     let advisory = f.advisory.as_ref().map_or("", |a| a.id.as_str());
     let config = f
@@ -77,7 +89,10 @@ mod tests {
     fn percent_encoding_keeps_only_unreserved() {
         assert_eq!(percent_encode("@scope/name", false), "%40scope%2Fname");
         assert_eq!(percent_encode("a b/c", true), "a%20b/c");
-        assert_eq!(percent_encode("1.0.0+local~x_y", false), "1.0.0%2Blocal~x_y");
+        assert_eq!(
+            percent_encode("1.0.0+local~x_y", false),
+            "1.0.0%2Blocal~x_y"
+        );
         assert_eq!(percent_encode("é", false), "%C3%A9");
     }
 
@@ -103,6 +118,7 @@ mod tests {
             file_uri(Path::new("C:\\Users\\x\\mcp.json")),
             "file:///C:/Users/x/mcp.json"
         );
+        assert_eq!(file_uri(Path::new("proj/.mcp.json")), "proj/.mcp.json");
     }
 
     #[test]

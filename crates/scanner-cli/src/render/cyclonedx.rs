@@ -60,8 +60,15 @@ pub fn purl(p: &PackageRef) -> String {
         Ecosystem::PyPI => ("pypi", Ecosystem::PyPI.normalize_name(&p.name)),
     };
     // The scope's `/` separates namespace and name; every other byte is encoded.
-    let name: Vec<String> = name.splitn(2, '/').map(|s| percent_encode(s, false)).collect();
-    format!("pkg:{kind}/{}@{}", name.join("/"), percent_encode(&p.version, false))
+    let name: Vec<String> = name
+        .splitn(2, '/')
+        .map(|s| percent_encode(s, false))
+        .collect();
+    format!(
+        "pkg:{kind}/{}@{}",
+        name.join("/"),
+        percent_encode(&p.version, false)
+    )
 }
 
 /// `urn:uuid:` from a digest of `content` (version nibble 8: custom).
@@ -145,7 +152,8 @@ impl Refs {
         self.components.push(server_component(s, &server_ref));
         self.servers.push(server_ref.clone());
         let Some(root) = s.tree.as_ref().map(|t| t.root.clone()) else {
-            self.dependencies.push(json!({ "ref": server_ref, "dependsOn": [] }));
+            self.dependencies
+                .push(json!({ "ref": server_ref, "dependsOn": [] }));
             return;
         };
         let new: Vec<&PackageEntry> = s
@@ -213,7 +221,10 @@ fn server_component(s: &ServerReport, bom_ref: &str) -> Value {
         prop("supplygate:client", s.client.id()),
         prop("supplygate:scope", &s.scope),
         prop("supplygate:launcher", &s.launcher),
-        prop("supplygate:config", &format!("{}:{}", s.config_path.display(), s.line)),
+        prop(
+            "supplygate:config",
+            &format!("{}:{}", s.config_path.display(), s.line),
+        ),
     ];
     if let Some(requested) = &s.requested {
         props.push(prop("supplygate:requested", requested));
@@ -239,7 +250,11 @@ fn package_component(p: &PackageEntry, bom_ref: &str) -> Value {
         "purl": purl(pkg),
         "properties": [prop("supplygate:install-path", &p.path)],
     });
-    if let Some((scope, name)) = pkg.name.split_once('/').filter(|_| pkg.name.starts_with('@')) {
+    if let Some((scope, name)) = pkg
+        .name
+        .split_once('/')
+        .filter(|_| pkg.name.starts_with('@'))
+    {
         c["group"] = json!(scope);
         c["name"] = json!(name);
     }
@@ -339,9 +354,19 @@ mod tests {
 
     #[test]
     fn purls_encode_scopes_and_normalise_python_names() {
-        let scoped = pkg(Ecosystem::Npm, "@modelcontextprotocol/server-gdrive", "0.6.2");
-        assert_eq!(purl(&scoped), "pkg:npm/%40modelcontextprotocol/server-gdrive@0.6.2");
-        assert_eq!(purl(&pkg(Ecosystem::Npm, "node-fetch", "2.7.0")), "pkg:npm/node-fetch@2.7.0");
+        let scoped = pkg(
+            Ecosystem::Npm,
+            "@modelcontextprotocol/server-gdrive",
+            "0.6.2",
+        );
+        assert_eq!(
+            purl(&scoped),
+            "pkg:npm/%40modelcontextprotocol/server-gdrive@0.6.2"
+        );
+        assert_eq!(
+            purl(&pkg(Ecosystem::Npm, "node-fetch", "2.7.0")),
+            "pkg:npm/node-fetch@2.7.0"
+        );
         let py = pkg(Ecosystem::PyPI, "Typing_Extensions", "4.12.2");
         assert_eq!(purl(&py), "pkg:pypi/typing-extensions@4.12.2");
         let local = pkg(Ecosystem::PyPI, "zope.interface", "1.0+local");

@@ -71,7 +71,10 @@ fn write_servers(out: &mut impl Write, servers: &[ServerReport]) -> std::io::Res
     if servers.is_empty() {
         return writeln!(out, "No MCP server is configured.\n");
     }
-    writeln!(out, "| Server | Client | Launcher | Package | Packages | Owner | Config |")?;
+    writeln!(
+        out,
+        "| Server | Client | Launcher | Package | Packages | Owner | Config |"
+    )?;
     writeln!(out, "|---|---|---|---|---|---|---|")?;
     for s in servers {
         let package = s.package.as_ref().map_or_else(
@@ -128,7 +131,10 @@ fn finding_row(f: &Finding) -> String {
         decided.push_str(&format!(": {}", cell(&e.reason)));
     }
     if let Some(e) = &f.expired_exception {
-        decided.push_str(&format!(" (exception line {} expired {})", e.line, e.expires));
+        decided.push_str(&format!(
+            " (exception line {} expired {})",
+            e.line, e.expires
+        ));
     }
     format!(
         "| **{}** | {} | `{}` | {} | {package} | {advisory} | {decided} |",

@@ -180,6 +180,9 @@ mod tests {
         let v = physical(&whole);
         assert!(v["physicalLocation"].get("region").is_none());
         let line = ConfigLocation { line: 7, ..whole };
-        assert_eq!(physical(&line)["physicalLocation"]["region"]["startLine"], 7);
+        assert_eq!(
+            physical(&line)["physicalLocation"]["region"]["startLine"],
+            7
+        );
     }
 }
