@@ -419,6 +419,58 @@ fn what_was_not_checked_is_in_every_format_and_exits_3() {
     assert_eq!(bom["metadata"]["properties"][0]["value"], "incomplete");
 }
 
+/// A validator for a schema in `fixtures/schemas`, with the schemas it
+/// references registered under their `$id`s (no retrieval: offline).
+fn validator(file: &str, references: &[&str]) -> jsonschema::Validator {
+    let load = |name: &str| -> Value {
+        let text = std::fs::read_to_string(fixtures().join("schemas").join(name)).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let mut builder = jsonschema::Registry::new();
+    for name in references {
+        let uri = format!("http://cyclonedx.org/schema/{name}");
+        builder = builder.add(uri, load(name)).unwrap();
+    }
+    let registry = builder.prepare().unwrap();
+    jsonschema::options()
+        .with_registry(&registry)
+        .build(&load(file))
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn assert_valid(validator: &jsonschema::Validator, doc: &Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}");
+}
+
+#[test]
+fn sarif_and_cyclonedx_validate_against_the_official_schemas() {
+    let sarif = validator("sarif-schema-2.1.0.json", &[]);
+    let bom = validator(
+        "bom-1.6.schema.json",
+        &["spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json"],
+    );
+    for policy in [None, Some("pass.toml"), Some("block.toml")] {
+        let (_, log) = scan_value("sarif", policy);
+        assert_valid(&sarif, &log, &format!("sarif {policy:?}"));
+        let (_, doc) = scan_value("cyclonedx", policy);
+        assert_valid(&bom, &doc, &format!("cyclonedx {policy:?}"));
+    }
+    // The validators do reject: a result without a message, a bad serial.
+    let (_, mut log) = scan_value("sarif", None);
+    log["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(!sarif.is_valid(&log));
+    let (_, mut doc) = scan_value("cyclonedx", None);
+    doc["serialNumber"] = Value::from("urn:uuid:not-a-uuid");
+    assert!(!bom.is_valid(&doc));
+}
+
 /// Made-up credentials in `fixtures/configs/secrets/cursor.json`.
 const SECRETS: [&str; 4] = [
     "ghp_Zq8Lm2Xc7Vb4Nn1Kk9Jh3Gf6Dd5Ss0Aa2Ww",
