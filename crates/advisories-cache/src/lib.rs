@@ -22,7 +22,9 @@ mod osv;
 mod store;
 
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
-pub use import::{ImportError, ImportLimits, ImportSource, ImportSummary, RecordReader};
+pub use import::{
+    ImportError, ImportLimits, ImportSource, ImportSummary, RecordReader, RATIO_FLOOR_BYTES,
+};
 pub use lookup::{AdvisoryLookup, LookupError, MemoryStore};
 pub use osv::{Affected, Event, OsvPackage, Range, RangeType, Severity, Vulnerability};
-pub use store::{EcosystemStatus, Store, StoreError};
+pub use store::{EcosystemStatus, ImportRecord, Store, StoreError, StoreOptions};

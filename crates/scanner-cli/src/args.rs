@@ -31,6 +31,20 @@ pub enum Command {
     /// Check or start a policy file (`supplygate.toml`).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Print every path from a server to an installed package (like `npm explain`).
+    Explain(ExplainArgs),
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The package: `name` or `name@version` (`@scope/name@1.2.3`).
+    #[arg(value_name = "NAME[@VERSION]")]
+    pub package: String,
+
+    /// Where to look.
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
 }
 
 /// Where discovery looks: shared by `scan` and `inventory`.
@@ -107,6 +121,11 @@ pub struct ScanArgs {
     /// Where to look.
     #[command(flatten)]
     pub discovery: DiscoveryArgs,
+
+    /// Do not verify installed files (RECORD, cached npm tarballs); every
+    /// package is then reported `unverified`.
+    #[arg(long)]
+    pub no_verify: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]

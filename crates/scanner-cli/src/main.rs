@@ -3,6 +3,7 @@
 mod args;
 mod discovery;
 mod exit;
+mod explain;
 mod policy;
 mod render;
 
@@ -60,6 +61,7 @@ fn run(cli: Cli) -> Result<Exit> {
             policy::check(&file, policy::today(today.as_deref())?)
         }
         Command::Policy(PolicyCommand::Init) => policy::init(),
+        Command::Explain(args) => explain::run(args),
     }
 }
 
@@ -84,7 +86,10 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
     let options = ScanOptions {
         discover,
-        resolve: ResolveOptions { home },
+        resolve: ResolveOptions {
+            home,
+            verify: !args.no_verify,
+        },
         advisory_source: store.path().display().to_string(),
     };
     let collected = scanner_core::collect(&options)?;
@@ -120,6 +125,7 @@ fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
     for path in sources {
         let source = ImportSource::detect(path)?;
+        eprintln!("importing {} …", path.display());
         let summary = store.import(&source, ImportLimits::default())?;
         let stored: Vec<String> = summary
             .stored
@@ -145,18 +151,7 @@ fn status(db: &std::path::Path) -> Result<Exit> {
     let store = Store::open(db)
         .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "store: {}", store.path().display())?;
-    for s in store.status()? {
-        writeln!(
-            out,
-            "{:<5} {:>8} records  newest modified {}",
-            s.ecosystem.as_str(),
-            s.records,
-            s.newest_modified.as_deref().unwrap_or("-")
-        )?;
-        for (source, at, n) in &s.imports {
-            writeln!(out, "      imported {n} from {source} at unix time {at}")?;
-        }
-    }
+    render::status::write(&mut out, store.path(), &store.status()?)?;
+    out.flush()?;
     Ok(Exit::Passed)
 }

@@ -40,11 +40,19 @@ pub enum Code {
     ConfigSkipped,
     /// A key appears twice in one config object; one of them is ignored.
     DuplicateKey,
+    /// Installed files differ from what was published (RECORD or tarball).
+    ChecksumMismatch,
+    /// The lockfile and the installed tree disagree.
+    LockfileMismatch,
+    /// A package came from git, a URL or a local path, or is editable.
+    NonRegistrySource,
+    /// A RECORD names a path outside its environment.
+    RecordPathEscape,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 18] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -59,6 +67,10 @@ impl Code {
         Code::UnresolvedVariable,
         Code::ConfigSkipped,
         Code::DuplicateKey,
+        Code::ChecksumMismatch,
+        Code::LockfileMismatch,
+        Code::NonRegistrySource,
+        Code::RecordPathEscape,
     ];
 
     /// The stable kebab-case code.
@@ -78,6 +90,10 @@ impl Code {
             Code::UnresolvedVariable => "unresolved-variable",
             Code::ConfigSkipped => "config-skipped",
             Code::DuplicateKey => "duplicate-key",
+            Code::ChecksumMismatch => "checksum-mismatch",
+            Code::LockfileMismatch => "lockfile-mismatch",
+            Code::NonRegistrySource => "non-registry-source",
+            Code::RecordPathEscape => "record-path-escape",
         }
     }
 
@@ -98,6 +114,10 @@ impl Code {
             Code::UnresolvedVariable => "a variable in a config cannot be resolved offline, so what runs is not fully known",
             Code::ConfigSkipped => "a config file or entry was present but could not be read, so its servers were not checked",
             Code::DuplicateKey => "a key appears twice in one config object; the client ignores one of them",
+            Code::ChecksumMismatch => "installed files differ from what was published (modified or missing)",
+            Code::LockfileMismatch => "the lockfile and the installed tree disagree (missing, extraneous or other version)",
+            Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
+            Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
         }
     }
 

@@ -135,4 +135,87 @@ impl DependencyGraph {
             .map(|nodes| nodes.into_iter().map(|n| self.graph[n].label()).collect())
             .unwrap_or_default()
     }
+
+    /// Every path from a server to each installed package named `name`
+    /// (and at `version`, when given), as labels, like `npm explain`: at most
+    /// `limit` paths in all, shortest first.
+    pub fn explain(&self, name: &str, version: Option<&str>, limit: usize) -> Vec<Vec<String>> {
+        let targets: Vec<NodeIndex> = self
+            .graph
+            .node_indices()
+            .filter(|&n| match &self.graph[n] {
+                Node::Package {
+                    name: n2,
+                    version: v,
+                    ..
+                } => n2 == name && version.is_none_or(|want| want == v),
+                Node::Server(_) => false,
+            })
+            .collect();
+        let mut roots: Vec<(&String, &NodeIndex)> = self.servers.iter().collect();
+        roots.sort();
+        let mut paths: Vec<Vec<String>> = Vec::new();
+        for (_, &root) in roots {
+            for &target in &targets {
+                let found = petgraph::algo::all_simple_paths::<
+                    Vec<NodeIndex>,
+                    _,
+                    std::hash::RandomState,
+                >(&self.graph, root, target, 0, None);
+                for path in found.take(limit.saturating_sub(paths.len())) {
+                    paths.push(path.into_iter().map(|n| self.graph[n].label()).collect());
+                }
+            }
+        }
+        paths.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        paths.dedup();
+        paths
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::{InstalledPackage, InstalledTree, TreeKind};
+    use advisories_cache::Ecosystem;
+
+    fn tree() -> InstalledTree {
+        let pkg = |n: &str, deps: Vec<usize>| InstalledPackage {
+            dependencies: deps,
+            ..InstalledPackage::new(
+                Ecosystem::Npm,
+                n.into(),
+                "1.0.0".into(),
+                format!("node_modules/{n}"),
+            )
+        };
+        InstalledTree {
+            kind: TreeKind::NpxCache,
+            root: PathBuf::from("/t"),
+            top: Some(0),
+            packages: vec![pkg("top", vec![1, 2]), pkg("a", vec![2]), pkg("b", vec![])],
+            notes: Vec::new(),
+            issues: Vec::new(),
+            npm_cache: None,
+        }
+    }
+
+    #[test]
+    fn explain_lists_every_path_shortest_first() {
+        let mut g = DependencyGraph::default();
+        g.add_server("s", Some(&tree()));
+        let paths = g.explain("b", None, 100);
+        assert_eq!(
+            paths,
+            [
+                vec!["s", "top@1.0.0", "b@1.0.0"],
+                vec!["s", "top@1.0.0", "a@1.0.0", "b@1.0.0"]
+            ]
+        );
+        assert!(g.explain("b", Some("2.0.0"), 100).is_empty());
+        assert_eq!(
+            g.path_labels("s", Path::new("/t"), "node_modules/b").len(),
+            3
+        );
+    }
 }

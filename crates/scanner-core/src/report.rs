@@ -33,6 +33,15 @@ pub struct PackageEntry {
     /// Install paths (in the same tree) of the packages it depends on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+    /// A direct dependency of the server's own package.
+    pub direct: bool,
+    /// The package has an install script (npm `hasInstallScript`).
+    pub has_install_script: bool,
+    /// Whether its files were verified: `verified`, `unverified` (never "ok"), `mismatch`.
+    pub integrity: crate::resolve::Integrity,
+    /// A non-registry source (git, URL, local path), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// The tree a server runs from.

@@ -14,7 +14,7 @@ use crate::grouping::group;
 use crate::matching::{affects, only_git_ranges};
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
-use crate::resolve::{resolve, InstalledTree, ResolveError, ResolveOptions};
+use crate::resolve::{resolve, InstalledTree, Integrity, IssueKind, ResolveError, ResolveOptions};
 use crate::version::Version;
 
 /// What to scan and how.
@@ -105,6 +105,11 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         };
         collected.graph.add_server(&server.name, tree.as_ref());
         collected.drafts.extend(unpinned(&server));
+        if let Some(tree) = &tree {
+            collected
+                .drafts
+                .extend(tree_findings(&server, tree, &collected.graph));
+        }
         collected
             .reports
             .push(server_report(&server, tree.as_ref()));
@@ -317,6 +322,83 @@ fn config_draft(f: &ConfigFinding) -> Draft {
     }
 }
 
+/// Findings about the tree itself: checksum mismatches, lockfile drift,
+/// non-registry sources, RECORD paths that escape.
+fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph) -> Vec<Draft> {
+    let package_draft = |code: Code, severity: Severity, i: usize, message: String| {
+        let p = &tree.packages[i];
+        Draft {
+            package: Some(PackageRef {
+                ecosystem: p.ecosystem,
+                name: p.name.clone(),
+                version: p.version.clone(),
+            }),
+            direct: is_direct(tree, i),
+            install_script: install_script(p),
+            path: graph.path_labels(&server.name, &tree.root, &p.path),
+            ..Draft::new(code, severity, server, message)
+        }
+    };
+    let mut drafts = Vec::new();
+    for (i, p) in tree.packages.iter().enumerate() {
+        if let Integrity::Mismatch {
+            modified,
+            missing,
+            other,
+        } = &p.integrity
+        {
+            let message = format!(
+                "server `{}`: {}@{} at {}: {}",
+                server.name,
+                p.name,
+                p.version,
+                tree.root.join(&p.path).display(),
+                mismatch_summary(modified, missing, other)
+            );
+            drafts.push(package_draft(
+                Code::ChecksumMismatch,
+                Severity::High,
+                i,
+                message,
+            ));
+        }
+    }
+    for issue in &tree.issues {
+        let code = match issue.kind {
+            IssueKind::LockfileMismatch => Code::LockfileMismatch,
+            IssueKind::NonRegistrySource => Code::NonRegistrySource,
+            IssueKind::RecordPathEscape => Code::RecordPathEscape,
+        };
+        let message = format!("server `{}`: {}", server.name, issue.message);
+        drafts.push(match issue.package {
+            Some(i) => package_draft(code, Severity::Unscored, i, message),
+            None => Draft::new(code, Severity::Unscored, server, message),
+        });
+    }
+    drafts
+}
+
+fn mismatch_summary(modified: &[String], missing: &[String], other: &[String]) -> String {
+    let list = |what: &str, files: &[String]| {
+        let shown: Vec<&str> = files.iter().take(3).map(String::as_str).collect();
+        let more = files.len().saturating_sub(3);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("{} {what} file(s): {}{tail}", files.len(), shown.join(", "))
+    };
+    let mut parts: Vec<String> = other.to_vec();
+    if !modified.is_empty() {
+        parts.push(list("modified", modified));
+    }
+    if !missing.is_empty() {
+        parts.push(list("missing", missing));
+    }
+    parts.join("; ")
+}
+
 fn unpinned(server: &Server) -> Option<Draft> {
     let (raw, pin) = server.launch.package_pin()?;
     let raw = redact_text(raw);
@@ -369,6 +451,10 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
                         .iter()
                         .map(|&d| t.packages[d].path.clone())
                         .collect(),
+                    direct: p.direct,
+                    has_install_script: p.has_install_script,
+                    integrity: p.integrity.clone(),
+                    source: p.source.clone(),
                 })
                 .collect()
         })
@@ -400,6 +486,12 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
 fn is_direct(tree: &InstalledTree, index: usize) -> Option<bool> {
     let top = tree.top?;
     Some(top == index || tree.packages[top].dependencies.contains(&index))
+}
+
+/// Whether the package runs an install script: known for npm (lockfile
+/// `hasInstallScript`, package.json scripts); unknown for Python.
+fn install_script(p: &crate::resolve::InstalledPackage) -> Option<bool> {
+    (p.ecosystem == Ecosystem::Npm).then_some(p.has_install_script)
 }
 
 /// Looks up each (ecosystem, name) once per scan.
@@ -467,6 +559,7 @@ impl Matcher<'_> {
                 drafts.push(Draft {
                     package: Some(package.clone()),
                     direct: is_direct(tree, index),
+                    install_script: install_script(pkg),
                     path: graph.path_labels(&server.name, &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
                     ..Draft::new(code, g.severity, server, message)

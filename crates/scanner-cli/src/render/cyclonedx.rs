@@ -8,8 +8,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use advisories_cache::Ecosystem;
+use scanner_core::discover::secrets::redact_text;
 use scanner_core::policy::{Classification, Date, ExceptionNote};
 use scanner_core::report::{PackageEntry, ServerReport};
+use scanner_core::resolve::Integrity;
 use scanner_core::{Finding, Outcome, PackageRef, Report, Severity};
 use serde_json::{json, Value};
 
@@ -248,7 +250,7 @@ fn package_component(p: &PackageEntry, bom_ref: &str) -> Value {
         "name": pkg.name,
         "version": pkg.version,
         "purl": purl(pkg),
-        "properties": [prop("supplygate:install-path", &p.path)],
+        "properties": package_properties(p),
     });
     if let Some((scope, name)) = pkg
         .name
@@ -259,6 +261,29 @@ fn package_component(p: &PackageEntry, bom_ref: &str) -> Value {
         c["name"] = json!(name);
     }
     c
+}
+
+/// Install path, integrity state, install script, direct, and a
+/// non-registry source, as `supplygate:` properties.
+fn package_properties(p: &PackageEntry) -> Vec<Value> {
+    let integrity = match &p.integrity {
+        Integrity::Verified => "verified",
+        Integrity::Unverified { .. } => "unverified",
+        Integrity::Mismatch { .. } => "mismatch",
+    };
+    let mut props = vec![
+        prop("supplygate:install-path", &p.path),
+        prop("supplygate:integrity", integrity),
+        prop("supplygate:direct", &p.direct.to_string()),
+        prop(
+            "supplygate:install-script",
+            &p.has_install_script.to_string(),
+        ),
+    ];
+    if let Some(source) = &p.source {
+        props.push(prop("supplygate:source", &redact_text(source)));
+    }
+    props
 }
 
 fn vulnerability(f: &Finding, refs: &Refs, servers: &[ServerReport]) -> Value {

@@ -6,4 +6,5 @@ pub mod inventory;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod status;
 pub mod table;

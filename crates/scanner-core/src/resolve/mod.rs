@@ -4,8 +4,18 @@
 //! left behind (lockfiles checked against package folders, `dist-info`
 //! metadata), never from what a manifest asks for, and no package code runs.
 
+mod cacache;
+mod lockfile;
+mod markers;
+mod node_modules;
 mod npm;
 mod python;
+mod record;
+mod venv;
+mod verify;
+
+pub use npm::npx_hash;
+pub use verify::{hash_files, FileHash};
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +29,16 @@ use crate::discover::{Launch, Server};
 pub struct ResolveOptions {
     /// The home folder whose npm and uv caches and tool folders are read.
     pub home: PathBuf,
+    /// Verify installed files (RECORD, cached npm tarballs); without it every
+    /// package is `unverified`.
+    pub verify: bool,
+}
+
+impl ResolveOptions {
+    /// Options for `home`, verifying files.
+    pub fn new(home: PathBuf) -> Self {
+        ResolveOptions { home, verify: true }
+    }
 }
 
 /// One installed package.
@@ -35,6 +55,88 @@ pub struct InstalledPackage {
     /// Indices (into the tree's packages) of the packages it depends on.
     #[serde(skip)]
     pub dependencies: Vec<usize>,
+    /// True for a direct dependency of the server's own package.
+    pub direct: bool,
+    /// True when the package runs an install script (npm `hasInstallScript`).
+    pub has_install_script: bool,
+    /// Whether its installed files were checked against what was published.
+    pub integrity: Integrity,
+    /// Where it was installed from, when that is not a package registry
+    /// (a git URL, an archive URL, a local folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The published tarball's integrity (SRI) the lockfile records (npm).
+    #[serde(skip)]
+    pub published: Option<String>,
+}
+
+impl InstalledPackage {
+    /// A registry package with no dependencies yet and nothing verified.
+    pub fn new(ecosystem: Ecosystem, name: String, version: String, path: String) -> Self {
+        InstalledPackage {
+            ecosystem,
+            name,
+            version,
+            path,
+            dependencies: Vec::new(),
+            direct: false,
+            has_install_script: false,
+            integrity: Integrity::Unverified {
+                reason: "not checked".into(),
+            },
+            source: None,
+            published: None,
+        }
+    }
+}
+
+/// Whether a package's installed files are what was published. A package is
+/// `verified` only when every file was compared; anything short of that is
+/// `unverified`, never "ok".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Integrity {
+    /// Every published file is installed unchanged.
+    Verified,
+    /// The files could not be compared (no tarball cached, no RECORD, …).
+    Unverified {
+        /// Why not.
+        reason: String,
+    },
+    /// Installed files differ from what was published.
+    Mismatch {
+        /// Files whose content or size differs (relative to the package).
+        modified: Vec<String>,
+        /// Files that were published but are not installed.
+        missing: Vec<String>,
+        /// Other faults (a tarball that does not match its integrity, …).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        other: Vec<String>,
+    },
+}
+
+/// Something about a tree that is a finding in itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeIssue {
+    /// What kind of issue.
+    pub kind: IssueKind,
+    /// The package concerned (index into the tree's packages), if any.
+    #[serde(skip)]
+    pub package: Option<usize>,
+    /// What was seen, for a human.
+    pub message: String,
+}
+
+/// The kinds of [`TreeIssue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IssueKind {
+    /// The lockfile and the disk disagree (missing, extraneous, other version).
+    LockfileMismatch,
+    /// A package was installed from git, a URL or a local path, or is editable.
+    NonRegistrySource,
+    /// A RECORD names a path outside its environment; it was not read.
+    RecordPathEscape,
 }
 
 /// The kind of tree resolved.
@@ -47,6 +149,14 @@ pub enum TreeKind {
     UvTool,
     /// A cached uvx environment.
     UvxEnvironment,
+    /// A global npm install (`<prefix>/lib/node_modules`), no lockfile.
+    NpmGlobal,
+    /// A local npm project (`node path/to/server.js`).
+    NpmProject,
+    /// A pipx virtual environment.
+    Pipx,
+    /// A plain virtual environment.
+    Venv,
 }
 
 /// The installed tree a server runs from.
@@ -62,6 +172,22 @@ pub struct InstalledTree {
     pub packages: Vec<InstalledPackage>,
     /// Things the reader of the report should know (choices made, oddities).
     pub notes: Vec<String>,
+    /// Findings about the tree itself (lockfile drift, non-registry sources).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<TreeIssue>,
+    /// The npm cache whose `_cacache` holds the tarballs (npm trees).
+    #[serde(skip)]
+    pub npm_cache: Option<PathBuf>,
+}
+
+impl InstalledTree {
+    /// Marks the direct dependencies of the top package.
+    fn mark_direct(&mut self) {
+        let Some(top) = self.top else { return };
+        for dep in self.packages[top].dependencies.clone() {
+            self.packages[dep].direct = true;
+        }
+    }
 }
 
 /// A server whose tree could not be resolved.
@@ -111,25 +237,85 @@ pub fn resolve(
     server: &Server,
     options: &ResolveOptions,
 ) -> Result<Option<InstalledTree>, ResolveError> {
-    match &server.launch {
-        Launch::Npx { specs, package } => {
-            npm::resolve_npx(server, specs, package, options).map(Some)
+    let tree = match &server.launch {
+        Launch::Npx { specs, package } => npm::resolve_npx(server, specs, package, options)?,
+        Launch::Uvx { package } => python::resolve_uvx(server, package, options)?,
+        Launch::NodeScript { runtime, script } if is_node(runtime) => {
+            npm::resolve_script(server, script, options)?
         }
-        Launch::Uvx { package } => python::resolve_uvx(server, package, options).map(Some),
-        Launch::Remote { .. } => Ok(None),
+        Launch::PythonModule { python, module } => {
+            venv::resolve_python(server, python, venv::TopHint::Module(module), options)?
+        }
+        Launch::Executable { path } => resolve_executable(server, path, options)?,
+        Launch::Remote { .. } => return Ok(None),
         Launch::Unsupported { command } => Err(ResolveError::Unsupported {
             server: server.name.clone(),
             command: command.clone(),
-        }),
+        })?,
         Launch::Empty => Err(ResolveError::Unsupported {
             server: server.name.clone(),
             command: String::new(),
-        }),
+        })?,
         other => Err(ResolveError::Unsupported {
             server: server.name.clone(),
             command: other.launcher().to_string(),
-        }),
+        })?,
+    };
+    Ok(Some(finish(tree, options)))
+}
+
+fn finish(mut tree: InstalledTree, options: &ResolveOptions) -> InstalledTree {
+    tree.mark_direct();
+    if options.verify {
+        verify::verify_tree(&mut tree);
+    } else {
+        for p in &mut tree.packages {
+            p.integrity = Integrity::Unverified {
+                reason: "verification skipped (--no-verify)".into(),
+            };
+        }
     }
+    tree
+}
+
+/// `node`, `/usr/bin/node`, `nodejs.exe`: Node runs the script (not deno, bun).
+fn is_node(runtime: &str) -> bool {
+    let base = runtime.rsplit(['/', '\\']).next().unwrap_or(runtime);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    base == "node" || base == "nodejs"
+}
+
+/// A console script or bin: a Python environment or a global npm package.
+fn resolve_executable(
+    server: &Server,
+    command: &str,
+    options: &ResolveOptions,
+) -> Result<InstalledTree, ResolveError> {
+    let unsupported = || ResolveError::Unsupported {
+        server: server.name.clone(),
+        command: command.to_string(),
+    };
+    let path = venv::find_executable(server, command, &options.home).ok_or_else(|| {
+        ResolveError::NotInstalled {
+            server: server.name.clone(),
+            package: command.to_string(),
+            looked_in: vec![PathBuf::from(if command.contains(['/', '\\']) {
+                command
+            } else {
+                "PATH (the server's env.PATH, else supplygate's and ~/.local/bin)"
+            })],
+        }
+    })?;
+    if let Some(tree) = npm::resolve_global_bin(&path) {
+        return Ok(tree);
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(command);
+    let program = path.to_str().unwrap_or(command);
+    venv::resolve_python(server, program, venv::TopHint::Script(name), options).map_err(|e| match e
+    {
+        ResolveError::NotInstalled { .. } => unsupported(),
+        other => other,
+    })
 }
 
 /// Largest metadata file read (lockfiles, METADATA).

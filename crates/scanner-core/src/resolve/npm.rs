@@ -1,14 +1,18 @@
-//! npm trees: the npx cache, read from its lockfile and checked against disk.
+//! npm trees: where npx would run a package from (the server's project, a
+//! global install, the npx cache), global installs and local projects. The
+//! disk is the truth; the lockfile adds integrity and is checked against it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use advisories_cache::Ecosystem;
-use serde::Deserialize;
 use sha2::{Digest, Sha512};
 
+use super::lockfile::{self, Lock};
+use super::node_modules::{self, DiskPackage};
 use super::{
-    read_tree_file, InstalledPackage, InstalledTree, ResolveError, ResolveOptions, TreeKind,
+    read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
+    ResolveOptions, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, NpmSpec, Server};
 
@@ -21,155 +25,359 @@ pub fn npx_hash(specs: &[String]) -> String {
     hex::encode(digest)[..16].to_string()
 }
 
-/// The npm cache folder a server's npx uses.
+/// A setting from the server's environment, else the home's `~/.npmrc`.
+fn npm_setting(server: &Server, key: &str, home: &Path) -> Option<PathBuf> {
+    env_path(server, &format!("npm_config_{key}"), home)
+        .or_else(|| env_path(server, &format!("NPM_CONFIG_{}", key.to_uppercase()), home))
+        .or_else(|| npmrc(&home.join(".npmrc"), key, home))
+}
+
+/// `key=value` from an npmrc file, `~` and `${HOME}` expanded.
+fn npmrc(path: &Path, key: &str, home: &Path) -> Option<PathBuf> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > 1 << 20 {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let value = text.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+    })?;
+    let home = home.display().to_string();
+    let value = value.replace("${HOME}", &home);
+    Some(match value.strip_prefix("~/") {
+        Some(rest) => Path::new(&home).join(rest),
+        None => PathBuf::from(value),
+    })
+}
+
 fn npm_cache(server: &Server, home: &Path) -> PathBuf {
-    env_path(server, "npm_config_cache", home)
-        .or_else(|| env_path(server, "NPM_CONFIG_CACHE", home))
-        .unwrap_or_else(|| home.join(".npm"))
+    npm_setting(server, "cache", home).unwrap_or_else(|| home.join(".npm"))
 }
 
-#[derive(Debug, Deserialize)]
-struct Lockfile {
-    #[serde(default)]
-    packages: BTreeMap<String, LockEntry>,
+/// Does an installed version satisfy what the spec asks? Name-only and tags:
+/// any version; exact: equal; range: semver.
+fn satisfies(spec: &NpmSpec, version: &str) -> bool {
+    let Some(req) = spec.requested.as_deref() else {
+        return true;
+    };
+    if req.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return true;
+    }
+    // npm reads a bare version as exact; Rust's semver would read it as `^`.
+    if let Ok(exact) = semver::Version::parse(req) {
+        return semver::Version::parse(version).is_ok_and(|v| v == exact);
+    }
+    match (
+        semver::VersionReq::parse(req),
+        semver::Version::parse(version),
+    ) {
+        (Ok(r), Ok(v)) => r.matches(&v),
+        _ => false,
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LockEntry {
-    version: Option<String>,
-    name: Option<String>,
-    #[serde(default)]
-    link: bool,
-    #[serde(default)]
-    dependencies: BTreeMap<String, String>,
-    #[serde(default)]
-    optional_dependencies: BTreeMap<String, String>,
-    #[serde(default)]
-    peer_dependencies: BTreeMap<String, String>,
-}
-
+/// The package npx would run for `package`, in npx's own order: the
+/// server's working-directory project, a global install satisfying the spec,
+/// then `<cache>/_npx/<hash>`.
 pub(super) fn resolve_npx(
     server: &Server,
     specs: &[String],
     package: &NpmSpec,
     options: &ResolveOptions,
 ) -> Result<InstalledTree, ResolveError> {
-    let root = npm_cache(server, &options.home)
-        .join("_npx")
-        .join(npx_hash(specs));
-    let lock_path = ["node_modules/.package-lock.json", "package-lock.json"]
-        .iter()
-        .map(|rel| root.join(rel))
-        .find(|p| p.is_file())
+    let home = &options.home;
+    let cache = npm_cache(server, home);
+    let mut looked_in = Vec::new();
+    if let Some(project) = server.cwd.as_deref().and_then(project_root) {
+        if let Some(tree) = installed_in(server, &project, package, &cache, TreeKind::NpmProject)? {
+            return Ok(tree);
+        }
+        looked_in.push(project);
+    }
+    if let Some(prefix) = npm_setting(server, "prefix", home) {
+        let lib = global_lib(&prefix);
+        if let Some(tree) = installed_in(server, &lib, package, &cache, TreeKind::NpmGlobal)? {
+            return Ok(tree);
+        }
+        looked_in.push(lib);
+    }
+    let root = cache.join("_npx").join(npx_hash(specs));
+    if let Some(tree) = installed_in(server, &root, package, &cache, TreeKind::NpxCache)? {
+        return Ok(tree);
+    }
+    looked_in.push(root);
+    Err(ResolveError::NotInstalled {
+        server: server.name.clone(),
+        package: package.raw.clone(),
+        looked_in,
+    })
+}
+
+/// `<prefix>/lib` on Unix, `<prefix>` on Windows (`%AppData%\npm`).
+fn global_lib(prefix: &Path) -> PathBuf {
+    if prefix.join("lib/node_modules").is_dir() {
+        prefix.join("lib")
+    } else {
+        prefix.to_path_buf()
+    }
+}
+
+/// The tree at `root` if it has `package` at a satisfying version.
+fn installed_in(
+    server: &Server,
+    root: &Path,
+    package: &NpmSpec,
+    cache: &Path,
+    kind: TreeKind,
+) -> Result<Option<InstalledTree>, ResolveError> {
+    let top_path = format!("node_modules/{}", package.name);
+    let Some(found) = node_modules::manifest(&root.join(&top_path)) else {
+        return Ok(None);
+    };
+    if !satisfies(package, &found.version) {
+        return Ok(None);
+    }
+    let mut tree = if kind == TreeKind::NpmGlobal {
+        build_tree(root, &top_path, None, cache, kind)
+    } else {
+        build_tree(root, "", read_lock(server, root)?, cache, kind)
+    };
+    tree.top = tree.packages.iter().position(|p| p.path == top_path);
+    if kind == TreeKind::NpmGlobal {
+        tree.notes.push(format!(
+            "npx runs the global install of {} (it satisfies `{}`); global installs have no lockfile, so nothing is verified",
+            package.name, package.raw
+        ));
+    }
+    Ok(tree.top.map(|_| tree))
+}
+
+/// The nearest folder at or above `dir` holding a package.json or node_modules.
+fn project_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .take(64)
+        .find(|d| d.join("package.json").is_file() || d.join("node_modules").is_dir())
+        .map(Path::to_path_buf)
+}
+
+/// `package-lock.json`, else the hidden lockfile.
+fn read_lock(server: &Server, root: &Path) -> Result<Option<Lock>, ResolveError> {
+    for rel in ["package-lock.json", "node_modules/.package-lock.json"] {
+        let path = root.join(rel);
+        if path.is_file() {
+            let text = read_tree_file(server, &path)?;
+            let lock = lockfile::parse(&text).map_err(|message| ResolveError::BadTree {
+                server: server.name.clone(),
+                path,
+                message,
+            })?;
+            return Ok(Some(lock));
+        }
+    }
+    Ok(None)
+}
+
+/// `node path/to/server.js`: the package root above the script.
+pub(super) fn resolve_script(
+    server: &Server,
+    script: &str,
+    options: &ResolveOptions,
+) -> Result<InstalledTree, ResolveError> {
+    let path = match script.strip_prefix("~/") {
+        Some(rest) => options.home.join(rest),
+        None => server.cwd.clone().unwrap_or_default().join(script),
+    };
+    let root = path
+        .ancestors()
+        .skip(1)
+        .take(64)
+        .find(|d| d.join("package.json").is_file())
         .ok_or_else(|| ResolveError::NotInstalled {
             server: server.name.clone(),
-            package: package.raw.clone(),
-            looked_in: vec![root.clone()],
+            package: script.to_string(),
+            looked_in: vec![path.clone()],
         })?;
-    let text = read_tree_file(server, &lock_path)?;
-    let lock: Lockfile = serde_json::from_str(&text).map_err(|e| ResolveError::BadTree {
-        server: server.name.clone(),
-        path: lock_path.clone(),
-        message: format!("not a valid npm lockfile: {e}"),
-    })?;
-    let mut tree = tree_from_lock(&root, lock);
-    tree.top = tree
-        .packages
-        .iter()
-        .position(|p| p.path == format!("node_modules/{}", package.name));
-    if tree.top.is_none() {
-        return Err(ResolveError::NotInstalled {
-            server: server.name.clone(),
-            package: package.raw.clone(),
-            looked_in: vec![root],
-        });
-    }
+    let cache = npm_cache(server, &options.home);
+    let mut tree = build_tree(
+        root,
+        "",
+        read_lock(server, root)?,
+        &cache,
+        TreeKind::NpmProject,
+    );
+    let own = node_modules::manifest(root).unwrap_or(DiskPackage {
+        name: String::new(),
+        version: String::new(),
+        wants: Vec::new(),
+        install_script: false,
+    });
+    let known = path_index(&tree.packages);
+    let mut top = InstalledPackage::new(Ecosystem::Npm, own.name, own.version, String::new());
+    top.dependencies = edges("", &own.wants, &known);
+    top.integrity = Integrity::Unverified {
+        reason: "the project itself is not a published package".into(),
+    };
+    tree.packages.push(top);
+    tree.top = Some(tree.packages.len() - 1);
     Ok(tree)
 }
 
-/// Builds the tree from lockfile entries, keeping only packages whose folder
-/// is on disk: what is installed is what runs.
-fn tree_from_lock(root: &Path, lock: Lockfile) -> InstalledTree {
-    let mut notes = Vec::new();
-    let mut kept: Vec<(String, LockEntry)> = Vec::new();
-    for (path, entry) in lock.packages {
-        if !path.starts_with("node_modules/") && !path.contains("/node_modules/") || entry.link {
-            continue;
-        }
-        let Some(version) = entry.version.as_deref().filter(|v| !v.is_empty()) else {
-            continue;
-        };
-        if !root.join(&path).join("package.json").is_file() {
-            notes.push(format!(
-                "lockfile lists {path}@{version}, which is not on disk"
-            ));
-            continue;
-        }
-        kept.push((path, entry));
-    }
-    let index: HashMap<&str, usize> = kept
+/// A bin that resolves into `<prefix>/lib/node_modules/<pkg>/…`: that
+/// global package's tree; `Ok(None)` for anything else.
+pub(super) fn resolve_global_bin(bin: &Path) -> Option<InstalledTree> {
+    let real = bin.canonicalize().ok()?;
+    let parts: Vec<_> = real.components().collect();
+    let at = parts
+        .iter()
+        .rposition(|c| c.as_os_str() == "node_modules")?;
+    let scoped = parts
+        .get(at + 1)
+        .is_some_and(|c| c.as_os_str().to_string_lossy().starts_with('@'));
+    let name_parts = if scoped { 2 } else { 1 };
+    let lib: PathBuf = parts[..at].iter().collect();
+    let name: Vec<String> = parts[at + 1..(at + 1 + name_parts).min(parts.len())]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let spec = NpmSpec::parse(&name.join("/"))?;
+    let top_path = format!("node_modules/{}", spec.name);
+    let mut tree = build_tree(&lib, &top_path, None, Path::new(""), TreeKind::NpmGlobal);
+    tree.top = tree.packages.iter().position(|p| p.path == top_path);
+    tree.top.map(|_| tree)
+}
+
+fn path_index(packages: &[InstalledPackage]) -> HashMap<String, usize> {
+    packages
         .iter()
         .enumerate()
-        .map(|(i, (p, _))| (p.as_str(), i))
-        .collect();
-    let packages = kept
+        .map(|(i, p)| (p.path.clone(), i))
+        .collect()
+}
+
+fn edges(from: &str, wants: &[String], known: &HashMap<String, usize>) -> Vec<usize> {
+    let lookup = |p: &str| known.get(p).copied();
+    let mut deps: Vec<usize> = wants
         .iter()
-        .map(|(path, entry)| {
-            let wanted = entry
-                .dependencies
-                .keys()
-                .chain(entry.optional_dependencies.keys())
-                .chain(entry.peer_dependencies.keys());
-            let mut dependencies: Vec<usize> = wanted
-                .filter_map(|dep| node_resolve(path, dep, &index))
-                .collect();
-            dependencies.sort_unstable();
-            dependencies.dedup();
-            InstalledPackage {
-                ecosystem: Ecosystem::Npm,
-                name: entry
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| name_from_path(path).to_string()),
-                version: entry.version.clone().unwrap_or_default(),
-                path: path.clone(),
-                dependencies,
-            }
-        })
+        .filter_map(|d| node_modules::node_resolve(from, d, &lookup))
         .collect();
-    InstalledTree {
-        kind: TreeKind::NpxCache,
+    deps.sort_unstable();
+    deps.dedup();
+    deps
+}
+
+/// Builds a tree from the disk under `root/<base>`, checked against `lock`.
+fn build_tree(
+    root: &Path,
+    base: &str,
+    lock: Option<Lock>,
+    cache: &Path,
+    kind: TreeKind,
+) -> InstalledTree {
+    let (mut disk, links) = node_modules::walk(root, base);
+    if !base.is_empty() {
+        if let Some(own) = node_modules::manifest(&root.join(base)) {
+            disk.insert(base.to_string(), own);
+        }
+    }
+    let mut tree = InstalledTree {
+        kind,
         root: root.to_path_buf(),
         top: None,
-        packages,
-        notes,
+        packages: Vec::new(),
+        notes: links
+            .iter()
+            .map(|l| format!("{l} is a symlink (npm link or workspace); not followed"))
+            .collect(),
+        issues: Vec::new(),
+        npm_cache: None,
+    };
+    let empty = Lock::new();
+    let lock_ref = lock.as_ref().unwrap_or(&empty);
+    if lock.is_some() {
+        tree.issues = drift(lock_ref, &disk);
     }
-}
-
-/// `node_modules/a/node_modules/@s/b` → `@s/b`.
-fn name_from_path(path: &str) -> &str {
-    path.rsplit_once("node_modules/").map_or(path, |(_, n)| n)
-}
-
-/// Node's module resolution: the nearest `node_modules/<dep>` from the
-/// package's folder upward.
-fn node_resolve(from: &str, dep: &str, index: &HashMap<&str, usize>) -> Option<usize> {
-    let mut base = from;
-    loop {
-        let candidate = if base.is_empty() {
-            format!("node_modules/{dep}")
+    tree.packages = packages_from_disk(&disk, lock_ref);
+    let known = path_index(&tree.packages);
+    for (pkg, found) in tree.packages.iter_mut().zip(disk.values()) {
+        pkg.dependencies = edges(&pkg.path, &found.wants, &known);
+    }
+    let global = lock.is_none();
+    for p in &mut tree.packages {
+        let entry = lock_ref.get(&p.path);
+        p.published = entry.and_then(|e| e.integrity.clone());
+        let reason = if global {
+            "no lockfile records an integrity (global install)"
+        } else if entry.is_some_and(|e| e.in_bundle) {
+            "bundled: its files are compared as part of its parent's tarball"
+        } else if p.published.is_none() {
+            "no integrity recorded (no lockfile entry)"
         } else {
-            format!("{base}/node_modules/{dep}")
+            "not checked"
         };
-        if let Some(&i) = index.get(candidate.as_str()) {
-            return Some(i);
-        }
-        if base.is_empty() {
-            return None;
-        }
-        base = base.rfind("/node_modules/").map_or("", |i| &base[..i]);
+        p.integrity = Integrity::Unverified {
+            reason: reason.into(),
+        };
     }
+    tree.npm_cache = Some(cache.to_path_buf());
+    tree
+}
+
+fn packages_from_disk(disk: &BTreeMap<String, DiskPackage>, lock: &Lock) -> Vec<InstalledPackage> {
+    disk.iter()
+        .map(|(path, found)| {
+            let name = if found.name.is_empty() {
+                path.rsplit_once("node_modules/")
+                    .map_or(path.as_str(), |(_, n)| n)
+            } else {
+                &found.name
+            };
+            let mut p = InstalledPackage::new(
+                Ecosystem::Npm,
+                name.to_string(),
+                found.version.clone(),
+                path.clone(),
+            );
+            p.has_install_script =
+                found.install_script || lock.get(path).is_some_and(|e| e.has_install_script);
+            p
+        })
+        .collect()
+}
+
+/// Where the lockfile and the disk disagree: missing, extraneous, other version.
+fn drift(lock: &Lock, disk: &BTreeMap<String, DiskPackage>) -> Vec<TreeIssue> {
+    let mut issues = Vec::new();
+    let mut say = |message: String| {
+        issues.push(TreeIssue {
+            kind: IssueKind::LockfileMismatch,
+            package: None,
+            message,
+        })
+    };
+    for (path, entry) in lock {
+        match disk.get(path) {
+            None if entry.optional => {}
+            None => say(format!(
+                "the lockfile lists {path}@{} but it is not installed (missing)",
+                entry.version
+            )),
+            Some(found) if found.version != entry.version => say(format!(
+                "{path} is installed at {} but the lockfile says {} (other version)",
+                found.version, entry.version
+            )),
+            Some(_) => {}
+        }
+    }
+    for (path, found) in disk {
+        if !lock.contains_key(path) {
+            say(format!(
+                "{path}@{} is installed but not in the lockfile (extraneous)",
+                found.version
+            ));
+        }
+    }
+    issues
 }
 
 #[cfg(test)]
@@ -191,21 +399,42 @@ mod tests {
     }
 
     #[test]
-    fn node_resolution_prefers_nearest() {
-        let paths = [
-            "node_modules/a",
-            "node_modules/b",
-            "node_modules/a/node_modules/b",
-            "node_modules/@s/c",
-        ];
-        let index: HashMap<&str, usize> = paths.iter().enumerate().map(|(i, p)| (*p, i)).collect();
-        assert_eq!(node_resolve("node_modules/a", "b", &index), Some(2));
-        assert_eq!(node_resolve("node_modules/@s/c", "b", &index), Some(1));
-        assert_eq!(
-            node_resolve("node_modules/a/node_modules/b", "@s/c", &index),
-            Some(3)
-        );
-        assert_eq!(node_resolve("node_modules/a", "zz", &index), None);
-        assert_eq!(name_from_path("node_modules/a/node_modules/@s/b"), "@s/b");
+    fn spec_satisfaction_like_npx_global_check() {
+        let s = |raw: &str| NpmSpec::parse(raw).unwrap();
+        assert!(satisfies(&s("semver"), "7.6.3"));
+        assert!(satisfies(&s("semver@7.6.3"), "7.6.3"));
+        assert!(!satisfies(&s("semver@7.6.2"), "7.6.3"));
+        assert!(satisfies(&s("semver@^7"), "7.6.3"));
+    }
+
+    #[test]
+    fn drift_names_missing_extraneous_and_other_versions() {
+        let entry = |v: &str, optional| lockfile::LockEntry {
+            version: v.into(),
+            optional,
+            ..Default::default()
+        };
+        let lock: Lock = [
+            ("node_modules/a".to_string(), entry("1.0.0", false)),
+            ("node_modules/b".to_string(), entry("1.0.0", false)),
+            ("node_modules/o".to_string(), entry("1.0.0", true)),
+        ]
+        .into();
+        let pkg = |v: &str| DiskPackage {
+            name: String::new(),
+            version: v.into(),
+            wants: Vec::new(),
+            install_script: false,
+        };
+        let disk: BTreeMap<String, DiskPackage> = [
+            ("node_modules/a".to_string(), pkg("2.0.0")),
+            ("node_modules/c".to_string(), pkg("1.0.0")),
+        ]
+        .into();
+        let messages: Vec<String> = drift(&lock, &disk).into_iter().map(|i| i.message).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("other version"));
+        assert!(messages[1].contains("missing"));
+        assert!(messages[2].contains("extraneous"));
     }
 }

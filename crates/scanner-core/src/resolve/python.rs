@@ -1,7 +1,7 @@
 //! Python trees: uv tool environments and cached uvx environments, read from
 //! each `*.dist-info/METADATA`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::SystemTime;
@@ -9,7 +9,8 @@ use std::time::SystemTime;
 use advisories_cache::Ecosystem;
 
 use super::{
-    read_tree_file, InstalledPackage, InstalledTree, ResolveError, ResolveOptions, TreeKind,
+    markers, read_tree_file, InstalledPackage, InstalledTree, ResolveError, ResolveOptions,
+    TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, PythonSpec, Server};
 
@@ -127,7 +128,7 @@ fn resolve_link(cache: &Path, link: &Path) -> Option<PathBuf> {
     (target.starts_with(&cache) && target.join("pyvenv.cfg").is_file()).then_some(target)
 }
 
-fn list_dir(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn list_dir(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -139,12 +140,12 @@ fn list_dir(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn file_name(p: &Path) -> &str {
+pub(super) fn file_name(p: &Path) -> &str {
     p.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
 
 /// The site-packages folders of a virtual environment.
-fn site_packages(env: &Path) -> Vec<PathBuf> {
+pub(super) fn site_packages(env: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = list_dir(&env.join("lib"))
         .into_iter()
         .filter(|p| file_name(p).starts_with("python"))
@@ -159,16 +160,22 @@ struct DistInfo {
     name: String,
     version: String,
     path: String,
-    requires: Vec<String>,
+    requires: Vec<Requirement>,
 }
 
-fn read_env(
+type Requirement = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
+
+/// Reads every `*.dist-info` of the environment at `env`: edges by
+/// `Requires-Dist` with markers and extras evaluated for the environment,
+/// non-registry sources from `direct_url.json`, and RECORD verification.
+pub(super) fn read_env(
     server: &Server,
     env: &Path,
     kind: TreeKind,
     wanted: &str,
 ) -> Result<InstalledTree, ResolveError> {
     let mut dists = Vec::new();
+    let mut dirs = Vec::new();
     for site in site_packages(env) {
         for dir in list_dir(&site)
             .into_iter()
@@ -182,6 +189,7 @@ fn read_env(
             if let Some(mut dist) = parse_metadata(&text) {
                 dist.path = dir.strip_prefix(env).unwrap_or(&dir).display().to_string();
                 dists.push(dist);
+                dirs.push((site.clone(), dir));
             }
         }
     }
@@ -190,36 +198,87 @@ fn read_env(
         .enumerate()
         .map(|(i, d)| (Ecosystem::PyPI.normalize_name(&d.name), i))
         .collect();
-    let packages: Vec<InstalledPackage> = dists
+    let edges = dist_edges(env, &dists, &index);
+    let mut packages: Vec<InstalledPackage> = dists
         .iter()
-        .map(|d| {
-            let mut dependencies: Vec<usize> = d
-                .requires
-                .iter()
-                .filter_map(|r| index.get(r).copied())
-                .collect();
-            dependencies.sort_unstable();
-            dependencies.dedup();
-            InstalledPackage {
-                ecosystem: Ecosystem::PyPI,
-                name: d.name.clone(),
-                version: d.version.clone(),
-                path: d.path.clone(),
-                dependencies,
-            }
+        .zip(edges)
+        .map(|(d, dependencies)| InstalledPackage {
+            dependencies,
+            ..InstalledPackage::new(
+                Ecosystem::PyPI,
+                d.name.clone(),
+                d.version.clone(),
+                d.path.clone(),
+            )
         })
         .collect();
+    let mut issues = Vec::new();
+    for (i, (_, dir)) in dirs.iter().enumerate() {
+        if let Some(issue) = super::venv::direct_url(dir, &mut packages[i]) {
+            issues.push(TreeIssue {
+                package: Some(i),
+                ..issue
+            });
+        }
+    }
     Ok(InstalledTree {
         kind,
         root: env.to_path_buf(),
         top: index.get(wanted).copied(),
         packages,
         notes: Vec::new(),
+        issues,
+        npm_cache: None,
     })
 }
 
-/// Reads `Name`, `Version` and unconditional or non-extra `Requires-Dist`
-/// from the header of a METADATA file (RFC 822 style).
+/// Edges: each dist's requirements whose markers hold for this environment
+/// with the extras its dependants asked of it (to a fixed point).
+fn dist_edges(env: &Path, dists: &[DistInfo], index: &HashMap<String, usize>) -> Vec<Vec<usize>> {
+    let version = markers::python_version(env).unwrap_or_else(|| "3.12.0".into());
+    let Some(marker_env) = markers::environment(&version) else {
+        return vec![Vec::new(); dists.len()];
+    };
+    let mut extras: Vec<BTreeSet<pep508_rs::ExtraName>> = vec![BTreeSet::new(); dists.len()];
+    let active = |d: &DistInfo,
+                  e: &BTreeSet<pep508_rs::ExtraName>|
+     -> Vec<(usize, Vec<pep508_rs::ExtraName>)> {
+        let e: Vec<_> = e.iter().cloned().collect();
+        d.requires
+            .iter()
+            .filter(|r| r.evaluate_markers(&marker_env, &e))
+            .filter_map(|r| {
+                let to = *index.get(&Ecosystem::PyPI.normalize_name(r.name.as_ref()))?;
+                Some((to, r.extras.to_vec()))
+            })
+            .collect()
+    };
+    for _ in 0..32 {
+        let mut changed = false;
+        for (i, d) in dists.iter().enumerate() {
+            for (to, asked) in active(d, &extras[i].clone()) {
+                for x in asked {
+                    changed |= extras[to].insert(x);
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    dists
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut to: Vec<usize> = active(d, &extras[i]).into_iter().map(|(t, _)| t).collect();
+            to.sort_unstable();
+            to.dedup();
+            to
+        })
+        .collect()
+}
+
+/// Reads `Name`, `Version` and every `Requires-Dist` from the header of a METADATA file (RFC 822 style).
 fn parse_metadata(text: &str) -> Option<DistInfo> {
     let (mut name, mut version, mut requires) = (None, None, Vec::new());
     for line in text.lines() {
@@ -234,11 +293,8 @@ fn parse_metadata(text: &str) -> Option<DistInfo> {
             "Name" => name = Some(value.to_string()),
             "Version" => version = Some(value.to_string()),
             "Requires-Dist" => {
-                if let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(value) {
-                    // Extras-only dependencies are not installed unless asked for.
-                    if !value.contains("extra ==") && !value.contains("extra==") {
-                        requires.push(Ecosystem::PyPI.normalize_name(req.name.as_ref()));
-                    }
+                if let Ok(req) = Requirement::from_str(value) {
+                    requires.push(req);
                 }
             }
             _ => {}
@@ -264,7 +320,8 @@ mod tests {
             (d.name.as_str(), d.version.as_str()),
             ("mcp-server-fetch", "2026.10.24")
         );
-        assert_eq!(d.requires, ["httpx"]);
+        let names: Vec<String> = d.requires.iter().map(|r| r.name.to_string()).collect();
+        assert_eq!(names, ["httpx", "pytest"]);
     }
 
     #[test]
@@ -273,5 +330,46 @@ mod tests {
         assert!(satisfies(&spec, "1.2.0"));
         assert!(!satisfies(&spec, "1.3"));
         assert!(satisfies(&PythonSpec::parse("a").unwrap(), "9"));
+    }
+
+    #[test]
+    fn extras_asked_by_a_dependant_bring_their_dependencies() {
+        let dist = |name: &str, reqs: &[&str]| DistInfo {
+            name: name.into(),
+            version: "1".into(),
+            path: String::new(),
+            requires: reqs
+                .iter()
+                .map(|r| Requirement::from_str(r).unwrap())
+                .collect(),
+        };
+        let dists = vec![
+            dist("a", &["b[x]"]),
+            dist(
+                "b",
+                &[
+                    "c; extra == 'x'",
+                    "d; extra == 'y'",
+                    "e; python_version < '3'",
+                ],
+            ),
+            dist("c", &[]),
+            dist("d", &[]),
+            dist("e", &[]),
+        ];
+        let index: HashMap<String, usize> = dists
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), i))
+            .collect();
+        let env = tempfile::tempdir().unwrap();
+        std::fs::write(env.path().join("pyvenv.cfg"), "version_info = 3.11.7\n").unwrap();
+        let edges = dist_edges(env.path(), &dists, &index);
+        assert_eq!(edges[0], [1]);
+        assert_eq!(
+            edges[1],
+            [2],
+            "only extra x was asked for; e is for Python 2"
+        );
     }
 }
