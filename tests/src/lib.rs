@@ -83,6 +83,20 @@ pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
     (out.status.code().unwrap(), json)
 }
 
+/// The arguments of an offline scan of a fixture home (a folder under
+/// `fixtures/homes`, or any path) against the store in `db`, then `extra`.
+/// Verification is off: the fixture trees are trimmed (see [`scan_json`]).
+pub fn fixture_scan_args(db: &Path, home: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["--db", db.to_str().expect("utf-8 db path"), "scan"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--offline".into(), "--no-verify".into(), "--home".into()]);
+    args.push(home.to_str().expect("utf-8 home path").to_string());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 /// A fresh advisories store with the bundled OSV records (`fixtures/osv`) imported.
 pub fn imported_store() -> tempfile::TempDir {
     let db = tempfile::tempdir().expect("temp dir");

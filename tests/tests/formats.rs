@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use supplygate_tests::{fixtures, imported_store, run_with_env, stderr, stdout};
+use supplygate_tests::{fixture_scan_args, fixtures, imported_store, run_with_env, stderr, stdout};
 
 const TODAY: &str = "2026-06-01";
 const FORMATS: [&str; 5] = ["table", "json", "sarif", "cyclonedx", "markdown"];
@@ -25,23 +25,13 @@ fn affected() -> PathBuf {
 /// Scans the affected home under `policy` (a file in `fixtures/policies`, or
 /// the built-in policy) in `format`; returns exit code, stdout, stderr.
 fn scan(format: &str, policy: Option<&str>) -> (i32, String, String) {
-    let home = affected();
     let policy = policy.map(|p| fixtures().join("policies").join(p));
-    let mut args = vec![
-        "--db",
-        db().to_str().unwrap(),
-        "scan",
-        "--offline",
-        // Trimmed fixture trees: see `supplygate_tests::scan_json`.
-        "--no-verify",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        format,
-    ];
+    let mut extra = vec!["--format", format];
     if let Some(p) = &policy {
-        args.extend(["--policy", p.to_str().unwrap()]);
+        extra.extend(["--policy", p.to_str().unwrap()]);
     }
+    let args = fixture_scan_args(db(), &affected(), &extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", TODAY)]);
     (out.status.code().unwrap(), stdout(&out), stderr(&out))
 }
@@ -382,20 +372,9 @@ fn markdown_findings_link_to_osv_and_cells_stay_in_their_columns() {
 fn what_was_not_checked_is_in_every_format_and_exits_3() {
     let home = fixtures().join("homes/broken");
     let run = |format: &str| {
-        let out = run_with_env(
-            &[
-                "--db",
-                db().to_str().unwrap(),
-                "scan",
-                "--offline",
-                "--no-verify",
-                "--home",
-                home.to_str().unwrap(),
-                "--format",
-                format,
-            ],
-            &[],
-        );
+        let args = fixture_scan_args(db(), &home, &["--format", format]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_with_env(&args, &[]);
         assert_eq!(out.status.code(), Some(3), "{format}: {}", stderr(&out));
         stdout(&out)
     };

@@ -3,7 +3,22 @@
 use std::path::Path;
 
 use scanner_core::finding::Finding;
+use scanner_core::report::Summary;
 use sha2::{Digest, Sha256};
+
+/// The totals line: `2 servers, 116 packages; 1 blocked, … ; 0 not checked`.
+pub fn totals(s: &Summary) -> String {
+    format!(
+        "{} servers, {} packages; {} blocked, {} warned, {} allowed, {} excepted; {} not checked",
+        s.servers,
+        s.packages,
+        s.blocked,
+        s.warned,
+        s.allowed,
+        s.excepted,
+        s.incomplete.len()
+    )
+}
 
 /// Percent-encodes every byte outside RFC 3986's unreserved set
 /// (`A-Z a-z 0-9 - . _ ~`), plus `/` when `keep_slash`.

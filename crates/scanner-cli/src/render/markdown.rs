@@ -8,7 +8,7 @@ use scanner_core::policy::PolicyAudit;
 use scanner_core::report::ServerReport;
 use scanner_core::{Finding, Outcome, Report};
 
-use super::common::osv_url;
+use super::common::{osv_url, totals};
 
 /// Writes `report` as Markdown.
 pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
@@ -51,31 +51,37 @@ fn write_verdict(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let s = &report.summary;
     writeln!(out, "## supplygate: {}", verdict(s.outcome))?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "{} servers, {} packages; **{} blocked**, {} warned, {} allowed, {} excepted; {} not checked.",
-        s.servers,
-        s.packages,
-        s.blocked,
-        s.warned,
-        s.allowed,
-        s.excepted,
-        s.incomplete.len()
-    )?;
+    writeln!(out, "{}.", totals(s))?;
     writeln!(out)
 }
 
-fn write_servers(out: &mut impl Write, servers: &[ServerReport]) -> std::io::Result<()> {
-    writeln!(out, "### Servers")?;
-    writeln!(out)?;
-    if servers.is_empty() {
-        return writeln!(out, "No MCP server is configured.\n");
+/// A section heading and a table header; false (after writing `empty`)
+/// when there are no rows.
+fn table_head(
+    out: &mut impl Write,
+    title: &str,
+    rows: usize,
+    empty: &str,
+    columns: &[&str],
+) -> std::io::Result<bool> {
+    writeln!(out, "### {title}\n")?;
+    if rows == 0 {
+        writeln!(out, "{empty}\n")?;
+        return Ok(false);
     }
-    writeln!(
-        out,
-        "| Server | Client | Launcher | Package | Packages | Owner | Config |"
-    )?;
-    writeln!(out, "|---|---|---|---|---|---|---|")?;
+    writeln!(out, "| {} |", columns.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(columns.len()))?;
+    Ok(true)
+}
+
+fn write_servers(out: &mut impl Write, servers: &[ServerReport]) -> std::io::Result<()> {
+    let columns = [
+        "Server", "Client", "Launcher", "Package", "Packages", "Owner", "Config",
+    ];
+    let empty = "No MCP server is configured.";
+    if !table_head(out, "Servers", servers.len(), empty, &columns)? {
+        return Ok(());
+    }
     for s in servers {
         let package = s.package.as_ref().map_or_else(
             || s.requested.clone().unwrap_or_else(|| "-".into()),
@@ -102,16 +108,18 @@ fn write_servers(out: &mut impl Write, servers: &[ServerReport]) -> std::io::Res
 }
 
 fn write_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Result<()> {
-    writeln!(out, "### Findings")?;
-    writeln!(out)?;
-    if findings.is_empty() {
-        return writeln!(out, "None.\n");
+    let columns = [
+        "Decision",
+        "Severity",
+        "Code",
+        "Server",
+        "Package",
+        "Advisory",
+        "Decided by",
+    ];
+    if !table_head(out, "Findings", findings.len(), "None.", &columns)? {
+        return Ok(());
     }
-    writeln!(
-        out,
-        "| Decision | Severity | Code | Server | Package | Advisory | Decided by |"
-    )?;
-    writeln!(out, "|---|---|---|---|---|---|---|")?;
     for f in findings {
         writeln!(out, "{}", finding_row(f))?;
     }
