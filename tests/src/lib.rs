@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: run the real `supplygate` binary on
 //! copies of `fixtures/`.
 
+pub mod osv_server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
@@ -69,10 +71,6 @@ pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
         db.to_str().unwrap(),
         "scan",
         "--offline",
-        // The fixture homes are trimmed (RECORD-listed files removed), so
-        // verification would report every Python package; `tests/resolution.rs`
-        // covers verification on whole trees.
-        "--no-verify",
         "--home",
         home.to_str().unwrap(),
         "--format",
@@ -85,13 +83,12 @@ pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
 
 /// The arguments of an offline scan of a fixture home (a folder under
 /// `fixtures/homes`, or any path) against the store in `db`, then `extra`.
-/// Verification is off: the fixture trees are trimmed (see [`scan_json`]).
 pub fn fixture_scan_args(db: &Path, home: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = ["--db", db.to_str().expect("utf-8 db path"), "scan"]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    args.extend(["--offline".into(), "--no-verify".into(), "--home".into()]);
+    args.extend(["--offline".into(), "--home".into()]);
     args.push(home.to_str().expect("utf-8 home path").to_string());
     args.extend(extra.iter().map(|s| s.to_string()));
     args
@@ -120,6 +117,8 @@ pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.args(args)
         .env_remove("SUPPLYGATE_DB")
         .env_remove("SUPPLYGATE_TODAY")
+        .env_remove("SUPPLYGATE_OSV_URL")
+        .env_remove("SUPPLYGATE_OSV_DATA_URL")
         .env("NO_COLOR", "1");
     for (k, v) in env {
         cmd.env(k, v);

@@ -36,9 +36,6 @@ fn scan_at(today: &str, extra: &[&str]) -> (i32, String, String) {
         db().to_str().unwrap(),
         "scan",
         "--offline",
-        // The fixture homes are trimmed (RECORD-listed files removed): verifying
-        // them would report checksum-mismatch, which is not what these tests are about.
-        "--no-verify",
         "--home",
         home.to_str().unwrap(),
     ];

@@ -269,7 +269,6 @@ fn empty_store_is_exit_3_saying_what_was_not_checked() {
         db.path().to_str().unwrap(),
         "scan",
         "--offline",
-        "--no-verify", // trimmed fixture trees: see `scan_json`
         "--home",
         home.to_str().unwrap(),
     ]);
@@ -287,17 +286,31 @@ fn empty_store_is_exit_3_saying_what_was_not_checked() {
 }
 
 #[test]
-fn scan_without_offline_refuses_rather_than_pretending() {
-    let db = tempfile::tempdir().unwrap();
+fn scan_is_online_by_default_and_fails_closed_when_osv_is_unreachable() {
+    let db = store();
+    // A loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let home = fixtures().join("homes/affected");
     let out = run(&[
         "--db",
         db.path().to_str().unwrap(),
         "scan",
         "--home",
-        "/nonexistent",
+        home.to_str().unwrap(),
+        "--osv-url",
+        &format!("http://127.0.0.1:{port}"),
+        "--http-deadline",
+        "3s",
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--offline"));
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(err.contains("could not be checked against OSV"), "{err}");
+    assert!(err.contains("--offline"), "{err}");
+    assert!(stdout(&out).is_empty());
 }
 
 #[test]

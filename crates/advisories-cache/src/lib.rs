@@ -1,4 +1,5 @@
-//! Advisory data for supplygate: the OSV model, the local store, and import.
+//! Advisory data for supplygate: the OSV model, the local store, import, and
+//! (with the `http` feature) OSV over HTTP in [`osv_api`].
 //!
 //! The scanner's matcher codes against [`AdvisoryLookup`], a small trait: the
 //! embedded SQLite [`Store`] implements it for real runs and [`MemoryStore`]
@@ -19,6 +20,8 @@ mod ecosystem;
 mod import;
 mod lookup;
 mod osv;
+#[cfg(feature = "http")]
+pub mod osv_api;
 mod store;
 
 pub use ecosystem::{Ecosystem, UnknownEcosystem};

@@ -25,6 +25,14 @@ pub trait AdvisoryLookup {
     /// How many records the source holds for `ecosystem`; zero means the
     /// ecosystem cannot be checked at all.
     fn record_count(&self, ecosystem: Ecosystem) -> Result<u64, LookupError>;
+
+    /// Whether packages of `ecosystem` can be checked against this source at
+    /// all. A local store covers an ecosystem it holds records for; a source
+    /// that asked an online API about every package covers it even when
+    /// nothing was found.
+    fn covers(&self, ecosystem: Ecosystem) -> Result<bool, LookupError> {
+        Ok(self.record_count(ecosystem)? > 0)
+    }
 }
 
 /// An in-memory advisory source, for tests and small imports.

@@ -174,11 +174,23 @@ impl Store {
         source: &ImportSource,
         limits: ImportLimits,
     ) -> Result<ImportSummary, ImportError> {
+        let label = source.path().display().to_string();
+        self.import_labelled(source, limits, &label)
+    }
+
+    /// [`Store::import`], recording `label` (e.g. the URL a downloaded file
+    /// came from) as the source instead of the file's path.
+    pub fn import_labelled(
+        &mut self,
+        source: &ImportSource,
+        limits: ImportLimits,
+        label: &str,
+    ) -> Result<ImportSummary, ImportError> {
         self.sql(
             self.conn
                 .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB),
         )?;
-        let result = self.import_in_transaction(source, limits);
+        let result = self.import_in_transaction(source, limits, label);
         // Back to SQLite's default (2 MiB): the store serves scans with little memory.
         self.sql(self.conn.pragma_update(None, "cache_size", -2000))?;
         let summary = result?;
@@ -206,6 +218,7 @@ impl Store {
         &mut self,
         source: &ImportSource,
         limits: ImportLimits,
+        label: &str,
     ) -> Result<ImportSummary, ImportError> {
         let (path, options) = (self.path.clone(), self.options);
         let sql = |e| sqlite_error(&path, options, e);
@@ -227,7 +240,7 @@ impl Store {
             }
             Ok(())
         })?;
-        record_import(&tx, source, &per_eco).map_err(sql)?;
+        record_import(&tx, label, &per_eco).map_err(sql)?;
         tx.commit().map_err(sql)?;
         summary.stored = per_eco.into_iter().collect();
         Ok(summary)
@@ -346,13 +359,12 @@ fn parse_record(
 /// Notes the import of `source` in the history `db status` shows.
 fn record_import(
     tx: &rusqlite::Transaction<'_>,
-    source: &ImportSource,
+    label: &str,
     per_eco: &std::collections::BTreeMap<Ecosystem, u64>,
 ) -> rusqlite::Result<()> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let label = source.path().display().to_string();
     let mut stmt = tx.prepare_cached(
         "INSERT OR REPLACE INTO imports (ecosystem, source, imported_at, records) VALUES (?1, ?2, ?3, ?4)",
     )?;

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use advisories_cache::Ecosystem;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration::HumanDuration;
 
 /// supplygate: check the installed trees of your MCP servers against OSV
 /// advisories, and gate their launch on a policy.
@@ -48,7 +51,7 @@ pub struct ExplainArgs {
 }
 
 /// Where discovery looks: shared by `scan` and `inventory`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DiscoveryArgs {
     /// The home folder whose client configs, npm and uv caches are read [default: $HOME].
     #[arg(long, value_name = "DIR")]
@@ -118,6 +121,24 @@ pub struct ScanArgs {
     #[arg(long)]
     pub offline: bool,
 
+    /// The OSV-compatible API asked for every package (https, or http on
+    /// loopback); ignored with --offline.
+    #[arg(
+        long,
+        env = "SUPPLYGATE_OSV_URL",
+        value_name = "URL",
+        default_value = advisories_cache::osv_api::DEFAULT_API_URL
+    )]
+    pub osv_url: String,
+
+    /// If the online lookup fails, fall back to the local store when every
+    /// ecosystem in use was imported less than DURATION ago (e.g. 7d, 12h).
+    #[arg(long, value_name = "DURATION", conflicts_with = "offline")]
+    pub max_staleness: Option<HumanDuration>,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
     /// Where to look.
     #[command(flatten)]
     pub discovery: DiscoveryArgs,
@@ -171,4 +192,43 @@ pub enum DbCommand {
     },
     /// Show what the store holds, per ecosystem.
     Status,
+    /// Download osv.dev's <ECOSYSTEM>/all.zip and import it; nothing is
+    /// replaced unless the download is complete and every record imports.
+    Update(UpdateArgs),
+}
+
+/// Options of `db update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Ecosystems to update (comma-separated) [default: all].
+    #[arg(long = "ecosystem", value_name = "ECO", value_delimiter = ',')]
+    pub ecosystems: Vec<Ecosystem>,
+
+    /// Where <ECOSYSTEM>/all.zip is published (https, or http on loopback).
+    #[arg(
+        long,
+        env = "SUPPLYGATE_OSV_DATA_URL",
+        value_name = "URL",
+        default_value = advisories_cache::osv_api::DEFAULT_DATA_URL
+    )]
+    pub data_url: String,
+
+    /// Largest archive accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 2 << 30)]
+    pub max_size: u64,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// Network patience, shared by `scan` and `db update`.
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Longest one HTTP request may take.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub http_timeout: HumanDuration,
+
+    /// Longest all HTTP requests of the run may take together; then fail closed.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub http_deadline: HumanDuration,
 }

@@ -2,8 +2,10 @@
 
 mod args;
 mod discovery;
+mod duration;
 mod exit;
 mod explain;
+mod online;
 mod policy;
 mod render;
 
@@ -12,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use advisories_cache::{ImportLimits, ImportSource, Store};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Parser;
 use scanner_core::resolve::ResolveOptions;
 use scanner_core::ScanOptions;
@@ -62,6 +64,7 @@ fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Policy(PolicyCommand::Init) => policy::init(),
         Command::Explain(args) => explain::run(args),
+        Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db()?)?, &args),
     }
 }
 
@@ -74,16 +77,16 @@ fn store_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     Ok(cache.join("supplygate"))
 }
 
+fn open_store(db: &std::path::Path) -> Result<Store> {
+    Store::open(db).with_context(|| format!("cannot open the advisories store in {}", db.display()))
+}
+
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
-    if !args.offline {
-        bail!("online lookups are not available yet: pass --offline to scan against the local store\nhint: load advisories with `supplygate db import <all.zip | folder>`");
-    }
-    let discover = discover_options(args.discovery)?;
+    let discover = discover_options(args.discovery.clone())?;
     let home = discover.home.clone();
     let today = policy::today(args.today.as_deref())?;
-    let policy_file = policy::locate(args.policy, args.policy_dir)?;
-    let store = Store::open(db)
-        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    let policy_file = policy::locate(args.policy.clone(), args.policy_dir.clone())?;
+    let mut store = open_store(db)?;
     let options = ScanOptions {
         discover,
         resolve: ResolveOptions {
@@ -98,7 +101,12 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     }
     // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
     let policy = policy::load(policy_file.as_deref(), today)?;
-    let report = scanner_core::evaluate(collected, &store, &policy, &options)?;
+    let source = match online::choose(&mut store, &collected, &args)? {
+        Ok(source) => source,
+        Err(exit) => return Ok(exit),
+    };
+    let mut report = scanner_core::evaluate(collected, &source.lookup, &policy, &options)?;
+    source.record_in(&mut report);
     for e in &report.policy.expired_exceptions {
         eprintln!(
             "warning: exception for `{}` (line {}) expired on {}; it no longer applies",
@@ -121,8 +129,7 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
 }
 
 fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
-    let mut store = Store::open(db)
-        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    let mut store = open_store(db)?;
     for path in sources {
         let source = ImportSource::detect(path)?;
         eprintln!("importing {} …", path.display());
@@ -148,8 +155,7 @@ fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
 }
 
 fn status(db: &std::path::Path) -> Result<Exit> {
-    let store = Store::open(db)
-        .with_context(|| format!("cannot open the advisories store in {}", db.display()))?;
+    let store = open_store(db)?;
     let mut out = std::io::stdout().lock();
     render::status::write(&mut out, store.path(), &store.status()?)?;
     out.flush()?;

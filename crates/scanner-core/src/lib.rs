@@ -27,5 +27,5 @@ pub mod version;
 
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};
-pub use report::{Outcome, Report};
+pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
 pub use scan::{collect, evaluate, scan, Collected, ScanError, ScanOptions};

@@ -98,11 +98,61 @@ pub struct AdvisorySource {
     pub source: String,
     /// Per ecosystem: records available.
     pub records: Vec<(Ecosystem, u64)>,
+    /// How the advisories were obtained and how fresh they were; filled in
+    /// by the caller that chose the mode (the pipeline itself is offline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<Snapshot>,
     /// Records that name an installed package only through `GIT` ranges
     /// (commit ids, not versions): supplygate does not evaluate those, so
     /// they can neither match nor be ruled out. As `id (package)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub git_ranges_not_evaluated: Vec<String>,
+}
+
+/// How the advisories of a run were obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceMode {
+    /// Every package was looked up online; fetched records kept in the store.
+    Online,
+    /// Only the local store was used; the network was not touched.
+    Offline,
+    /// The online lookup failed and the store was used instead, as allowed
+    /// by `--max-staleness`.
+    StaleStore,
+}
+
+/// The advisory snapshot a run used, for attributing results to data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    /// How the advisories were obtained.
+    pub mode: SourceMode,
+    /// The online API asked, when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    /// The local store read.
+    pub store: String,
+    /// When the online lookup finished (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<u64>,
+    /// Per ecosystem: the newest `modified` stored and the last import.
+    pub ecosystems: Vec<EcosystemSnapshot>,
+    /// Why this source was used, when it is not the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The freshness of one ecosystem's data in the store.
+#[derive(Debug, Clone, Serialize)]
+pub struct EcosystemSnapshot {
+    /// The ecosystem.
+    pub ecosystem: Ecosystem,
+    /// The newest `modified` among its stored records.
+    pub newest_modified: Option<String>,
+    /// When the last `db import` / `db update` of it finished (unix seconds).
+    pub last_import: Option<u64>,
+    /// How old that import was when the scan ran, in seconds.
+    pub import_age_seconds: Option<u64>,
 }
 
 /// Totals.

@@ -139,12 +139,16 @@ pub fn evaluate(
         git_only: BTreeSet::new(),
     };
     let mut counts = Vec::new();
+    let mut uncovered = Vec::new();
     for eco in Ecosystem::ALL {
         counts.push((eco, lookup.record_count(eco)?));
+        if !lookup.covers(eco)? {
+            uncovered.push(eco);
+        }
     }
     for (server, tree) in servers.iter().zip(&trees) {
         let Some(tree) = tree else { continue };
-        if let Some(draft) = no_data(server, tree, &counts) {
+        if let Some(draft) = no_data(server, tree, &uncovered) {
             drafts.push(draft);
             continue;
         }
@@ -190,6 +194,7 @@ fn finish(
         advisories: AdvisorySource {
             source: options.advisory_source.clone(),
             records,
+            snapshot: None,
             git_ranges_not_evaluated: Vec::new(),
         },
         summary,
@@ -411,11 +416,11 @@ fn unpinned(server: &Server) -> Option<Draft> {
     })
 }
 
-fn no_data(server: &Server, tree: &InstalledTree, counts: &[(Ecosystem, u64)]) -> Option<Draft> {
+fn no_data(server: &Server, tree: &InstalledTree, uncovered: &[Ecosystem]) -> Option<Draft> {
     let used: BTreeSet<Ecosystem> = tree.packages.iter().map(|p| p.ecosystem).collect();
     let missing: Vec<&str> = used
         .iter()
-        .filter(|e| counts.iter().any(|(c, n)| c == *e && *n == 0))
+        .filter(|e| uncovered.contains(e))
         .map(|e| e.as_str())
         .collect();
     (!missing.is_empty()).then(|| {

@@ -7,7 +7,8 @@ use crate::Ecosystem;
 /// One import of a source, as recorded in the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRecord {
-    /// The file or folder imported, as given on the command line.
+    /// The file or folder imported, as given on the command line, or the URL
+    /// `db update` downloaded it from.
     pub source: String,
     /// When it was imported, in seconds since the Unix epoch (UTC).
     pub imported_at: u64,

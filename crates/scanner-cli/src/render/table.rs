@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use scanner_core::policy::PolicyAudit;
-use scanner_core::{Outcome, Report};
+use scanner_core::{Outcome, Report, SourceMode};
 
 /// Writes `report` as a table.
 pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
@@ -68,6 +68,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         )?;
     }
     write_policy(out, &report.policy)?;
+    write_source(out, report)?;
     let s = &report.summary;
     let verdict = match s.outcome {
         Outcome::Passed => "PASSED",
@@ -76,6 +77,34 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     };
     writeln!(out)?;
     writeln!(out, "{verdict}: {}", super::common::totals(s))
+}
+
+/// One line saying which advisory data decided the run, and how fresh it was.
+fn write_source(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    let Some(snap) = &report.advisories.snapshot else {
+        return Ok(());
+    };
+    let mode = match snap.mode {
+        SourceMode::Online => "online",
+        SourceMode::Offline => "offline",
+        SourceMode::StaleStore => "stale store (online lookup failed)",
+    };
+    let via = snap.api_url.as_deref().unwrap_or(&snap.store);
+    let ecos: Vec<String> = snap
+        .ecosystems
+        .iter()
+        .map(|e| {
+            let imported = e
+                .import_age_seconds
+                .map_or("never imported".to_string(), |s| {
+                    format!("imported {}h ago", s / 3600)
+                });
+            let newest = e.newest_modified.as_deref().unwrap_or("-");
+            format!("{} newest {newest}, {imported}", e.ecosystem)
+        })
+        .collect();
+    writeln!(out)?;
+    writeln!(out, "ADVISORIES: {mode} {via}; {}", ecos.join("; "))
 }
 
 /// The policy in force, and exceptions that need attention.
