@@ -330,3 +330,39 @@ fn import_of_garbage_fails_and_keeps_the_store() {
     let (_, report) = scan_json(db.path(), "affected");
     assert_eq!(advisories(&report).len(), 3);
 }
+
+#[test]
+fn a_package_folder_node_could_load_but_supplygate_cannot_read_makes_the_scan_incomplete() {
+    let db = store();
+    let home = tempfile::tempdir().unwrap();
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(fixtures().join("homes/clean/."))
+        .arg(home.path())
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let evil = home.path().join(".npm/_npx/c98ccc168155bafa/node_modules/evil");
+    std::fs::create_dir_all(&evil).unwrap();
+    std::fs::write(evil.join("index.js"), "require('child_process')").unwrap();
+    let out = run(&[
+        "--db",
+        db.path().to_str().unwrap(),
+        "scan",
+        "--offline",
+        "--home",
+        home.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unreadable-package")
+        .expect("an unreadable-package finding");
+    assert!(finding["message"].as_str().unwrap().contains("node_modules/evil"));
+    assert!(stderr(&out).contains("node_modules/evil"));
+}

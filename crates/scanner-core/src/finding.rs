@@ -48,11 +48,13 @@ pub enum Code {
     NonRegistrySource,
     /// A RECORD names a path outside its environment.
     RecordPathEscape,
+    /// A package folder in a tree could not be read, or a walk cap was hit.
+    UnreadablePackage,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 19] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -71,6 +73,7 @@ impl Code {
         Code::LockfileMismatch,
         Code::NonRegistrySource,
         Code::RecordPathEscape,
+        Code::UnreadablePackage,
     ];
 
     /// The stable kebab-case code.
@@ -94,6 +97,7 @@ impl Code {
             Code::LockfileMismatch => "lockfile-mismatch",
             Code::NonRegistrySource => "non-registry-source",
             Code::RecordPathEscape => "record-path-escape",
+            Code::UnreadablePackage => "unreadable-package",
         }
     }
 
@@ -118,6 +122,7 @@ impl Code {
             Code::LockfileMismatch => "the lockfile and the installed tree disagree (missing, extraneous or other version)",
             Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
+            Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
         }
     }
 
@@ -131,6 +136,7 @@ impl Code {
                 | Code::NoAdvisoryData
                 | Code::InvalidVersion
                 | Code::ConfigSkipped
+                | Code::UnreadablePackage
         )
     }
 }

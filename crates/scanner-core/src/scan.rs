@@ -373,6 +373,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             IssueKind::LockfileMismatch => Code::LockfileMismatch,
             IssueKind::NonRegistrySource => Code::NonRegistrySource,
             IssueKind::RecordPathEscape => Code::RecordPathEscape,
+            IssueKind::UnreadablePackage => Code::UnreadablePackage,
         };
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {

@@ -137,6 +137,9 @@ pub enum IssueKind {
     NonRegistrySource,
     /// A RECORD names a path outside its environment; it was not read.
     RecordPathEscape,
+    /// A package folder could not be read, or a walk cap was hit: part of
+    /// the tree is unknown.
+    UnreadablePackage,
 }
 
 /// The kind of tree resolved.

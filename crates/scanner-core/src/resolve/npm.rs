@@ -274,7 +274,11 @@ fn build_tree(
     cache: &Path,
     kind: TreeKind,
 ) -> InstalledTree {
-    let (mut disk, links) = node_modules::walk(root, base);
+    let node_modules::Walk {
+        found: mut disk,
+        links,
+        unreadable,
+    } = node_modules::walk(root, base);
     if !base.is_empty() {
         if let Some(own) = node_modules::manifest(&root.join(base)) {
             disk.insert(base.to_string(), own);
@@ -297,6 +301,12 @@ fn build_tree(
     if lock.is_some() {
         tree.issues = drift(lock_ref, &disk);
     }
+    tree.issues
+        .extend(unreadable.into_iter().map(|(path, why)| TreeIssue {
+            kind: IssueKind::UnreadablePackage,
+            package: None,
+            message: format!("{path}: {why}; what it holds was not checked"),
+        }));
     tree.packages = packages_from_disk(&disk, lock_ref);
     let known = path_index(&tree.packages);
     for (pkg, found) in tree.packages.iter_mut().zip(disk.values()) {
