@@ -127,13 +127,11 @@ fn pth_path(env: &Path, site: &Path, pth: &str, line: &str, out: &mut SiteDirs) 
         _ => None,
     };
     match inside {
-        Some(seen) if seen.is_dir() => {
-            if !out.dirs.iter().any(|d| d.path == seen) {
-                out.dirs.push(SiteDir {
-                    path: seen,
-                    system: false,
-                });
-            }
+        Some(seen) if seen.is_dir() && !out.dirs.iter().any(|d| d.path == seen) => {
+            out.dirs.push(SiteDir {
+                path: seen,
+                system: false,
+            });
         }
         Some(_) => {}
         None if target.exists() => out.notes.push(format!(
