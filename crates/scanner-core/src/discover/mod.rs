@@ -214,6 +214,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<Inventory, ConfigError> {
     let vars = Vars {
         env: options.env.clone(),
         home: options.home.clone(),
+        percent: os == Os::Windows,
         ..Vars::default()
     };
     let mut run = Run {

@@ -313,6 +313,7 @@ fn vars_for(ctx: &Context<'_>, scope: &str) -> Vars {
     Vars {
         workspace: scope.strip_prefix("project:").map(PathBuf::from),
         bare_dollar: *ctx.client == Client::GeminiCli,
+        opencode: *ctx.client == Client::Opencode,
         config_dir,
         ..ctx.vars.clone()
     }
