@@ -178,6 +178,9 @@ pub struct ConfigLocation {
     pub scope: String,
     /// Named by the user: missing or broken is then an error, not a skip.
     pub explicit: bool,
+    /// The folder `${CLAUDE_PLUGIN_ROOT}` / `${__dirname}` name, when it is
+    /// not the file's own folder (a plugin's `.claude-plugin/plugin.json`).
+    pub root: Option<PathBuf>,
 }
 
 impl ConfigLocation {
@@ -189,17 +192,27 @@ impl ConfigLocation {
             schema: Schema::Detect,
             scope: "user".into(),
             explicit: true,
+            root: None,
         }
     }
 
-    fn at(path: PathBuf, client: Client, schema: Schema, scope: &str) -> Self {
+    /// A well-known file: missing or broken is a skip with a reason.
+    pub fn at(path: PathBuf, client: Client, schema: Schema, scope: &str) -> Self {
         ConfigLocation {
             path,
             client,
             schema,
             scope: scope.into(),
             explicit: false,
+            root: None,
         }
+    }
+
+    /// The folder plugin-root variables name: `root`, else the file's folder.
+    pub fn root_dir(&self) -> Option<PathBuf> {
+        self.root
+            .clone()
+            .or_else(|| self.path.parent().map(Path::to_path_buf))
     }
 
     /// The file's format, from its name.
@@ -334,7 +347,56 @@ fn listed_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
             out.push(ConfigLocation::at(path, client.clone(), Plugin, "plugin"));
         }
     }
+    for root in [".claude/plugins/cache", ".claude/plugins/repos"] {
+        out.extend(claude_plugin_manifests(&home.join(root)));
+    }
+    out.extend(codex_extras(&home.join(".codex")));
     out
+}
+
+/// Codex's profile files (`<name>.config.toml`, scope `profile:<name>`) and
+/// plugin `.mcp.json` files in its home folder (`~/.codex` or `$CODEX_HOME`).
+fn codex_extras(dir: &Path) -> Vec<ConfigLocation> {
+    let mut out: Vec<ConfigLocation> = walk::files_with_ext(dir, "toml")
+        .into_iter()
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.strip_suffix(".config.toml")?;
+            let scope = format!("profile:{name}");
+            Some(ConfigLocation::at(
+                path.clone(),
+                Client::Codex,
+                Schema::CodexToml,
+                &scope,
+            ))
+        })
+        .collect();
+    for path in walk::find_named(&dir.join("plugins"), ".mcp.json") {
+        out.push(ConfigLocation::at(
+            path,
+            Client::Codex,
+            Schema::Plugin,
+            "plugin",
+        ));
+    }
+    out
+}
+
+/// Every installed Claude Code plugin's `.claude-plugin/plugin.json`, whose
+/// `mcpServers` is inline or names JSON files inside the plugin.
+fn claude_plugin_manifests(root: &Path) -> Vec<ConfigLocation> {
+    walk::find_named(root, "plugin.json")
+        .into_iter()
+        .filter(|p| p.parent().is_some_and(|d| d.ends_with(".claude-plugin")))
+        .map(|path| ConfigLocation {
+            root: path.parent().and_then(Path::parent).map(Path::to_path_buf),
+            ..ConfigLocation::at(
+                path,
+                Client::ClaudeCode,
+                Schema::ClaudePluginManifest,
+                "plugin",
+            )
+        })
+        .collect()
 }
 
 fn zed_settings(os: Os, home: &Path) -> PathBuf {
@@ -358,12 +420,19 @@ pub fn system_locations(os: Os, root: &Path) -> Vec<ConfigLocation> {
         Os::MacOs => "Library/Application Support/ClaudeCode/managed-mcp.json",
         Os::Windows => "Program Files/ClaudeCode/managed-mcp.json",
     };
-    vec![ConfigLocation::at(
-        root.join(managed),
-        Client::ClaudeCode,
-        Schema::McpServers,
-        "managed",
-    )]
+    let codex = match os {
+        Os::Windows => "ProgramData/OpenAI/Codex/config.toml",
+        _ => "etc/codex/config.toml",
+    };
+    vec![
+        ConfigLocation::at(
+            root.join(managed),
+            Client::ClaudeCode,
+            Schema::McpServers,
+            "managed",
+        ),
+        ConfigLocation::at(root.join(codex), Client::Codex, Schema::CodexToml, "system"),
+    ]
 }
 
 /// The config files a project folder may hold, for every client.
@@ -379,6 +448,7 @@ pub fn project_locations(dir: &Path) -> Vec<ConfigLocation> {
         at(".cursor/mcp.json", Cursor, McpServers),
         at(".vscode/mcp.json", VsCode, Servers),
         at(".vscode/settings.json", VsCode, VsCodeSettings),
+        at(".devcontainer/devcontainer.json", VsCode, Devcontainer),
         at(".gemini/settings.json", GeminiCli, McpServers),
         at(".codex/config.toml", Codex, CodexToml),
         at(".zed/settings.json", Zed, ContextServers),
@@ -440,6 +510,7 @@ pub fn env_locations(env: &std::collections::BTreeMap<String, String>) -> Vec<Co
             Schema::CodexToml,
             "user",
         ));
+        out.extend(codex_extras(Path::new(dir)));
     }
     out
 }

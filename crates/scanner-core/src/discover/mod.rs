@@ -10,6 +10,7 @@ mod findings;
 pub mod formats;
 mod launcher;
 mod parse;
+mod plugin;
 mod projects;
 mod read;
 mod schema;
@@ -222,6 +223,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<Inventory, ConfigError> {
         inventory: Inventory::default(),
         seen: BTreeSet::new(),
         projects: Vec::new(),
+        follow: Vec::new(),
     };
     if options.default_locations {
         run.read_defaults(os, options)?;
@@ -256,6 +258,8 @@ struct Run {
     inventory: Inventory,
     seen: BTreeSet<PathBuf>,
     projects: Vec<PathBuf>,
+    /// Files the file just parsed names (a plugin manifest's server files).
+    follow: Vec<ConfigLocation>,
 }
 
 impl Run {
@@ -280,6 +284,7 @@ impl Run {
                 client: Client::VsCode,
                 schema: Schema::CodeWorkspace,
                 explicit: false,
+                root: None,
             })
             .collect();
         self.read_all(&workspaces)
@@ -295,7 +300,29 @@ impl Run {
     }
 
     fn read(&mut self, location: &ConfigLocation) -> Result<(), ConfigError> {
-        let status = match read_capped(&location.path)
+        let status = self.status(location)?;
+        self.inventory.configs.push(ConfigFile {
+            path: location.path.clone(),
+            client: location.client.clone(),
+            scope: location.scope.clone(),
+            status,
+        });
+        let follow = std::mem::take(&mut self.follow);
+        self.read_all(&follow)
+    }
+
+    /// Reads and parses one file; a well-known file that cannot be used is
+    /// skipped with a finding, a `--config` file is an error.
+    fn status(&mut self, location: &ConfigLocation) -> Result<ConfigStatus, ConfigError> {
+        if let Some(root) = location.root.as_deref() {
+            if !plugin::confined(&location.path, root) {
+                let reason = format!("resolves outside the plugin folder {}; not read", root.display());
+                let finding = findings::skipped_file(&location.path, 0, &reason);
+                self.inventory.findings.push(finding);
+                return Ok(ConfigStatus::Skipped { reason });
+            }
+        }
+        Ok(match read_capped(&location.path)
             .and_then(|text| parse_document(&text, location, &self.vars))
         {
             Ok(parsed) => self.add(parsed),
@@ -311,14 +338,7 @@ impl Run {
                 self.inventory.findings.push(finding);
                 ConfigStatus::Skipped { reason }
             }
-        };
-        self.inventory.configs.push(ConfigFile {
-            path: location.path.clone(),
-            client: location.client.clone(),
-            scope: location.scope.clone(),
-            status,
-        });
-        Ok(())
+        })
     }
 
     fn add(&mut self, parsed: Parsed) -> ConfigStatus {
@@ -326,6 +346,7 @@ impl Run {
         self.inventory.servers.extend(parsed.servers);
         self.inventory.findings.extend(parsed.findings);
         self.projects.extend(parsed.projects);
+        self.follow.extend(parsed.follow);
         ConfigStatus::Parsed { servers }
     }
 }
