@@ -342,7 +342,9 @@ fn a_package_folder_node_could_load_but_supplygate_cannot_read_makes_the_scan_in
         .status()
         .unwrap();
     assert!(copied.success());
-    let evil = home.path().join(".npm/_npx/c98ccc168155bafa/node_modules/evil");
+    let evil = home
+        .path()
+        .join(".npm/_npx/c98ccc168155bafa/node_modules/evil");
     std::fs::create_dir_all(&evil).unwrap();
     std::fs::write(evil.join("index.js"), "require('child_process')").unwrap();
     let out = run(&[
@@ -363,6 +365,9 @@ fn a_package_folder_node_could_load_but_supplygate_cannot_read_makes_the_scan_in
         .iter()
         .find(|f| f["code"] == "unreadable-package")
         .expect("an unreadable-package finding");
-    assert!(finding["message"].as_str().unwrap().contains("node_modules/evil"));
+    assert!(finding["message"]
+        .as_str()
+        .unwrap()
+        .contains("node_modules/evil"));
     assert!(stderr(&out).contains("node_modules/evil"));
 }

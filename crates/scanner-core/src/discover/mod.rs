@@ -316,29 +316,34 @@ impl Run {
     fn status(&mut self, location: &ConfigLocation) -> Result<ConfigStatus, ConfigError> {
         if let Some(root) = location.root.as_deref() {
             if !plugin::confined(&location.path, root) {
-                let reason = format!("resolves outside the plugin folder {}; not read", root.display());
+                let reason = format!(
+                    "resolves outside the plugin folder {}; not read",
+                    root.display()
+                );
                 let finding = findings::skipped_file(&location.path, 0, &reason);
                 self.inventory.findings.push(finding);
                 return Ok(ConfigStatus::Skipped { reason });
             }
         }
-        Ok(match read_capped(&location.path)
-            .and_then(|text| parse_document(&text, location, &self.vars))
-        {
-            Ok(parsed) => self.add(parsed),
-            Err(ConfigError::Missing(_)) if !location.explicit => ConfigStatus::Missing,
-            Err(e) if location.explicit => return Err(e),
-            Err(e) => {
-                let reason = e.reason();
-                let line = match &e {
-                    ConfigError::Syntax { line, .. } => *line,
-                    _ => 0,
-                };
-                let finding = findings::skipped_file(&location.path, line, &e.to_string());
-                self.inventory.findings.push(finding);
-                ConfigStatus::Skipped { reason }
-            }
-        })
+        Ok(
+            match read_capped(&location.path)
+                .and_then(|text| parse_document(&text, location, &self.vars))
+            {
+                Ok(parsed) => self.add(parsed),
+                Err(ConfigError::Missing(_)) if !location.explicit => ConfigStatus::Missing,
+                Err(e) if location.explicit => return Err(e),
+                Err(e) => {
+                    let reason = e.reason();
+                    let line = match &e {
+                        ConfigError::Syntax { line, .. } => *line,
+                        _ => 0,
+                    };
+                    let finding = findings::skipped_file(&location.path, line, &e.to_string());
+                    self.inventory.findings.push(finding);
+                    ConfigStatus::Skipped { reason }
+                }
+            },
+        )
     }
 
     fn add(&mut self, parsed: Parsed) -> ConfigStatus {
@@ -391,6 +396,14 @@ mod tests {
             &r.join("codex-home/config.toml"),
             "[mcp_servers.codexed]\ncommand = \"uvx\"\nargs = [\"c==1\"]\n",
         );
+        write(
+            &r.join("codex-home/ci.config.toml"),
+            "[mcp_servers.ci]\ncommand = \"uvx\"\nargs = [\"ci==1\"]\n",
+        );
+        write(
+            &r.join("etc/codex/config.toml"),
+            "[mcp_servers.sys]\ncommand = \"uvx\"\nargs = [\"s==1\"]\n",
+        );
         let env: BTreeMap<String, String> = [
             (
                 "CLAUDE_CONFIG_DIR".to_string(),
@@ -420,7 +433,13 @@ mod tests {
         };
         assert_eq!(
             names(&options),
-            ["managed:managed", "user:relocated", "user:codexed"]
+            [
+                "managed:managed",
+                "system:sys",
+                "user:relocated",
+                "user:codexed",
+                "profile:ci:ci"
+            ]
         );
         options.system_root = None;
         assert!(names(&options).is_empty());

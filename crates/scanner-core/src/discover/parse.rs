@@ -80,7 +80,9 @@ pub fn parse_document(
     parsed.follow = follow;
     for r in refused {
         let line = root.get("mcpServers").map_or(root.line, |n| n.line);
-        parsed.findings.push(findings::skipped_file(path, line, &r.reason));
+        parsed
+            .findings
+            .push(findings::skipped_file(path, line, &r.reason));
     }
     let ctx = Context {
         client: &client,

@@ -21,7 +21,10 @@ pub struct Refused {
 /// strings, relative to the plugin root), as locations to read with the
 /// manifest's client, scope and root; paths that are absolute or climb out
 /// with `..` are refused.
-pub fn referenced(manifest: &Node, location: &ConfigLocation) -> (Vec<ConfigLocation>, Vec<Refused>) {
+pub fn referenced(
+    manifest: &Node,
+    location: &ConfigLocation,
+) -> (Vec<ConfigLocation>, Vec<Refused>) {
     let mut found = (Vec::new(), Vec::new());
     if location.schema != Schema::ClaudePluginManifest {
         return found;
@@ -31,7 +34,11 @@ pub fn referenced(manifest: &Node, location: &ConfigLocation) -> (Vec<ConfigLoca
     };
     let written: Vec<String> = match manifest.get("mcpServers").map(|n| &n.value) {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(Node::as_str).map(str::to_string).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Node::as_str)
+            .map(str::to_string)
+            .collect(),
         _ => Vec::new(),
     };
     for w in written {
@@ -94,16 +101,29 @@ mod tests {
 
     #[test]
     fn relative_paths_inside_the_plugin_are_followed() {
-        let (ok, refused) = manifest(r#"{"mcpServers": ["./mcp/a.json", "${CLAUDE_PLUGIN_ROOT}/b.json"]}"#);
+        let (ok, refused) =
+            manifest(r#"{"mcpServers": ["./mcp/a.json", "${CLAUDE_PLUGIN_ROOT}/b.json"]}"#);
         let paths: Vec<_> = ok.iter().map(|l| l.path.clone()).collect();
-        assert_eq!(paths, [PathBuf::from("/p/plug/mcp/a.json"), PathBuf::from("/p/plug/b.json")]);
+        assert_eq!(
+            paths,
+            [
+                PathBuf::from("/p/plug/mcp/a.json"),
+                PathBuf::from("/p/plug/b.json")
+            ]
+        );
         assert!(refused.is_empty());
         assert_eq!(ok[0].root.as_deref(), Some(Path::new("/p/plug")));
     }
 
     #[test]
     fn paths_leaving_the_plugin_are_refused() {
-        for bad in ["../../x.json", "/etc/passwd", "a/../../b.json", ".", "..\\\\x.json"] {
+        for bad in [
+            "../../x.json",
+            "/etc/passwd",
+            "a/../../b.json",
+            ".",
+            "..\\\\x.json",
+        ] {
             let (ok, refused) = manifest(&format!(r#"{{"mcpServers": "{bad}"}}"#));
             assert!(ok.is_empty(), "{bad}");
             assert_eq!(refused.len(), 1, "{bad}");
