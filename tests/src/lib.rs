@@ -81,6 +81,19 @@ pub fn scan_json(db: &Path, home: &str) -> (i32, serde_json::Value) {
     (out.status.code().unwrap(), json)
 }
 
+/// The arguments of an offline scan of a fixture home (a folder under
+/// `fixtures/homes`, or any path) against the store in `db`, then `extra`.
+pub fn fixture_scan_args(db: &Path, home: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["--db", db.to_str().expect("utf-8 db path"), "scan"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--offline".into(), "--home".into()]);
+    args.push(home.to_str().expect("utf-8 home path").to_string());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 /// A fresh advisories store with the bundled OSV records (`fixtures/osv`) imported.
 pub fn imported_store() -> tempfile::TempDir {
     let db = tempfile::tempdir().expect("temp dir");

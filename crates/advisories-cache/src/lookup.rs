@@ -49,17 +49,7 @@ impl MemoryStore {
         if vuln.withdrawn.is_some() {
             return;
         }
-        let mut keys: Vec<(Ecosystem, String)> = vuln
-            .affected
-            .iter()
-            .filter_map(|a| a.package.as_ref())
-            .filter_map(|p| {
-                let eco: Ecosystem = p.ecosystem.parse().ok()?;
-                Some((eco, eco.normalize_name(&p.name)))
-            })
-            .collect();
-        keys.sort();
-        keys.dedup();
+        let keys = vuln.package_keys();
         let mut ecos: Vec<Ecosystem> = keys.iter().map(|k| k.0).collect();
         ecos.dedup();
         for eco in ecos {

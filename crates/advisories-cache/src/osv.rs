@@ -46,6 +46,24 @@ impl Vulnerability {
         serde_json::from_str(text)
     }
 
+    /// The (ecosystem, normalised name) of every package the record names in
+    /// an ecosystem supplygate handles, sorted and deduplicated: the keys a
+    /// store files it under.
+    pub fn package_keys(&self) -> Vec<(crate::Ecosystem, String)> {
+        let mut keys: Vec<(crate::Ecosystem, String)> = self
+            .affected
+            .iter()
+            .filter_map(|a| a.package.as_ref())
+            .filter_map(|p| {
+                let eco: crate::Ecosystem = p.ecosystem.parse().ok()?;
+                Some((eco, eco.normalize_name(&p.name)))
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
     /// True for malicious-package reports (`MAL-` ids or aliases).
     pub fn is_malicious(&self) -> bool {
         std::iter::once(&self.id)

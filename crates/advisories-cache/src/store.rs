@@ -382,7 +382,7 @@ pub(crate) fn write_record(
     vuln: &Vulnerability,
     text: &str,
 ) -> rusqlite::Result<Vec<Ecosystem>> {
-    let keys = index_keys(vuln);
+    let keys = vuln.package_keys();
     if keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -427,22 +427,6 @@ fn file_under_ecosystems(
         insert.execute(params![eco.as_str(), vuln.id, vuln.modified])?;
     }
     Ok(())
-}
-
-/// The (ecosystem, normalised name) pairs a record is filed under.
-fn index_keys(vuln: &Vulnerability) -> Vec<(Ecosystem, String)> {
-    let mut keys: Vec<(Ecosystem, String)> = vuln
-        .affected
-        .iter()
-        .filter_map(|a| a.package.as_ref())
-        .filter_map(|p| {
-            let eco: Ecosystem = p.ecosystem.parse().ok()?;
-            Some((eco, eco.normalize_name(&p.name)))
-        })
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys
 }
 
 impl AdvisoryLookup for Store {

@@ -177,6 +177,12 @@ pub enum Format {
     Table,
     /// The whole report as JSON.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// A CycloneDX 1.6 JSON SBOM of the resolved trees, with vulnerabilities.
+    Cyclonedx,
+    /// Markdown, for a pull-request comment or a ticket.
+    Markdown,
 }
 
 /// `db` subcommands.

@@ -45,6 +45,9 @@ fn system_root() -> PathBuf {
 /// `supplygate inventory`: what discovery saw, as a table or JSON. Exits 3
 /// when a present file or entry was skipped (the list may miss servers).
 pub fn inventory(args: InventoryArgs) -> Result<Exit> {
+    if !matches!(args.format, Format::Table | Format::Json) {
+        anyhow::bail!("`inventory` writes table or json only\nhint: `supplygate scan --format sarif|cyclonedx|markdown` reports findings and packages");
+    }
     let inventory = discover(&discover_options(args.discovery)?)?;
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -53,6 +56,8 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
             serde_json::to_writer_pretty(&mut out, &inventory)?;
             writeln!(out)?;
         }
+        // Refused above, before any discovery.
+        Format::Sarif | Format::Cyclonedx | Format::Markdown => {}
     }
     out.flush()?;
     Ok(if inventory.is_incomplete() {

@@ -120,6 +120,9 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     match args.format {
         Format::Table => render::table::write(&mut out, &report)?,
         Format::Json => render::json::write(&mut out, &report)?,
+        Format::Sarif => render::sarif::write(&mut out, &report)?,
+        Format::Cyclonedx => render::cyclonedx::write(&mut out, &report)?,
+        Format::Markdown => render::markdown::write(&mut out, &report)?,
     }
     out.flush()?;
     Ok(report.summary.outcome.into())

@@ -1,6 +1,7 @@
 //! Findings: what a scan reports, each with a stable code.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use advisories_cache::{Ecosystem, Vulnerability};
 use serde::Serialize;
@@ -215,6 +216,15 @@ pub struct AdvisoryRef {
     pub cvss: Option<crate::severity::CvssScore>,
 }
 
+/// Where in a client config a finding points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigLocation {
+    /// The config file.
+    pub path: PathBuf,
+    /// 1-based line of the server entry (0 when the whole file is meant).
+    pub line: usize,
+}
+
 /// One finding, with the decision the policy made on it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -247,6 +257,9 @@ pub struct Finding {
     pub path: Vec<String>,
     /// A one-line human message.
     pub message: String,
+    /// The config entry it comes from, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<ConfigLocation>,
 }
 
 #[cfg(test)]

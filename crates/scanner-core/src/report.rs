@@ -30,6 +30,9 @@ pub struct PackageEntry {
     pub package: PackageRef,
     /// Install path inside the tree.
     pub path: String,
+    /// Install paths (in the same tree) of the packages it depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
     /// A direct dependency of the server's own package.
     pub direct: bool,
     /// The package has an install script (npm `hasInstallScript`).
@@ -64,6 +67,9 @@ pub struct ServerReport {
     pub scope: String,
     /// The config file.
     pub config_path: PathBuf,
+    /// 1-based line of the server's entry in the config file.
+    #[serde(default)]
+    pub line: usize,
     /// `npx`, `uvx`, `remote`, …
     pub launcher: String,
     /// The package spec as configured.

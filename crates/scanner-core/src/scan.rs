@@ -8,7 +8,7 @@ use crate::discover::secrets::redact_text;
 use crate::discover::{
     discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
 };
-use crate::finding::{Code, Finding, PackageRef, Severity};
+use crate::finding::{Code, ConfigLocation, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
 use crate::grouping::group;
 use crate::matching::{affects, only_git_ranges};
@@ -225,11 +225,20 @@ struct Draft {
     /// Whether the package has an install script, when known (to be set from
     /// the resolved package once resolution records install scripts).
     install_script: Option<bool>,
+    /// The config entry it comes from.
+    location: Option<ConfigLocation>,
 }
 
 impl Draft {
     fn new(code: Code, severity: Severity, server: &Server, message: String) -> Draft {
-        Draft::named(code, severity, server.name.clone(), message)
+        let location = ConfigLocation {
+            path: server.config_path.clone(),
+            line: server.line,
+        };
+        Draft {
+            location: Some(location),
+            ..Draft::named(code, severity, server.name.clone(), message)
+        }
     }
 
     /// A draft about `server` by name (config findings may name a file instead).
@@ -245,6 +254,7 @@ impl Draft {
             pin: None,
             direct: None,
             install_script: None,
+            location: None,
         }
     }
 
@@ -283,6 +293,7 @@ impl Draft {
             advisory: self.advisory,
             path: self.path,
             message: self.message,
+            location: self.location,
         }
     }
 }
@@ -306,7 +317,14 @@ fn config_draft(f: &ConfigFinding) -> Draft {
         .server
         .clone()
         .unwrap_or_else(|| f.path.display().to_string());
-    Draft::named(f.code, Severity::Unscored, server, f.message.clone())
+    let location = ConfigLocation {
+        path: f.path.clone(),
+        line: f.line,
+    };
+    Draft {
+        location: Some(location),
+        ..Draft::named(f.code, Severity::Unscored, server, f.message.clone())
+    }
 }
 
 /// Findings about the tree itself: checksum mismatches, lockfile drift,
@@ -434,6 +452,11 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
                         version: p.version.clone(),
                     },
                     path: p.path.clone(),
+                    dependencies: p
+                        .dependencies
+                        .iter()
+                        .map(|&d| t.packages[d].path.clone())
+                        .collect(),
                     direct: p.direct,
                     has_install_script: p.has_install_script,
                     integrity: p.integrity.clone(),
@@ -447,6 +470,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
         client: server.client.clone(),
         scope: server.scope.clone(),
         config_path: server.config_path.clone(),
+        line: server.line,
         launcher: server.launch.launcher().to_string(),
         requested,
         pin,

@@ -76,17 +76,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         Outcome::Incomplete => "INCOMPLETE",
     };
     writeln!(out)?;
-    writeln!(
-        out,
-        "{verdict}: {} servers, {} packages; {} blocked, {} warned, {} allowed, {} excepted; {} not checked",
-        s.servers,
-        s.packages,
-        s.blocked,
-        s.warned,
-        s.allowed,
-        s.excepted,
-        s.incomplete.len()
-    )
+    writeln!(out, "{verdict}: {}", super::common::totals(s))
 }
 
 /// One line saying which advisory data decided the run, and how fresh it was.
