@@ -9,6 +9,7 @@ mod clients;
 mod findings;
 pub mod formats;
 mod launcher;
+mod listed;
 mod parse;
 mod plugin;
 mod projects;
