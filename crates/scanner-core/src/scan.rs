@@ -14,7 +14,9 @@ use crate::grouping::group;
 use crate::matching::{affects, only_git_ranges};
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
-use crate::resolve::{resolve, InstalledTree, Integrity, IssueKind, ResolveError, ResolveOptions};
+use crate::resolve::{
+    resolve_shared, InstalledTree, Integrity, IssueKind, ResolveError, ResolveOptions,
+};
 use crate::version::Version;
 
 /// What to scan and how.
@@ -95,8 +97,9 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         reports: Vec::new(),
         drafts: inventory.findings.iter().map(config_draft).collect(),
     };
+    let mut verified = crate::resolve::VerifiedTrees::default();
     for server in inventory.servers {
-        let tree = match resolve(&server, &options.resolve) {
+        let tree = match resolve_shared(&server, &options.resolve, &mut verified) {
             Ok(tree) => tree,
             Err(e) => {
                 collected.drafts.push(gap_for(&server, &e));

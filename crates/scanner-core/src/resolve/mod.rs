@@ -11,12 +11,14 @@ mod node_modules;
 mod npm;
 mod python;
 mod record;
+mod sitedirs;
 mod venv;
 mod verify;
 
 pub use npm::npx_hash;
 pub use verify::{hash_files, FileHash};
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use advisories_cache::Ecosystem;
@@ -240,8 +242,35 @@ pub fn resolve(
     server: &Server,
     options: &ResolveOptions,
 ) -> Result<Option<InstalledTree>, ResolveError> {
+    resolve_shared(server, options, &mut VerifiedTrees::default())
+}
+
+/// Verification results by tree, within one scan: a tree several servers
+/// run from is verified once.
+#[derive(Debug, Default)]
+pub struct VerifiedTrees {
+    done: HashMap<(PathBuf, Vec<String>), Verified>,
+}
+
+#[derive(Debug, Clone)]
+struct Verified {
+    server: String,
+    integrity: Vec<Integrity>,
+    issues: Vec<TreeIssue>,
+}
+
+/// Like [`resolve`], reusing (and recording) verification results in `cache`.
+pub fn resolve_shared(
+    server: &Server,
+    options: &ResolveOptions,
+    cache: &mut VerifiedTrees,
+) -> Result<Option<InstalledTree>, ResolveError> {
     let tree = match &server.launch {
-        Launch::Npx { specs, package } => npm::resolve_npx(server, specs, package, options)?,
+        Launch::Npx {
+            specs,
+            package,
+            explicit_package,
+        } => npm::resolve_npx(server, specs, package, *explicit_package, options)?,
         Launch::Uvx { package } => python::resolve_uvx(server, package, options)?,
         Launch::NodeScript { runtime, script } if is_node(runtime) => {
             npm::resolve_script(server, script, options)?
@@ -264,13 +293,18 @@ pub fn resolve(
             command: other.launcher().to_string(),
         })?,
     };
-    Ok(Some(finish(tree, options)))
+    Ok(Some(finish(server, tree, options, cache)))
 }
 
-fn finish(mut tree: InstalledTree, options: &ResolveOptions) -> InstalledTree {
+fn finish(
+    server: &Server,
+    mut tree: InstalledTree,
+    options: &ResolveOptions,
+    cache: &mut VerifiedTrees,
+) -> InstalledTree {
     tree.mark_direct();
     if options.verify {
-        verify::verify_tree(&mut tree);
+        verify_once(server, &mut tree, cache);
     } else {
         for p in &mut tree.packages {
             p.integrity = Integrity::Unverified {
@@ -279,6 +313,33 @@ fn finish(mut tree: InstalledTree, options: &ResolveOptions) -> InstalledTree {
         }
     }
     tree
+}
+
+/// Verifies `tree` unless the same tree (root and packages) was verified
+/// earlier in this scan; then its results are reused and a note says so.
+fn verify_once(server: &Server, tree: &mut InstalledTree, cache: &mut VerifiedTrees) {
+    let key = (
+        tree.root.clone(),
+        tree.packages.iter().map(|p| p.path.clone()).collect(),
+    );
+    if let Some(done) = cache.done.get(&key) {
+        for (p, integrity) in tree.packages.iter_mut().zip(&done.integrity) {
+            p.integrity = integrity.clone();
+        }
+        tree.issues = done.issues.clone();
+        tree.notes.push(format!(
+            "files verified once for this scan (tree shared with server `{}`)",
+            done.server
+        ));
+        return;
+    }
+    verify::verify_tree(tree);
+    let done = Verified {
+        server: server.name.clone(),
+        integrity: tree.packages.iter().map(|p| p.integrity.clone()).collect(),
+        issues: tree.issues.clone(),
+    };
+    cache.done.insert(key, done);
 }
 
 /// `node`, `/usr/bin/node`, `nodejs.exe`: Node runs the script (not deno, bun).

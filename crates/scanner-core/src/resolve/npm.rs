@@ -79,11 +79,13 @@ fn satisfies(spec: &NpmSpec, version: &str) -> bool {
 
 /// The package npx would run for `package`, in npx's own order: the
 /// server's working-directory project, a global install satisfying the spec,
-/// then `<cache>/_npx/<hash>`.
+/// then `<cache>/_npx/<hash>`. With `--package` (`explicit`), npx skips the
+/// global check.
 pub(super) fn resolve_npx(
     server: &Server,
     specs: &[String],
     package: &NpmSpec,
+    explicit: bool,
     options: &ResolveOptions,
 ) -> Result<InstalledTree, ResolveError> {
     let home = &options.home;
@@ -95,7 +97,7 @@ pub(super) fn resolve_npx(
         }
         looked_in.push(project);
     }
-    if let Some(prefix) = npm_setting(server, "prefix", home) {
+    if let Some(prefix) = npm_setting(server, "prefix", home).filter(|_| !explicit) {
         let lib = global_lib(&prefix);
         if let Some(tree) = installed_in(server, &lib, package, &cache, TreeKind::NpmGlobal)? {
             return Ok(tree);

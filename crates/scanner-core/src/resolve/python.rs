@@ -8,9 +8,10 @@ use std::time::SystemTime;
 
 use advisories_cache::Ecosystem;
 
+use super::sitedirs::site_dirs;
 use super::{
-    markers, read_tree_file, InstalledPackage, InstalledTree, ResolveError, ResolveOptions,
-    TreeIssue, TreeKind,
+    markers, read_tree_file, InstalledPackage, InstalledTree, Integrity, ResolveError,
+    ResolveOptions, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, PythonSpec, Server};
 
@@ -161,6 +162,77 @@ struct DistInfo {
     version: String,
     path: String,
     requires: Vec<Requirement>,
+    /// An `.egg-info` install (no RECORD).
+    egg: bool,
+    /// In the base interpreter's `site-packages`.
+    system: bool,
+}
+
+impl DistInfo {
+    /// Why the package cannot be verified, known before any file is read.
+    fn unverified_reason(&self) -> Integrity {
+        let reason = if self.system {
+            "in the base interpreter's site-packages (include-system-site-packages); not verified"
+        } else if self.egg {
+            "an .egg-info install has no RECORD; files not verified"
+        } else {
+            "not checked"
+        };
+        Integrity::Unverified {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A `*.dist-info` folder (METADATA), or a `*.egg-info` folder (PKG-INFO,
+/// `requires.txt`) or file (PKG-INFO itself); `None` for anything else.
+fn read_dist(server: &Server, dir: &Path) -> Result<Option<DistInfo>, ResolveError> {
+    let name = file_name(dir);
+    let (metadata, egg) = if name.ends_with(".dist-info") {
+        (dir.join("METADATA"), false)
+    } else if name.ends_with(".egg-info") && dir.is_dir() {
+        (dir.join("PKG-INFO"), true)
+    } else if name.ends_with(".egg-info") {
+        (dir.to_path_buf(), true)
+    } else {
+        return Ok(None);
+    };
+    if !metadata.is_file() {
+        return Ok(None);
+    }
+    let Some(mut dist) = parse_metadata(&read_tree_file(server, &metadata)?) else {
+        return Ok(None);
+    };
+    dist.egg = egg;
+    let requires = dir.join("requires.txt");
+    if egg && requires.is_file() {
+        dist.requires
+            .extend(parse_requires_txt(&read_tree_file(server, &requires)?));
+    }
+    Ok(Some(dist))
+}
+
+/// setuptools' `requires.txt`: one requirement a line; `[extra:marker]`
+/// sections become markers.
+fn parse_requires_txt(text: &str) -> Vec<Requirement> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = s.to_string();
+            continue;
+        }
+        let marker = match section.split_once(':') {
+            _ if section.is_empty() => String::new(),
+            Some(("", m)) => format!("; {m}"),
+            Some((e, m)) => format!("; extra == '{e}' and ({m})"),
+            None => format!("; extra == '{section}'"),
+        };
+        if let Ok(r) = Requirement::from_str(&format!("{line}{marker}")) {
+            out.push(r);
+        }
+    }
+    out
 }
 
 type Requirement = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
@@ -174,23 +246,18 @@ pub(super) fn read_env(
     kind: TreeKind,
     wanted: &str,
 ) -> Result<InstalledTree, ResolveError> {
+    let sites = site_dirs(env);
     let mut dists = Vec::new();
     let mut dirs = Vec::new();
-    for site in site_packages(env) {
-        for dir in list_dir(&site)
-            .into_iter()
-            .filter(|p| file_name(p).ends_with(".dist-info"))
-        {
-            let metadata = dir.join("METADATA");
-            if !metadata.is_file() {
+    for site in &sites.dirs {
+        for dir in list_dir(&site.path) {
+            let Some(mut dist) = read_dist(server, &dir)? else {
                 continue;
-            }
-            let text = read_tree_file(server, &metadata)?;
-            if let Some(mut dist) = parse_metadata(&text) {
-                dist.path = dir.strip_prefix(env).unwrap_or(&dir).display().to_string();
-                dists.push(dist);
-                dirs.push((site.clone(), dir));
-            }
+            };
+            dist.system = site.system;
+            dist.path = dir.strip_prefix(env).unwrap_or(&dir).display().to_string();
+            dists.push(dist);
+            dirs.push((site.path.clone(), dir));
         }
     }
     let index: HashMap<String, usize> = dists
@@ -204,6 +271,7 @@ pub(super) fn read_env(
         .zip(edges)
         .map(|(d, dependencies)| InstalledPackage {
             dependencies,
+            integrity: d.unverified_reason(),
             ..InstalledPackage::new(
                 Ecosystem::PyPI,
                 d.name.clone(),
@@ -226,7 +294,7 @@ pub(super) fn read_env(
         root: env.to_path_buf(),
         top: index.get(wanted).copied(),
         packages,
-        notes: Vec::new(),
+        notes: sites.notes,
         issues,
         npm_cache: None,
     })
@@ -305,6 +373,8 @@ fn parse_metadata(text: &str) -> Option<DistInfo> {
         version: version?,
         path: String::new(),
         requires,
+        egg: false,
+        system: false,
     })
 }
 
@@ -338,6 +408,8 @@ mod tests {
             name: name.into(),
             version: "1".into(),
             path: String::new(),
+            egg: false,
+            system: false,
             requires: reqs
                 .iter()
                 .map(|r| Requirement::from_str(r).unwrap())

@@ -273,6 +273,12 @@ fn verify_records(
     let mut issues = Vec::new();
     let mut planned: Vec<Option<Vec<(RecordRow, PathBuf)>>> = Vec::new();
     for (i, (site, dir)) in dirs.iter().enumerate() {
+        if !matches!(&packages[i].integrity, Integrity::Unverified { reason } if reason == "not checked")
+        {
+            // Already known to be unverifiable (egg-info, system site).
+            planned.push(None);
+            continue;
+        }
         let rows = match small_text(&dir.join("RECORD")).map(|t| record::parse(&t)) {
             None => None,
             Some(Err(e)) => {

@@ -21,6 +21,10 @@ pub enum Launch {
         specs: Vec<String>,
         /// The spec of the package that provides the server.
         package: NpmSpec,
+        /// True when the package was named with `-p`/`--package` (then npx
+        /// skips its global-install check).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        explicit_package: bool,
     },
     /// `uvx` / `uv tool run`: runs a Python package in a uv environment.
     Uvx {
@@ -199,6 +203,7 @@ fn npx(args: &[String]) -> Option<Launch> {
             }
         }
     }
+    let explicit_package = !packages.is_empty();
     let specs = if packages.is_empty() {
         vec![positional.clone()?]
     } else {
@@ -211,7 +216,11 @@ fn npx(args: &[String]) -> Option<Launch> {
         .filter_map(|s| NpmSpec::parse(s))
         .find(|s| positional.as_deref().is_some_and(|p| s.name.ends_with(p)))
         .or_else(|| NpmSpec::parse(&specs[0]))?;
-    Some(Launch::Npx { specs, package })
+    Some(Launch::Npx {
+        specs,
+        package,
+        explicit_package,
+    })
 }
 
 fn uvx(args: &[String]) -> Option<Launch> {
@@ -276,12 +285,18 @@ pub(super) mod tests {
             ]),
             None,
         );
-        let Launch::Npx { specs, package } = l else {
+        let Launch::Npx {
+            specs,
+            package,
+            explicit_package,
+        } = l
+        else {
             panic!("{l:?}")
         };
         assert_eq!(specs, ["@modelcontextprotocol/server-filesystem@2025.8.21"]);
         assert_eq!(package.name, "@modelcontextprotocol/server-filesystem");
         assert_eq!(package.pin, PinState::Exact);
+        assert!(!explicit_package);
     }
 
     #[test]
@@ -300,7 +315,7 @@ pub(super) mod tests {
             None,
         );
         assert!(
-            matches!(l, Launch::Npx { ref package, .. } if package.name == "foo"),
+            matches!(l, Launch::Npx { ref package, explicit_package: true, .. } if package.name == "foo"),
             "{l:?}"
         );
     }
