@@ -341,6 +341,14 @@ fn secret_args() -> Vec<String> {
                 .into_owned(),
         );
     }
+    // A devcontainer and a Claude Code plugin's server file hold secrets too.
+    for f in [
+        "project/workspace/app/.devcontainer/devcontainer.json",
+        "plugins/.claude/plugins/repos/path-plugin/config/mcp-servers.json",
+    ] {
+        args.push("--config".into());
+        args.push(configs().join(f).to_string_lossy().into_owned());
+    }
     args
 }
 

@@ -96,6 +96,10 @@ pub struct InventoryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// List missing well-known locations in the table too (JSON always has them).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// `policy` subcommands.

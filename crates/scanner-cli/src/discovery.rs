@@ -51,7 +51,7 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
     let inventory = discover(&discover_options(args.discovery)?)?;
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Table => render::inventory::write(&mut out, &inventory)?,
+        Format::Table => render::inventory::write(&mut out, &inventory, args.verbose)?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &inventory)?;
             writeln!(out)?;

@@ -5,10 +5,15 @@ use std::io::Write;
 use scanner_core::discover::secrets::redact_text;
 use scanner_core::discover::{ConfigStatus, Inventory, Server};
 
-/// Writes `inventory` as a table: one line per file, per server, per finding.
-pub fn write(out: &mut impl Write, inventory: &Inventory) -> std::io::Result<()> {
+/// Writes `inventory` as a table: one line per file, per server, per
+/// finding. Missing well-known files are listed only when `verbose`.
+pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std::io::Result<()> {
     writeln!(out, "CONFIG FILES")?;
-    for c in &inventory.configs {
+    let shown = inventory
+        .configs
+        .iter()
+        .filter(|c| verbose || !matches!(c.status, ConfigStatus::Missing));
+    for c in shown {
         let (status, detail) = match &c.status {
             ConfigStatus::Parsed { servers } => (format!("parsed:{servers}"), String::new()),
             ConfigStatus::Missing => ("missing".to_string(), String::new()),
@@ -52,12 +57,14 @@ pub fn write(out: &mut impl Write, inventory: &Inventory) -> std::io::Result<()>
         .iter()
         .filter(|c| matches!(c.status, ConfigStatus::Parsed { .. }))
         .count();
+    let missing = inventory.configs.len() - parsed - skipped;
     writeln!(out)?;
     writeln!(
         out,
-        "{} servers in {parsed} files parsed; {skipped} files skipped; {} locations looked at",
+        "{} servers in {parsed} files parsed; {skipped} files skipped; {} locations looked at ({missing} missing{})",
         inventory.servers.len(),
-        inventory.configs.len()
+        inventory.configs.len(),
+        if verbose { "" } else { ", listed with --verbose" }
     )
 }
 

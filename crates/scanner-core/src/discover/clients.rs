@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Serialize, Serializer};
 
 use super::formats::Format;
+use super::listed;
 use super::schema::Schema;
 use super::walk;
 
@@ -178,6 +179,9 @@ pub struct ConfigLocation {
     pub scope: String,
     /// Named by the user: missing or broken is then an error, not a skip.
     pub explicit: bool,
+    /// The folder `${CLAUDE_PLUGIN_ROOT}` / `${__dirname}` name, when it is
+    /// not the file's own folder (a plugin's `.claude-plugin/plugin.json`).
+    pub root: Option<PathBuf>,
 }
 
 impl ConfigLocation {
@@ -189,17 +193,27 @@ impl ConfigLocation {
             schema: Schema::Detect,
             scope: "user".into(),
             explicit: true,
+            root: None,
         }
     }
 
-    fn at(path: PathBuf, client: Client, schema: Schema, scope: &str) -> Self {
+    /// A well-known file: missing or broken is a skip with a reason.
+    pub fn at(path: PathBuf, client: Client, schema: Schema, scope: &str) -> Self {
         ConfigLocation {
             path,
             client,
             schema,
             scope: scope.into(),
             explicit: false,
+            root: None,
         }
+    }
+
+    /// The folder plugin-root variables name: `root`, else the file's folder.
+    pub fn root_dir(&self) -> Option<PathBuf> {
+        self.root
+            .clone()
+            .or_else(|| self.path.parent().map(Path::to_path_buf))
     }
 
     /// The file's format, from its name.
@@ -272,68 +286,7 @@ pub fn user_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
             McpServers,
         ));
     }
-    out.extend(listed_locations(os, home));
-    out
-}
-
-/// Files found by listing folders: profiles, agents, extensions, plugins.
-fn listed_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
-    use Client::*;
-    use Schema::*;
-    let ad = os.app_data(home);
-    let mut out = Vec::new();
-    let mut each = |dir: PathBuf, file: &str, client: Client, schema: Schema, scope: &str| {
-        for (id, sub) in walk::subdirs(&dir) {
-            let path = sub.join(file);
-            out.push(ConfigLocation::at(
-                path,
-                client.clone(),
-                schema,
-                &format!("{scope}:{id}"),
-            ));
-        }
-    };
-    each(
-        ad.join("Code/User/profiles"),
-        "mcp.json",
-        VsCode,
-        Servers,
-        "profile",
-    );
-    each(
-        ad.join("Claude/Claude Extensions"),
-        "manifest.json",
-        ClaudeDesktop,
-        McpbManifest,
-        "extension",
-    );
-    each(
-        home.join(".gemini/extensions"),
-        "gemini-extension.json",
-        GeminiCli,
-        McpServers,
-        "extension",
-    );
-    let mut files = |dir: PathBuf, client: Client, scope: &str| {
-        for path in walk::files_with_ext(&dir, "json") {
-            out.push(ConfigLocation::at(path, client.clone(), McpServers, scope));
-        }
-    };
-    files(home.join(".aws/amazonq/cli-agents"), AmazonQ, "agent");
-    files(home.join(".kiro/agents"), Kiro, "agent");
-    let plugins = [
-        (".claude/plugins/cache", ".mcp.json", ClaudeCode),
-        (".claude/plugins/repos", ".mcp.json", ClaudeCode),
-        (".cursor/plugins/cache", ".mcp.json", Cursor),
-        (".cursor/plugins/cache", "mcp.json", Cursor),
-        (".cursor/plugins/local", ".mcp.json", Cursor),
-        (".cursor/plugins/local", "mcp.json", Cursor),
-    ];
-    for (root, name, client) in plugins {
-        for path in walk::find_named(&home.join(root), name) {
-            out.push(ConfigLocation::at(path, client.clone(), Plugin, "plugin"));
-        }
-    }
+    out.extend(listed::listed_locations(os, home));
     out
 }
 
@@ -358,12 +311,19 @@ pub fn system_locations(os: Os, root: &Path) -> Vec<ConfigLocation> {
         Os::MacOs => "Library/Application Support/ClaudeCode/managed-mcp.json",
         Os::Windows => "Program Files/ClaudeCode/managed-mcp.json",
     };
-    vec![ConfigLocation::at(
-        root.join(managed),
-        Client::ClaudeCode,
-        Schema::McpServers,
-        "managed",
-    )]
+    let codex = match os {
+        Os::Windows => "ProgramData/OpenAI/Codex/config.toml",
+        _ => "etc/codex/config.toml",
+    };
+    vec![
+        ConfigLocation::at(
+            root.join(managed),
+            Client::ClaudeCode,
+            Schema::McpServers,
+            "managed",
+        ),
+        ConfigLocation::at(root.join(codex), Client::Codex, Schema::CodexToml, "system"),
+    ]
 }
 
 /// The config files a project folder may hold, for every client.
@@ -379,6 +339,7 @@ pub fn project_locations(dir: &Path) -> Vec<ConfigLocation> {
         at(".cursor/mcp.json", Cursor, McpServers),
         at(".vscode/mcp.json", VsCode, Servers),
         at(".vscode/settings.json", VsCode, VsCodeSettings),
+        at(".devcontainer/devcontainer.json", VsCode, Devcontainer),
         at(".gemini/settings.json", GeminiCli, McpServers),
         at(".codex/config.toml", Codex, CodexToml),
         at(".zed/settings.json", Zed, ContextServers),
@@ -440,6 +401,7 @@ pub fn env_locations(env: &std::collections::BTreeMap<String, String>) -> Vec<Co
             Schema::CodexToml,
             "user",
         ));
+        out.extend(listed::codex_extras(Path::new(dir)));
     }
     out
 }

@@ -62,7 +62,9 @@ pub fn check(
             continue;
         }
         seen.push(r);
-        let why = if ["${input:", "${{", "${user_config.", "${file:"]
+        let why = if ["${file:", "{file:"].iter().any(|p| r.starts_with(p)) {
+            "is read from a file by the client; supplygate never reads it, so the value is unknown"
+        } else if ["${input:", "${{", "${user_config."]
             .iter()
             .any(|p| r.starts_with(p))
         {

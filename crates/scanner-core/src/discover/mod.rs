@@ -9,7 +9,9 @@ mod clients;
 mod findings;
 pub mod formats;
 mod launcher;
+mod listed;
 mod parse;
+mod plugin;
 mod projects;
 mod read;
 mod schema;
@@ -214,6 +216,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<Inventory, ConfigError> {
     let vars = Vars {
         env: options.env.clone(),
         home: options.home.clone(),
+        percent: os == Os::Windows,
         ..Vars::default()
     };
     let mut run = Run {
@@ -221,6 +224,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<Inventory, ConfigError> {
         inventory: Inventory::default(),
         seen: BTreeSet::new(),
         projects: Vec::new(),
+        follow: Vec::new(),
     };
     if options.default_locations {
         run.read_defaults(os, options)?;
@@ -255,6 +259,8 @@ struct Run {
     inventory: Inventory,
     seen: BTreeSet<PathBuf>,
     projects: Vec<PathBuf>,
+    /// Files the file just parsed names (a plugin manifest's server files).
+    follow: Vec<ConfigLocation>,
 }
 
 impl Run {
@@ -279,6 +285,7 @@ impl Run {
                 client: Client::VsCode,
                 schema: Schema::CodeWorkspace,
                 explicit: false,
+                root: None,
             })
             .collect();
         self.read_all(&workspaces)
@@ -294,30 +301,50 @@ impl Run {
     }
 
     fn read(&mut self, location: &ConfigLocation) -> Result<(), ConfigError> {
-        let status = match read_capped(&location.path)
-            .and_then(|text| parse_document(&text, location, &self.vars))
-        {
-            Ok(parsed) => self.add(parsed),
-            Err(ConfigError::Missing(_)) if !location.explicit => ConfigStatus::Missing,
-            Err(e) if location.explicit => return Err(e),
-            Err(e) => {
-                let reason = e.reason();
-                let line = match &e {
-                    ConfigError::Syntax { line, .. } => *line,
-                    _ => 0,
-                };
-                let finding = findings::skipped_file(&location.path, line, &e.to_string());
-                self.inventory.findings.push(finding);
-                ConfigStatus::Skipped { reason }
-            }
-        };
+        let status = self.status(location)?;
         self.inventory.configs.push(ConfigFile {
             path: location.path.clone(),
             client: location.client.clone(),
             scope: location.scope.clone(),
             status,
         });
-        Ok(())
+        let follow = std::mem::take(&mut self.follow);
+        self.read_all(&follow)
+    }
+
+    /// Reads and parses one file; a well-known file that cannot be used is
+    /// skipped with a finding, a `--config` file is an error.
+    fn status(&mut self, location: &ConfigLocation) -> Result<ConfigStatus, ConfigError> {
+        if let Some(root) = location.root.as_deref() {
+            if !plugin::confined(&location.path, root) {
+                let reason = format!(
+                    "resolves outside the plugin folder {}; not read",
+                    root.display()
+                );
+                let finding = findings::skipped_file(&location.path, 0, &reason);
+                self.inventory.findings.push(finding);
+                return Ok(ConfigStatus::Skipped { reason });
+            }
+        }
+        Ok(
+            match read_capped(&location.path)
+                .and_then(|text| parse_document(&text, location, &self.vars))
+            {
+                Ok(parsed) => self.add(parsed),
+                Err(ConfigError::Missing(_)) if !location.explicit => ConfigStatus::Missing,
+                Err(e) if location.explicit => return Err(e),
+                Err(e) => {
+                    let reason = e.reason();
+                    let line = match &e {
+                        ConfigError::Syntax { line, .. } => *line,
+                        _ => 0,
+                    };
+                    let finding = findings::skipped_file(&location.path, line, &e.to_string());
+                    self.inventory.findings.push(finding);
+                    ConfigStatus::Skipped { reason }
+                }
+            },
+        )
     }
 
     fn add(&mut self, parsed: Parsed) -> ConfigStatus {
@@ -325,6 +352,7 @@ impl Run {
         self.inventory.servers.extend(parsed.servers);
         self.inventory.findings.extend(parsed.findings);
         self.projects.extend(parsed.projects);
+        self.follow.extend(parsed.follow);
         ConfigStatus::Parsed { servers }
     }
 }
@@ -369,6 +397,14 @@ mod tests {
             &r.join("codex-home/config.toml"),
             "[mcp_servers.codexed]\ncommand = \"uvx\"\nargs = [\"c==1\"]\n",
         );
+        write(
+            &r.join("codex-home/ci.config.toml"),
+            "[mcp_servers.ci]\ncommand = \"uvx\"\nargs = [\"ci==1\"]\n",
+        );
+        write(
+            &r.join("etc/codex/config.toml"),
+            "[mcp_servers.sys]\ncommand = \"uvx\"\nargs = [\"s==1\"]\n",
+        );
         let env: BTreeMap<String, String> = [
             (
                 "CLAUDE_CONFIG_DIR".to_string(),
@@ -398,7 +434,13 @@ mod tests {
         };
         assert_eq!(
             names(&options),
-            ["managed:managed", "user:relocated", "user:codexed"]
+            [
+                "managed:managed",
+                "system:sys",
+                "user:relocated",
+                "user:codexed",
+                "profile:ci:ci"
+            ]
         );
         options.system_root = None;
         assert!(names(&options).is_empty());

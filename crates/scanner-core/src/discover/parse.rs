@@ -8,6 +8,7 @@ use super::clients::{Client, ConfigLocation};
 use super::findings::{self, ConfigFinding};
 use super::formats::{Format, FormatError, Node, Value};
 use super::launcher::Launch;
+use super::plugin;
 use super::read::ConfigError;
 use super::schema::{self, Entry, Schema};
 use super::secrets::redact_text;
@@ -23,6 +24,9 @@ pub struct Parsed {
     pub findings: Vec<ConfigFinding>,
     /// Project folders the file names (Claude Code's `projects` map).
     pub projects: Vec<PathBuf>,
+    /// Server files the file names (a Claude Code plugin manifest's
+    /// `mcpServers` path), to read next.
+    pub follow: Vec<ConfigLocation>,
 }
 
 /// Parses the text of a JSON config of `client` into its servers (the
@@ -40,6 +44,7 @@ pub fn parse_config(text: &str, path: &Path, client: &Client) -> Result<Vec<Serv
         schema,
         scope: "user".into(),
         explicit: true,
+        root: None,
     };
     Ok(parse_document(text, &location, &Vars::default())?.servers)
 }
@@ -71,6 +76,14 @@ pub fn parse_document(
         ..Parsed::default()
     };
     parsed.findings.extend(findings::duplicates(&root, path));
+    let (follow, refused) = plugin::referenced(&root, location);
+    parsed.follow = follow;
+    for r in refused {
+        let line = root.get("mcpServers").map_or(root.line, |n| n.line);
+        parsed
+            .findings
+            .push(findings::skipped_file(path, line, &r.reason));
+    }
     let ctx = Context {
         client: &client,
         location,
@@ -121,11 +134,12 @@ fn detect_with(root: &Node, client: &Client) -> (Client, Schema) {
     }
 }
 
-/// Project folders a file names: Claude Code's `projects` keys, a
+/// Project folders a file names: Claude Code's and Codex's `projects` keys, a
 /// `.code-workspace` file's `folders[].path` (relative to the file).
 fn known_projects(root: &Node, schema: Schema, path: &Path) -> Vec<PathBuf> {
     match schema {
-        Schema::ClaudeCodeState => root
+        // Codex lists trusted projects as `[projects."<path>"]`.
+        Schema::ClaudeCodeState | Schema::CodexToml => root
             .get("projects")
             .map(|p| {
                 p.members()
@@ -309,10 +323,11 @@ fn server_from(
 }
 
 fn vars_for(ctx: &Context<'_>, scope: &str) -> Vars {
-    let config_dir = ctx.location.path.parent().map(Path::to_path_buf);
+    let config_dir = ctx.location.root_dir();
     Vars {
         workspace: scope.strip_prefix("project:").map(PathBuf::from),
         bare_dollar: *ctx.client == Client::GeminiCli,
+        opencode: *ctx.client == Client::Opencode,
         config_dir,
         ..ctx.vars.clone()
     }

@@ -19,6 +19,8 @@ pub enum Schema {
     VsCodeSettings,
     /// A VS Code `.code-workspace` file: `settings.mcp.servers`.
     CodeWorkspace,
+    /// A `.devcontainer/devcontainer.json`: `customizations.vscode.mcp.servers`.
+    Devcontainer,
     /// Codex `config.toml`: `[mcp_servers.<name>]`.
     CodexToml,
     /// Zed `settings.json`: `context_servers`.
@@ -31,6 +33,9 @@ pub enum Schema {
     OpencodeMcp,
     /// A Claude Desktop extension bundle's `manifest.json` (`server.mcp_config`).
     McpbManifest,
+    /// A Claude Code plugin's `.claude-plugin/plugin.json`: `mcpServers`
+    /// inline, or a path (or list of paths) to JSON files in the plugin.
+    ClaudePluginManifest,
     /// Not known: detect from the document's keys (`--config`).
     Detect,
 }
@@ -59,6 +64,8 @@ pub fn detect(root: &Node) -> (Client, Schema) {
         (Client::Continue, Schema::ContinueList)
     } else if has("mcpServers") {
         (Client::Custom, Schema::McpServers)
+    } else if has("customizations") {
+        (Client::VsCode, Schema::Devcontainer)
     } else if has("folders") && has("settings") {
         (Client::VsCode, Schema::CodeWorkspace)
     } else if has("servers") {
@@ -96,6 +103,11 @@ pub fn entries(root: &Node, schema: Schema) -> Result<Vec<Entry<'_>>, String> {
         Schema::McpServers => keyed(root, "mcpServers"),
         Schema::ClaudeCodeState => claude_state(root),
         Schema::Plugin if root.get("mcpServers").is_some() => keyed(root, "mcpServers"),
+        Schema::Plugin if root.get("mcp_servers").is_some() => keyed(root, "mcp_servers"),
+        Schema::ClaudePluginManifest => match root.get("mcpServers") {
+            Some(n) if n.is_object() => keyed(root, "mcpServers"),
+            _ => Ok(Vec::new()),
+        },
         Schema::Plugin => Ok(flat(root)),
         Schema::Servers => keyed(root, "servers"),
         Schema::VsCodeSettings => match root.get("mcp") {
@@ -104,6 +116,10 @@ pub fn entries(root: &Node, schema: Schema) -> Result<Vec<Entry<'_>>, String> {
         },
         Schema::CodeWorkspace => match root.get("settings") {
             Some(settings) => entries(settings, Schema::VsCodeSettings),
+            None => Ok(Vec::new()),
+        },
+        Schema::Devcontainer => match root.get("customizations").and_then(|c| c.get("vscode")) {
+            Some(vscode) => entries(vscode, Schema::VsCodeSettings),
             None => Ok(Vec::new()),
         },
         Schema::CodexToml => keyed(root, "mcp_servers"),

@@ -125,8 +125,15 @@ pub fn secret_name(name: &str) -> bool {
 pub fn named_secret(name: &str, value: &str) -> bool {
     let v = value.trim();
     let v = v.strip_prefix("Bearer ").unwrap_or(v);
-    (secret_name(name) && v.len() >= 8 && !v.contains('$') && !v.contains(char::is_whitespace))
+    (secret_name(name) && v.len() >= 8 && !is_reference(v) && !v.contains(char::is_whitespace))
         || looks_like_secret(value)
+}
+
+/// True when `v` names where a value comes from rather than holding it:
+/// `$VAR`/`${…}`, opencode's `{env:…}`/`{file:…}`, Windows `%VAR%`.
+fn is_reference(v: &str) -> bool {
+    let percent = v.len() > 2 && v.starts_with('%') && v.ends_with('%');
+    v.contains('$') || v.contains("{env:") || v.contains("{file:") || percent
 }
 
 /// The password in a URL's user info (`scheme://user:PASSWORD@host`), if any.
@@ -135,7 +142,7 @@ pub fn url_password(text: &str) -> Option<&str> {
     let authority = rest.split(['/', '?', '#']).next()?;
     let (userinfo, _) = authority.rsplit_once('@')?;
     let (_, password) = userinfo.split_once(':')?;
-    let reference = password.starts_with('$') || password.starts_with("****");
+    let reference = is_reference(password) || password.starts_with("****");
     (!password.is_empty() && !reference).then_some(password)
 }
 
@@ -238,5 +245,18 @@ mod tests {
             redact_text("npx -y @scope/pkg@1.2.3"),
             "npx -y @scope/pkg@1.2.3"
         );
+    }
+
+    #[test]
+    fn references_of_every_client_form_are_not_secrets() {
+        for v in [
+            "${env:API_TOKEN}",
+            "Bearer {env:OPENCODE_TOKEN}",
+            "{file:~/.secrets/key}",
+            "%GITHUB_TOKEN%",
+        ] {
+            assert!(!named_secret("API_TOKEN", v), "{v}");
+        }
+        assert!(named_secret("API_TOKEN", "Pg9xR7mK2qL5vN8w"));
     }
 }

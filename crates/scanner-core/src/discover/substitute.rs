@@ -1,9 +1,11 @@
 //! Variable substitution in config values, the way the clients do it:
 //! `${VAR}`, `${VAR:-default}`, `${env:VAR}`, `$VAR` (Gemini), `${userHome}`,
 //! `${workspaceFolder}`, `${workspaceFolderBasename}`, `${pathSeparator}`,
-//! `${/}`, `${CLAUDE_PLUGIN_ROOT}`, `${__dirname}`. Prompt-time inputs
-//! (`${input:…}`), hub secrets (`${{ secrets.X }}`), `${file:…}` and bundle
-//! user settings are never guessed: they are reported as unresolved.
+//! `${/}`, `${CLAUDE_PLUGIN_ROOT}`, `${__dirname}`, opencode's `{env:VAR}`
+//! and Windows `%VAR%`. Prompt-time inputs (`${input:…}`), hub secrets
+//! (`${{ secrets.X }}`), `${file:…}`, opencode's `{file:…}` (files are never
+//! read) and bundle user settings are never guessed: they are reported as
+//! unresolved.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,6 +23,10 @@ pub struct Vars {
     pub config_dir: Option<PathBuf>,
     /// Expand bare `$VAR` too (Gemini CLI does in `env`).
     pub bare_dollar: bool,
+    /// Expand opencode's `{env:VAR}` and report its `{file:…}`.
+    pub opencode: bool,
+    /// Expand Windows `%VAR%` (configs read with the Windows layout).
+    pub percent: bool,
 }
 
 /// A value after substitution, and every reference that did not resolve.
@@ -40,7 +46,7 @@ impl Vars {
             unresolved: Vec::new(),
         };
         let mut rest = text;
-        while let Some(at) = rest.find('$') {
+        while let Some(at) = rest.find(|c| self.opens_reference(c)) {
             out.value.push_str(&rest[..at]);
             rest = &rest[at..];
             let (len, resolved) = self.reference(rest);
@@ -60,9 +66,19 @@ impl Vars {
         out
     }
 
+    fn opens_reference(&self, c: char) -> bool {
+        c == '$' || (c == '{' && self.opencode) || (c == '%' && self.percent)
+    }
+
     /// The length of the reference at the start of `s` (which starts with
-    /// `$`) and its value, if it resolves. A lone `$` has length 1.
+    /// `$`, `{` or `%`) and its value, if it resolves. A character that
+    /// starts no reference has length 1 and stands for itself.
     fn reference(&self, s: &str) -> (usize, Option<String>) {
+        match s.as_bytes()[0] {
+            b'{' => return self.opencode_reference(s),
+            b'%' => return self.percent_reference(s),
+            _ => {}
+        }
         if let Some(inner) = s.strip_prefix("${{") {
             let len = inner.find("}}").map_or(s.len(), |e| e + 5);
             return (len, None);
@@ -80,6 +96,43 @@ impl Vars {
             return (1, Some("$".into()));
         }
         (name_len + 1, self.env.get(&s[1..=name_len]).cloned())
+    }
+
+    /// opencode's `{env:VAR}` (unset is unresolved) and `{file:path}`
+    /// (never read: always unresolved).
+    fn opencode_reference(&self, s: &str) -> (usize, Option<String>) {
+        let end = s.find('}');
+        match (end, &s[1..]) {
+            (Some(end), inner) if inner.starts_with("env:") => {
+                (end + 1, self.env.get(&s[5..end]).cloned())
+            }
+            (Some(end), inner) if inner.starts_with("file:") => (end + 1, None),
+            _ => (1, Some("{".into())),
+        }
+    }
+
+    /// Windows `%VAR%`: the name starts with a letter or `_`; names match
+    /// case-insensitively, as on Windows. Anything else (`%20`, `100%`)
+    /// stands for itself.
+    fn percent_reference(&self, s: &str) -> (usize, Option<String>) {
+        let Some(end) = s[1..].find('%').map(|e| e + 1) else {
+            return (1, Some("%".into()));
+        };
+        let name = &s[1..end];
+        let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_()".contains(c));
+        if !valid {
+            return (1, Some("%".into()));
+        }
+        let value = self.env.get(name).cloned().or_else(|| {
+            self.env
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        });
+        (end + 1, value)
     }
 
     fn braced(&self, inner: &str) -> Option<String> {
@@ -128,7 +181,7 @@ mod tests {
             home: PathBuf::from("/h"),
             workspace: Some(PathBuf::from("/w/proj")),
             config_dir: Some(PathBuf::from("/plug")),
-            bare_dollar: false,
+            ..Vars::default()
         }
     }
 
@@ -170,5 +223,36 @@ mod tests {
             assert_eq!(s.unresolved, vec![input.to_string()], "{input}");
             assert_eq!(s.value, input);
         }
+    }
+
+    #[test]
+    fn opencode_env_resolves_and_file_is_never_read() {
+        let v = Vars {
+            opencode: true,
+            ..vars()
+        };
+        assert_eq!(v.substitute("Bearer {env:TOKEN}").value, "Bearer abc");
+        for input in ["{env:MISSING}", "{file:~/.secrets/key}"] {
+            assert_eq!(v.substitute(input).unresolved, vec![input.to_string()]);
+        }
+        let json = r#"{"a": 1} {envy}"#;
+        assert_eq!(v.substitute(json).value, json);
+        // Without the opencode flag braces are plain text.
+        assert_eq!(vars().substitute("{env:TOKEN}").value, "{env:TOKEN}");
+    }
+
+    #[test]
+    fn windows_percent_variables_resolve_case_insensitively() {
+        let v = Vars {
+            percent: true,
+            ..vars()
+        };
+        assert_eq!(v.substitute("%token%\\x").value, "abc\\x");
+        assert_eq!(v.substitute("%MISSING%").unresolved, vec!["%MISSING%"]);
+        for literal in ["100%", "a%20b%20c", "%%", "50% off", "%1%"] {
+            let s = v.substitute(literal);
+            assert_eq!((s.value.as_str(), s.unresolved.len()), (literal, 0));
+        }
+        assert_eq!(vars().substitute("%TOKEN%").value, "%TOKEN%");
     }
 }
