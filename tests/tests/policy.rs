@@ -385,3 +385,66 @@ fn a_bad_today_is_invalid_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("YYYY-MM-DD"), "{}", stderr(&out));
 }
+
+#[test]
+fn inventory_shows_the_owner_and_pin_requirement_the_policy_names() {
+    let home = affected();
+    let policy = policy_file("block.toml");
+    let out = run_with_env(
+        &[
+            "inventory",
+            "--home",
+            home.to_str().unwrap(),
+            "--os",
+            "linux",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[("SUPPLYGATE_TODAY", "2026-11-22")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let inv: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let servers = inv["servers"].as_array().unwrap();
+    let fetch = servers.iter().find(|s| s["name"] == "fetch").unwrap();
+    assert_eq!(fetch["owner"], "ml-platform");
+    assert_eq!(fetch["pin_required"], "exact");
+    let gdrive = servers.iter().find(|s| s["name"] == "gdrive").unwrap();
+    assert!(gdrive["owner"].is_null());
+    // The table shows them too.
+    let table = run_with_env(
+        &[
+            "inventory",
+            "--home",
+            home.to_str().unwrap(),
+            "--os",
+            "linux",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
+        &[("SUPPLYGATE_TODAY", "2026-11-22")],
+    );
+    let text = stdout(&table);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("fetch "))
+        .unwrap();
+    assert!(
+        line.contains("ml-platform") && line.contains("unpinned/exact"),
+        "{line}"
+    );
+    // An invalid policy is never ignored, here either.
+    let bad = policy_file("invalid.toml");
+    let out = run_with_env(
+        &[
+            "inventory",
+            "--home",
+            home.to_str().unwrap(),
+            "--policy",
+            bad.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

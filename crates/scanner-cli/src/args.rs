@@ -100,6 +100,10 @@ pub struct InventoryArgs {
     /// List missing well-known locations in the table too (JSON always has them).
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// The policy whose `[server.NAME]` owners and pin requirements are shown.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// `policy` subcommands.
@@ -156,9 +160,17 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Which policy decides.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// Where the policy comes from, shared by `scan` and `inventory`.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
     /// The policy file [default: the built-in policy].
-    #[arg(long, value_name = "FILE", conflicts_with = "policy_dir")]
-    pub policy: Option<PathBuf>,
+    #[arg(long = "policy", value_name = "FILE", conflicts_with = "policy_dir")]
+    pub file: Option<PathBuf>,
 
     /// The project folder whose `supplygate.toml` is the policy (the built-in
     /// policy when it has none).

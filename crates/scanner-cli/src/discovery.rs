@@ -48,7 +48,10 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
     if !matches!(args.format, Format::Table | Format::Json) {
         anyhow::bail!("`inventory` writes table or json only\nhint: `supplygate scan --format sarif|cyclonedx|markdown` reports findings and packages");
     }
-    let inventory = discover(&discover_options(args.discovery)?)?;
+    let mut inventory = discover(&discover_options(args.discovery)?)?;
+    let today = crate::policy::today(args.policy.today.as_deref())?;
+    let file = crate::policy::locate(args.policy.file, args.policy.policy_dir)?;
+    crate::policy::load(file.as_deref(), today)?.annotate(&mut inventory);
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Table => render::inventory::write(&mut out, &inventory, args.verbose)?,

@@ -84,8 +84,8 @@ fn open_store(db: &std::path::Path) -> Result<Store> {
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let discover = discover_options(args.discovery.clone())?;
     let home = discover.home.clone();
-    let today = policy::today(args.today.as_deref())?;
-    let policy_file = policy::locate(args.policy.clone(), args.policy_dir.clone())?;
+    let today = policy::today(args.policy.today.as_deref())?;
+    let policy_file = policy::locate(args.policy.file.clone(), args.policy.policy_dir.clone())?;
     let mut store = open_store(db)?;
     let options = ScanOptions {
         discover,

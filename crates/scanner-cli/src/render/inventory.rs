@@ -32,8 +32,8 @@ pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std:
     writeln!(out, "SERVERS")?;
     writeln!(
         out,
-        "  {:<20} {:<15} {:<14} {:<9} {:<13} {:<44} {:<9} {:<24} LOCATION",
-        "NAME", "CLIENT", "SCOPE", "TRANSPORT", "LAUNCHER", "PACKAGE", "PIN", "ENV"
+        "  {:<20} {:<15} {:<14} {:<9} {:<13} {:<44} {:<9} {:<24} {:<16} LOCATION",
+        "NAME", "CLIENT", "SCOPE", "TRANSPORT", "LAUNCHER", "PACKAGE", "PIN", "ENV", "OWNER"
     )?;
     for s in &inventory.servers {
         server_line(out, s)?;
@@ -69,10 +69,13 @@ pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std:
 }
 
 fn server_line(out: &mut impl Write, s: &Server) -> std::io::Result<()> {
-    let (package, pin) = match s.launch.package_pin() {
+    let (package, mut pin) = match s.launch.package_pin() {
         Some((raw, pin)) => (redact_text(raw), format!("{pin:?}").to_lowercase()),
         None => (launch_target(s), "-".into()),
     };
+    if let Some(required) = &s.pin_required {
+        pin = format!("{pin}/{required}");
+    }
     let env: Vec<&str> = s.env.keys().map(String::as_str).collect();
     let name = if s.disabled {
         format!("{} (off)", s.name)
@@ -81,7 +84,7 @@ fn server_line(out: &mut impl Write, s: &Server) -> std::io::Result<()> {
     };
     writeln!(
         out,
-        "  {:<20} {:<15} {:<14} {:<9} {:<13} {:<44} {:<9} {:<24} {}:{}",
+        "  {:<20} {:<15} {:<14} {:<9} {:<13} {:<44} {:<9} {:<24} {:<16} {}:{}",
         name,
         s.client.id(),
         short(&s.scope, 14),
@@ -94,6 +97,7 @@ fn server_line(out: &mut impl Write, s: &Server) -> std::io::Result<()> {
         } else {
             env.join(",")
         },
+        short(s.owner.as_deref().unwrap_or("-"), 16),
         s.config_path.display(),
         s.line
     )

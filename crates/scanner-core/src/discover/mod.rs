@@ -126,6 +126,10 @@ pub struct Server {
     pub disabled: bool,
     /// Who owns the server, when a policy names one.
     pub owner: Option<String>,
+    /// How the policy requires its package to be pinned (`exact`, `range`,
+    /// `any`), when a policy says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin_required: Option<String>,
     /// How the server is launched, and the package it runs.
     pub launch: Launch,
 }

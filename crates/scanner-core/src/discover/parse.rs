@@ -316,6 +316,7 @@ fn server_from(
         transport: transport(&w, ctx.client),
         disabled: w.disabled,
         owner: None,
+        pin_required: None,
         launch,
     };
     let found = findings::check(&server, &w, &unresolved, &vars.home);

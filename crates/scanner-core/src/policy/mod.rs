@@ -297,6 +297,17 @@ impl Policy {
         &self.servers
     }
 
+    /// Writes each server's owner and pin requirement from the policy into
+    /// a discovery inventory, for `inventory` to show.
+    pub fn annotate(&self, inventory: &mut crate::discover::Inventory) {
+        for server in &mut inventory.servers {
+            if let Some(meta) = self.servers.get(&server.name) {
+                server.owner.clone_from(&meta.owner);
+                server.pin_required = meta.pin.map(|p| p.as_str().to_string());
+            }
+        }
+    }
+
     /// The exceptions, in file order.
     pub fn exceptions(&self) -> &[Exception] {
         &self.exceptions
