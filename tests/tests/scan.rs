@@ -283,6 +283,12 @@ fn empty_store_is_exit_3_saying_what_was_not_checked() {
         "{err}"
     );
     assert!(stdout(&out).contains("INCOMPLETE"));
+    // Trimmed fixture trees have no tarballs or RECORDs: the table says so.
+    assert!(
+        stdout(&out).contains("99 packages, 0 verified"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

@@ -14,7 +14,13 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             |p| p.to_string(),
         );
         let mut tree = s.tree.as_ref().map_or("not resolved".to_string(), |_| {
-            format!("{} packages", s.packages.len())
+            // Say how many files were actually checked: "unverified" is never "ok".
+            let verified = s
+                .packages
+                .iter()
+                .filter(|p| matches!(p.integrity, scanner_core::resolve::Integrity::Verified))
+                .count();
+            format!("{} packages, {verified} verified", s.packages.len())
         });
         if let Some(owner) = &s.owner {
             tree.push_str(&format!(", owner {owner}"));
