@@ -225,8 +225,7 @@ struct Draft {
     pin: Option<PinState>,
     /// Whether the package is a direct dependency of the server, when known.
     direct: Option<bool>,
-    /// Whether the package has an install script, when known (to be set from
-    /// the resolved package once resolution records install scripts).
+    /// Whether the package has an install script, when known.
     install_script: Option<bool>,
     /// The config entry it comes from.
     location: Option<ConfigLocation>,
@@ -491,10 +490,11 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
 }
 
 /// Whether package `index` is the server's own package or one it depends on
-/// directly; unknown when the tree has no top package.
+/// directly (resolution marks the latter); unknown when the tree has no top
+/// package.
 fn is_direct(tree: &InstalledTree, index: usize) -> Option<bool> {
     let top = tree.top?;
-    Some(top == index || tree.packages[top].dependencies.contains(&index))
+    Some(top == index || tree.packages[index].direct)
 }
 
 /// Whether the package runs an install script: known for npm (lockfile
