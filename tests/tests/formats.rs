@@ -134,6 +134,9 @@ fn sarif_has_one_result_per_finding_located_at_the_server_entry() {
         assert_eq!(r["level"], level(str_of(&f["decision"])));
         assert_eq!(r["properties"]["decision"], f["decision"]);
         assert_eq!(r["properties"]["severity"], f["severity"]);
+        // The JSON `id` is the SARIF fingerprint: one identity per finding.
+        assert_eq!(r["partialFingerprints"]["supplygate/v1"], f["id"]);
+        assert_eq!(str_of(&f["id"]).len(), 64);
     }
     let node_fetch = results
         .iter()

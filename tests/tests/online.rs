@@ -430,3 +430,25 @@ fn offline_never_touches_the_network_even_with_an_api_configured() {
     assert_eq!(advisory_ids(&report), expected_ids("affected"));
     assert!(server.requests().is_empty());
 }
+
+/// Regression (issue 13 item 9): the store also holds earlier imports, so an
+/// API that names nothing must not be summarised as "0 advisories" while the
+/// report lists matches from the store.
+#[test]
+fn online_summary_counts_the_matches_from_the_store() {
+    let server = Server::start(|r| {
+        let body: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        let n = body["queries"].as_array().map_or(0, Vec::len);
+        Reply::json(&serde_json::json!({ "results": vec![serde_json::json!({}); n] }))
+    });
+    let db = imported_store();
+    let (code, report, err) = scan(db.path(), "affected", &["--osv-url", &server.url()]);
+    assert_eq!(code, 0, "{err}");
+    let ids = advisory_ids(&report);
+    assert!(!ids.is_empty(), "the imported records still match");
+    assert!(err.contains("it named 0 advisories"), "{err}");
+    assert!(
+        err.contains(&format!("{} advisories match", ids.len())),
+        "{err}"
+    );
+}

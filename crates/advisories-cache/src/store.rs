@@ -58,6 +58,12 @@ pub enum StoreError {
         /// The newest this build understands.
         supported: i64,
     },
+    /// A reader was pointed at a folder that holds no store.
+    #[error("{path}: no advisories store here (nothing was imported into it)")]
+    Missing {
+        /// The database file that does not exist.
+        path: PathBuf,
+    },
     /// The store folder could not be created.
     #[error("{path}: {source}")]
     Io {
@@ -105,6 +111,16 @@ impl Store {
     /// Opens (creating if needed) the store in folder `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         Self::open_with(dir, StoreOptions::default())
+    }
+
+    /// Opens the store in folder `dir` only if it exists: readers (`scan
+    /// --offline`, `db status`) never create a folder or an empty store.
+    pub fn open_existing(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(StoreError::Missing { path });
+        }
+        Self::open(dir)
     }
 
     /// Opens (creating if needed) the store in folder `dir` with `options`.

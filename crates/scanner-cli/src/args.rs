@@ -172,8 +172,8 @@ pub struct PolicyArgs {
     #[arg(long = "policy", value_name = "FILE", conflicts_with = "policy_dir")]
     pub file: Option<PathBuf>,
 
-    /// The project folder whose `supplygate.toml` is the policy (the built-in
-    /// policy when it has none).
+    /// The folder whose `supplygate.toml` is the policy [default: the first
+    /// --project folder]; the built-in policy when it has none.
     #[arg(long, value_name = "DIR")]
     pub policy_dir: Option<PathBuf>,
 

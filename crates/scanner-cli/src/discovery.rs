@@ -1,9 +1,9 @@
 //! Discovery options from the command line, and the `inventory` command.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use scanner_core::discover::{discover, DiscoverOptions, Os};
 
 use crate::args::{DiscoveryArgs, Format, InventoryArgs, OsArg};
@@ -12,12 +12,25 @@ use crate::render;
 
 /// Turns `--home/--config/--project/--os` into discovery options. Machine-wide
 /// (managed) configs are read only when scanning this machine's own home.
+/// Every folder given must exist (a mistyped path is an error, never an empty
+/// pass), and every path is made absolute and normal here, once, so that
+/// `.` and `./x` never name one file twice.
 pub fn discover_options(args: DiscoveryArgs) -> Result<DiscoverOptions> {
     let own_home = args.home.is_none();
-    let home = args
-        .home
-        .or_else(dirs::home_dir)
-        .context("no home folder is known for this user; pass --home DIR")?;
+    let home = match args.home {
+        Some(dir) => existing_folder("--home", &dir)?,
+        None => dirs::home_dir().context("no home folder is known for this user; pass --home DIR")?,
+    };
+    let projects = args
+        .projects
+        .iter()
+        .map(|dir| existing_folder("--project", dir))
+        .collect::<Result<Vec<_>>>()?;
+    let configs = args
+        .configs
+        .iter()
+        .map(|file| normal_path(file))
+        .collect::<Result<Vec<_>>>()?;
     let os = args.os.map(|o| match o {
         OsArg::Linux => Os::Linux,
         OsArg::Macos => Os::MacOs,
@@ -25,13 +38,41 @@ pub fn discover_options(args: DiscoveryArgs) -> Result<DiscoverOptions> {
     });
     Ok(DiscoverOptions {
         home,
-        configs: args.configs,
+        configs,
         default_locations: !args.no_default_configs,
-        projects: args.projects,
+        projects,
         os,
         system_root: own_home.then(system_root),
         env: std::env::vars().collect(),
     })
+}
+
+/// `dir` made absolute and normal, after checking it is a folder.
+fn existing_folder(flag: &str, dir: &Path) -> Result<PathBuf> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => normal_path(dir),
+        Ok(_) => bail!("{flag} {}: not a folder", dir.display()),
+        Err(e) => bail!("{flag} {}: {}", dir.display(), e),
+    }
+}
+
+/// `path` made absolute against the current folder, with `.` dropped and
+/// `..` applied lexically (symlinks are kept as the user spelled them). Written
+/// by hand: std's `Path::normalize_lexically` is not stable yet.
+pub fn normal_path(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path)
+        .with_context(|| format!("{}: cannot make the path absolute", path.display()))?;
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(out)
 }
 
 fn system_root() -> PathBuf {
@@ -48,9 +89,10 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
     if !matches!(args.format, Format::Table | Format::Json) {
         anyhow::bail!("`inventory` writes table or json only\nhint: `supplygate scan --format sarif|cyclonedx|markdown` reports findings and packages");
     }
-    let mut inventory = discover(&discover_options(args.discovery)?)?;
+    let options = discover_options(args.discovery)?;
+    let mut inventory = discover(&options)?;
     let today = crate::policy::today(args.policy.today.as_deref())?;
-    let file = crate::policy::locate(args.policy.file, args.policy.policy_dir)?;
+    let file = crate::policy::locate(args.policy.file, args.policy.policy_dir, &options.projects)?;
     crate::policy::load(file.as_deref(), today)?.annotate(&mut inventory);
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -68,4 +110,20 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
     } else {
         Exit::Passed
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_paths_are_absolute_without_dots() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(normal_path(Path::new(".")).unwrap(), cwd);
+        assert_eq!(
+            normal_path(Path::new("./a/../b/./c")).unwrap(),
+            cwd.join("b/c")
+        );
+        assert_eq!(normal_path(Path::new("/x/y/..")).unwrap(), Path::new("/x"));
+    }
 }

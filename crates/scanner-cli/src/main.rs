@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use advisories_cache::{ImportLimits, ImportSource, Store};
+use advisories_cache::{ImportLimits, ImportSource, Store, StoreError};
 use anyhow::{Context, Result};
 use clap::Parser;
 use scanner_core::resolve::ResolveOptions;
@@ -81,12 +81,42 @@ fn open_store(db: &std::path::Path) -> Result<Store> {
     Store::open(db).with_context(|| format!("cannot open the advisories store in {}", db.display()))
 }
 
+/// The store for a reader, which never creates one: `None` (after saying so
+/// and what to run) when `db` holds no store.
+fn open_existing_store(db: &std::path::Path) -> Result<Option<Store>> {
+    match Store::open_existing(db) {
+        Ok(store) => Ok(Some(store)),
+        Err(StoreError::Missing { path }) => {
+            eprintln!(
+                "error: no advisories store at {}\nhint: create it with `supplygate --db {} db update` (or `db import FILE`)",
+                path.display(),
+                db.display()
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e).with_context(|| {
+            format!("cannot open the advisories store in {}", db.display())
+        }),
+    }
+}
+
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let discover = discover_options(args.discovery.clone())?;
     let home = discover.home.clone();
     let today = policy::today(args.policy.today.as_deref())?;
-    let policy_file = policy::locate(args.policy.file.clone(), args.policy.policy_dir.clone())?;
-    let mut store = open_store(db)?;
+    let policy_file = policy::locate(
+        args.policy.file.clone(),
+        args.policy.policy_dir.clone(),
+        &discover.projects,
+    )?;
+    let mut store = if args.offline {
+        match open_existing_store(db)? {
+            Some(store) => store,
+            None => return Ok(Exit::Incomplete),
+        }
+    } else {
+        open_store(db)?
+    };
     let options = ScanOptions {
         discover,
         resolve: ResolveOptions {
@@ -155,7 +185,9 @@ fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
 }
 
 fn status(db: &std::path::Path) -> Result<Exit> {
-    let store = open_store(db)?;
+    let Some(store) = open_existing_store(db)? else {
+        return Ok(Exit::Invalid);
+    };
     let mut out = std::io::stdout().lock();
     render::status::write(&mut out, store.path(), &store.status()?)?;
     out.flush()?;

@@ -1,11 +1,12 @@
 //! The advisory modes of `scan` (online by default, `--offline`, stale-store
 //! fallback) and `db update`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use advisories_cache::osv_api::{
-    fetch_into_store, update_ecosystem, ApiUrl, ClientOptions, OsvApiError, PackageQuery, Transport,
+    fetch_into_store, update_ecosystem, ApiUrl, ClientOptions, FetchSummary, OsvApiError,
+    PackageQuery, Transport,
 };
 use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Store, Vulnerability};
 use anyhow::Result;
@@ -21,6 +22,8 @@ pub struct Source<'a> {
     pub lookup: StoreLookup<'a>,
     /// What the report records about it.
     pub snapshot: Snapshot,
+    /// What the online lookup did, when one ran.
+    fetched: Option<(String, FetchSummary)>,
 }
 
 /// The store, as the matcher sees it. After every package was looked up
@@ -50,7 +53,21 @@ impl AdvisoryLookup for StoreLookup<'_> {
 
 impl Source<'_> {
     /// Records the source in `report`: the API URL as its source when online.
+    /// Prints what the online lookup did against what the report matched:
+    /// the store also holds earlier imports, so the API's count alone would
+    /// understate the findings.
     pub fn record_in(self, report: &mut Report) {
+        if let Some((api, s)) = &self.fetched {
+            let matched: BTreeSet<&str> = report
+                .findings
+                .iter()
+                .filter_map(|f| f.advisory.as_ref().map(|a| a.id.as_str()))
+                .collect();
+            eprintln!(
+                "online: asked {api} about {} packages; it named {} advisories ({} downloaded, {} already stored); {} advisories match, checked against every record in the store",
+                s.queried, s.advisories, s.fetched, s.cached, matched.len()
+            );
+        }
         if self.snapshot.mode == SourceMode::Online {
             report.advisories.source = self.snapshot.api_url.clone().unwrap_or_default();
         }
@@ -129,6 +146,7 @@ fn offline(store: &Store) -> Result<Source<'_>> {
     Ok(Source {
         lookup: local(store),
         snapshot,
+        fetched: None,
     })
 }
 
@@ -157,15 +175,16 @@ fn online<'a>(
     };
     let error = match fetched {
         Ok(summary) => {
-            eprintln!(
-                "online: asked {api} about {} packages: {} advisories named ({} downloaded, {} already stored)",
-                summary.queried, summary.advisories, summary.fetched, summary.cached
-            );
             let lookup = StoreLookup {
                 store,
                 asked_online: true,
             };
-            return Ok(Ok(Source { lookup, snapshot }));
+            let fetched = Some((api.to_string(), summary));
+            return Ok(Ok(Source {
+                lookup,
+                snapshot,
+                fetched,
+            }));
         }
         Err(e) => e,
     };
@@ -178,6 +197,7 @@ fn online<'a>(
             Ok(Ok(Source {
                 lookup: local(store),
                 snapshot,
+                fetched: None,
             }))
         }
         Err(why) => {

@@ -39,12 +39,19 @@ pub fn today(given: Option<&str>) -> Result<Date> {
 }
 
 /// Which policy file a scan uses: `--policy FILE`, else `DIR/supplygate.toml`
-/// when `--policy-dir DIR` has one, else none (the built-in policy).
-pub fn locate(file: Option<PathBuf>, dir: Option<PathBuf>) -> Result<Option<PathBuf>> {
+/// when `--policy-dir DIR` (by default the first `--project` folder) has
+/// one, else none (the built-in policy).
+pub fn locate(
+    file: Option<PathBuf>,
+    dir: Option<PathBuf>,
+    projects: &[PathBuf],
+) -> Result<Option<PathBuf>> {
     if let Some(file) = file {
         return Ok(Some(file));
     }
-    let Some(dir) = dir else { return Ok(None) };
+    let Some(dir) = dir.or_else(|| projects.first().cloned()) else {
+        return Ok(None);
+    };
     if !dir.is_dir() {
         bail!("--policy-dir {}: not a folder", dir.display());
     }

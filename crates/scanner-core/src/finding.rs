@@ -228,6 +228,9 @@ pub struct ConfigLocation {
 /// One finding, with the decision the policy made on it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// Its stable identity: [`Finding::fingerprint`], set once the finding is
+    /// decided (the SARIF fingerprint; baselines match on it).
+    pub id: String,
     /// What kind of finding.
     pub code: Code,
     /// How severe.

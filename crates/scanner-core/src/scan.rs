@@ -282,7 +282,8 @@ impl Draft {
 
     fn decide(self, policy: &Policy) -> Finding {
         let verdict = policy.decide(&self.context());
-        Finding {
+        let mut finding = Finding {
+            id: String::new(),
             code: self.code,
             severity: self.severity,
             decision: verdict.decision,
@@ -296,7 +297,9 @@ impl Draft {
             path: self.path,
             message: self.message,
             location: self.location,
-        }
+        };
+        finding.id = finding.fingerprint();
+        finding
     }
 }
 

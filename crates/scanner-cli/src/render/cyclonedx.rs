@@ -15,7 +15,7 @@ use scanner_core::resolve::Integrity;
 use scanner_core::{Finding, Outcome, PackageRef, Report, Severity};
 use serde_json::{json, Value};
 
-use super::common::{digest, fingerprint, osv_url, percent_encode};
+use super::common::{digest, osv_url, percent_encode};
 
 /// Writes `report` as a CycloneDX 1.6 JSON BOM stamped with the current time.
 pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
@@ -302,7 +302,7 @@ fn vulnerability(f: &Finding, refs: &Refs, servers: &[ServerReport]) -> Value {
         .map(|r| json!({ "ref": r }))
         .collect();
     let mut v = json!({
-        "bom-ref": format!("finding:{}", &fingerprint(f)[..16]),
+        "bom-ref": format!("finding:{}", &f.id[..16]),
         "id": a.id,
         "source": source,
         "references": references,

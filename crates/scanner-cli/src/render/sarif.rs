@@ -9,7 +9,7 @@ use scanner_core::policy::ExceptionNote;
 use scanner_core::{Code, Decision, Report};
 use serde_json::{json, Value};
 
-use super::common::{file_uri, fingerprint, osv_url};
+use super::common::{file_uri, osv_url};
 
 /// The schema the output follows.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -87,7 +87,7 @@ fn result(f: &Finding) -> Value {
         "ruleIndex": rule_index,
         "level": level(f.decision),
         "message": { "text": f.message },
-        "partialFingerprints": { "supplygate/v1": fingerprint(f) },
+        "partialFingerprints": { "supplygate/v1": f.id },
         "properties": properties(f),
     });
     if let Some(location) = &f.location {
