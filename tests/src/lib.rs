@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 
-/// The repository's `fixtures/` folder.
+/// The repository's `fixtures/` folder, as a normal absolute path (the
+/// binary normalises the paths it is given, so reports name it this way).
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    dir.canonicalize().unwrap_or(dir)
 }
 
 /// The path of the `supplygate` binary, built once per test process so the

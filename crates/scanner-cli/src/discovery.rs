@@ -19,7 +19,9 @@ pub fn discover_options(args: DiscoveryArgs) -> Result<DiscoverOptions> {
     let own_home = args.home.is_none();
     let home = match args.home {
         Some(dir) => existing_folder("--home", &dir)?,
-        None => dirs::home_dir().context("no home folder is known for this user; pass --home DIR")?,
+        None => {
+            dirs::home_dir().context("no home folder is known for this user; pass --home DIR")?
+        }
     };
     let projects = args
         .projects

@@ -94,9 +94,9 @@ fn open_existing_store(db: &std::path::Path) -> Result<Option<Store>> {
             );
             Ok(None)
         }
-        Err(e) => Err(e).with_context(|| {
-            format!("cannot open the advisories store in {}", db.display())
-        }),
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot open the advisories store in {}", db.display()))
+        }
     }
 }
 

@@ -50,11 +50,13 @@ pub enum Code {
     RecordPathEscape,
     /// A package folder in a tree could not be read, or a walk cap was hit.
     UnreadablePackage,
+    /// No package of the environment provides the `python -m` module.
+    ModuleNotFound,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 20] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -74,6 +76,7 @@ impl Code {
         Code::NonRegistrySource,
         Code::RecordPathEscape,
         Code::UnreadablePackage,
+        Code::ModuleNotFound,
     ];
 
     /// The stable kebab-case code.
@@ -98,6 +101,7 @@ impl Code {
             Code::NonRegistrySource => "non-registry-source",
             Code::RecordPathEscape => "record-path-escape",
             Code::UnreadablePackage => "unreadable-package",
+            Code::ModuleNotFound => "module-not-found",
         }
     }
 
@@ -123,6 +127,7 @@ impl Code {
             Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
+            Code::ModuleNotFound => "no package of the environment provides the `python -m` module, so what runs (a local file, another path) was not checked",
         }
     }
 
@@ -137,6 +142,7 @@ impl Code {
                 | Code::InvalidVersion
                 | Code::ConfigSkipped
                 | Code::UnreadablePackage
+                | Code::ModuleNotFound
         )
     }
 }

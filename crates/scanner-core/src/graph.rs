@@ -61,8 +61,15 @@ impl DependencyGraph {
                 self.graph.update_edge(from, nodes[dep], ());
             }
         }
-        if let Some(top) = tree.top {
-            self.graph.update_edge(root, nodes[top], ());
+        // Without a known top package (a `python -m` module no package
+        // provides), the server can import any of them: every package nothing
+        // else depends on hangs from the server, so every package is reachable.
+        let entries = match tree.top {
+            Some(top) => vec![top],
+            None => tree.roots(),
+        };
+        for i in entries {
+            self.graph.update_edge(root, nodes[i], ());
         }
         root
     }

@@ -379,6 +379,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             IssueKind::NonRegistrySource => Code::NonRegistrySource,
             IssueKind::RecordPathEscape => Code::RecordPathEscape,
             IssueKind::UnreadablePackage => Code::UnreadablePackage,
+            IssueKind::ModuleNotFound => Code::ModuleNotFound,
         };
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {
@@ -493,11 +494,10 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
 }
 
 /// Whether package `index` is the server's own package or one it depends on
-/// directly (resolution marks the latter); unknown when the tree has no top
-/// package.
+/// directly (resolution marks the latter, and without a top package marks
+/// the packages nothing depends on).
 fn is_direct(tree: &InstalledTree, index: usize) -> Option<bool> {
-    let top = tree.top?;
-    Some(top == index || tree.packages[index].direct)
+    Some(tree.top == Some(index) || tree.packages[index].direct)
 }
 
 /// Whether the package runs an install script: known for npm (lockfile

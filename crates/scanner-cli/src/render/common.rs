@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use scanner_core::finding::Finding;
 use scanner_core::report::Summary;
 
 /// The totals line: `2 servers, 116 packages; 1 blocked, … ; 0 not checked`.
@@ -60,11 +59,6 @@ pub fn file_uri(path: &Path) -> String {
 }
 
 pub use scanner_core::finding::digest_parts as digest;
-
-/// The finding's stable fingerprint (one function, in scanner-core).
-pub fn fingerprint(f: &Finding) -> String {
-    f.fingerprint()
-}
 
 #[cfg(test)]
 mod tests {

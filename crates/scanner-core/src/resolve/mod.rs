@@ -142,6 +142,8 @@ pub enum IssueKind {
     /// A package folder could not be read, or a walk cap was hit: part of
     /// the tree is unknown.
     UnreadablePackage,
+    /// No package of the environment provides the `python -m` module.
+    ModuleNotFound,
 }
 
 /// The kind of tree resolved.
@@ -186,12 +188,28 @@ pub struct InstalledTree {
 }
 
 impl InstalledTree {
-    /// Marks the direct dependencies of the top package.
+    /// Marks the direct dependencies of the top package; without a top
+    /// package, the packages nothing else depends on (what the server can
+    /// import first).
     fn mark_direct(&mut self) {
-        let Some(top) = self.top else { return };
-        for dep in self.packages[top].dependencies.clone() {
+        let direct = match self.top {
+            Some(top) => self.packages[top].dependencies.clone(),
+            None => self.roots(),
+        };
+        for dep in direct {
             self.packages[dep].direct = true;
         }
+    }
+
+    /// The packages no other package of the tree depends on.
+    pub fn roots(&self) -> Vec<usize> {
+        let mut depended = vec![false; self.packages.len()];
+        for p in &self.packages {
+            for &d in &p.dependencies {
+                depended[d] = true;
+            }
+        }
+        (0..self.packages.len()).filter(|&i| !depended[i]).collect()
     }
 }
 

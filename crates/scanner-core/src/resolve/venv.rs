@@ -94,6 +94,16 @@ pub(super) fn resolve_python(
     if tree.top.is_none() {
         tree.top = top_by_hint(&env, &tree, hint);
     }
+    if let (None, TopHint::Module(module)) = (tree.top, hint) {
+        tree.issues.push(TreeIssue {
+            kind: IssueKind::ModuleNotFound,
+            package: None,
+            message: format!(
+                "`python -m {module}`: no package installed in {} provides module `{module}`; it may come from the working folder or another path, which was not checked",
+                env.display()
+            ),
+        });
+    }
     Ok(tree)
 }
 

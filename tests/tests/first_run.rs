@@ -1,0 +1,292 @@
+//! End-to-end: what a new user hits first (issue 13): mistyped paths, the
+//! same project named two ways, read-only commands on a missing store, the
+//! project's own policy, the demo script, and a `python -m` module that no
+//! package provides.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use supplygate_tests::{binary, fixtures, imported_store, run, run_with_env, stderr, stdout};
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn npx_server(name: &str, package: &str) -> String {
+    format!(r#"{{"mcpServers":{{"{name}":{{"command":"npx","args":["-y","{package}"]}}}}}}"#)
+}
+
+/// Regression: a nonexistent `--home` or `--project` passed as an empty scan
+/// (hostile reproducer home-missing-passes).
+#[test]
+fn a_missing_home_or_project_is_bad_input_not_a_pass() {
+    let db = imported_store();
+    let w = tempfile::tempdir().unwrap();
+    let home = w.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let missing = w.path().join("no-such-dir");
+    let file = w.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "scan",
+            "--offline",
+            "--db",
+            s(db.path()),
+            "--home",
+            s(&missing),
+        ],
+        vec!["inventory", "--home", s(&missing)],
+        vec!["explain", "x", "--home", s(&missing)],
+        vec![
+            "scan",
+            "--offline",
+            "--db",
+            s(db.path()),
+            "--home",
+            s(&home),
+            "--project",
+            s(&missing),
+        ],
+        vec!["inventory", "--home", s(&home), "--project", s(&missing)],
+        vec!["inventory", "--home", s(&file)],
+    ];
+    for args in cases {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
+        assert!(stdout(&out).is_empty(), "{args:?}: no report");
+        let err = stderr(&out);
+        assert!(err.contains(args.last().unwrap()), "{args:?}: {err}");
+    }
+}
+
+/// Regression: `--project .` read `./.mcp.json` and `.mcp.json` as two files
+/// and missed `../.mcp.json`.
+#[test]
+fn a_relative_project_is_the_same_as_its_absolute_path() {
+    let w = tempfile::tempdir().unwrap();
+    let home = w.path().join("home");
+    let repo = home.join("work/repo");
+    write(
+        &home.join("work/.mcp.json"),
+        &npx_server("parent", "a@1.0.0"),
+    );
+    write(&repo.join(".mcp.json"), &npx_server("here", "b@1.0.0"));
+    let inventory = |cwd: &Path, project: &str| -> Value {
+        let out = Command::new(binary())
+            .args(["inventory", "--no-default-configs", "--format", "json"])
+            .args(["--home", s(&home), "--project", project])
+            .env("NO_COLOR", "1")
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let names = |v: &Value| -> Vec<(String, String)> {
+        let mut names: Vec<(String, String)> = v["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let config = s["config_path"].as_str().unwrap().to_string();
+                (s["name"].as_str().unwrap().to_string(), config)
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let relative = names(&inventory(&repo, "."));
+    let absolute = names(&inventory(w.path(), s(&repo)));
+    let dotted = names(&inventory(&repo, "../repo/./"));
+    assert_eq!(relative, absolute);
+    assert_eq!(dotted, absolute);
+    let expected = vec![
+        ("here".to_string(), s(&repo.join(".mcp.json")).to_string()),
+        (
+            "parent".to_string(),
+            s(&home.join("work/.mcp.json")).to_string(),
+        ),
+    ];
+    assert_eq!(absolute, expected);
+}
+
+/// Regression: `db status --db NEWDIR` and `scan --offline --db MISSING`
+/// created the folder and an empty store.
+#[test]
+fn readers_never_create_a_store() {
+    let w = tempfile::tempdir().unwrap();
+    let new = w.path().join("new/db");
+    let out = run(&["db", "status", "--db", s(&new)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no advisories store"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!w.path().join("new").exists(), "status created the store");
+    let home = fixtures().join("homes/affected");
+    let out = run(&["scan", "--offline", "--db", s(&new), "--home", s(&home)]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains(s(&new)), "names the store: {err}");
+    assert!(err.contains("db update"), "says what to run: {err}");
+    assert!(!w.path().join("new").exists(), "scan created the store");
+}
+
+/// The repository's `supplygate.toml` decides a `scan --project .` (the
+/// policy-init header says so).
+#[test]
+fn the_projects_supplygate_toml_is_the_policy() {
+    let db = imported_store();
+    let w = tempfile::tempdir().unwrap();
+    let home = w.path().join("home");
+    let repo = w.path().join("repo");
+    std::fs::create_dir_all(&home).unwrap();
+    write(&repo.join(".mcp.json"), &npx_server("loose", "some-server"));
+    write(
+        &repo.join("supplygate.toml"),
+        "[[rule]]\nid = \"no-unpinned\"\ncode = \"unpinned-server\"\naction = \"block\"\n",
+    );
+    let header = stdout(&run(&["policy", "init"]));
+    assert!(
+        header.contains("default: the first `--project` folder"),
+        "{header}"
+    );
+    let out = Command::new(binary())
+        .args([
+            "scan",
+            "--offline",
+            "--db",
+            s(db.path()),
+            "--format",
+            "json",
+        ])
+        .args(["--home", s(&home), "--project", "."])
+        .env("NO_COLOR", "1")
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        report["policy"]["file"].as_str().unwrap(),
+        s(&repo.join("supplygate.toml"))
+    );
+    let unpinned = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unpinned-server")
+        .unwrap();
+    assert_eq!(unpinned["decision"], "block");
+}
+
+fn target_dir() -> PathBuf {
+    // The test binary runs from <target>/<profile>/deps.
+    binary().parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Regression: the demo failed (exit 127) when CARGO_TARGET_DIR was set, and
+/// imported the fixture advisories into the user's own store.
+#[test]
+fn the_demo_uses_a_scratch_store_and_finds_the_binary() {
+    let user = tempfile::tempdir().unwrap();
+    let script = fixtures().join("../scripts/demo.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("SUPPLYGATE_DEMO_PROFILE", "dev")
+        .env("HOME", user.path())
+        .env("XDG_CACHE_HOME", user.path().join(".cache"))
+        .env_remove("SUPPLYGATE_DB")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let (out_text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{out_text}\n{err}");
+    assert!(out_text.contains("PASSED"), "{out_text}");
+    let left: Vec<_> = walk(user.path());
+    assert!(
+        left.iter()
+            .all(|p| !p.to_string_lossy().contains("supplygate")),
+        "the demo wrote into the user's folders: {left:?}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        out.push(e.path());
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(walk(&e.path()));
+        }
+    }
+    out
+}
+
+/// Regression: a `python -m` module no package provides left every package
+/// `direct: false`, findings without a path, and `explain` saying "no
+/// installed package".
+#[test]
+fn a_python_module_no_package_provides_is_a_finding_and_the_env_stays_reachable() {
+    let db = imported_store();
+    let w = tempfile::tempdir().unwrap();
+    let config = w.path().join("mcp.json");
+    write(
+        &config,
+        r#"{"mcpServers":{"nomod":{"command":"~/venvs/plain/bin/python","args":["-m","not_there"]}}}"#,
+    );
+    let home = fixtures().join("trees/home");
+    let place = [
+        "--home",
+        s(&home),
+        "--no-default-configs",
+        "--config",
+        s(&config),
+    ];
+    let mut args = vec![
+        "scan",
+        "--offline",
+        "--db",
+        s(db.path()),
+        "--format",
+        "json",
+    ];
+    args.extend(place);
+    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", "2026-06-01")]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let missing = findings
+        .iter()
+        .find(|f| f["code"] == "module-not-found")
+        .expect("module-not-found finding");
+    assert!(missing["message"].as_str().unwrap().contains("not_there"));
+    let packages = report["servers"][0]["packages"].as_array().unwrap();
+    assert!(packages.len() >= 2, "{packages:?}");
+    let direct =
+        |name: &str| packages.iter().find(|p| p["name"] == name).unwrap()["direct"].clone();
+    assert_eq!(direct("click"), true);
+    assert_eq!(direct("localtool"), true);
+    let local = findings
+        .iter()
+        .find(|f| f["code"] == "non-registry-source")
+        .unwrap();
+    assert_eq!(local["path"][0], "nomod", "{local}");
+    let mut explain = vec!["explain", "click"];
+    explain.extend(place);
+    let out = run(&explain);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("nomod > click@"),
+        "{}",
+        stdout(&out)
+    );
+}
