@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, run_with_env, stderr, stdout};
+use crate::support::{fixtures, run, run_with_env, stderr, stdout};
 
 fn configs() -> PathBuf {
     fixtures().join("configs")

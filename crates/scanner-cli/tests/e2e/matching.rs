@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, scan_json, stderr};
+use crate::support::{fixtures, run, scan_json, stderr};
 
 fn import(db: &Path, sources: &[&Path]) {
     let mut args = vec!["--db", db.to_str().unwrap(), "db", "import"];

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, stderr, stdout};
+use crate::support::{fixtures, run, stderr, stdout};
 
 fn configs() -> PathBuf {
     fixtures().join("configs")
