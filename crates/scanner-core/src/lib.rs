@@ -14,7 +14,6 @@
 //! ```
 
 pub mod discover;
-pub mod finding;
 pub mod graph;
 pub mod grouping;
 pub mod matching;
@@ -23,7 +22,9 @@ pub mod report;
 pub mod resolve;
 pub mod scan;
 pub mod severity;
-pub mod version;
+mod types;
+
+pub use types::{finding, version};
 
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};
