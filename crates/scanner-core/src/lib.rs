@@ -15,15 +15,14 @@
 
 pub mod discover;
 pub mod graph;
-pub mod grouping;
 pub mod matching;
 pub mod policy;
 pub mod report;
 pub mod resolve;
 pub mod scan;
-pub mod severity;
 mod types;
 
+pub use matching::{grouping, severity};
 pub use types::{finding, version};
 
 pub use finding::{Code, Finding, PackageRef, Severity};
