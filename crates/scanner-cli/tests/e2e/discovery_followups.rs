@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use crate::support::{fixtures, run, run_with_env, stderr, stdout};
+use serde_json::Value;
 
 fn configs() -> PathBuf {
     fixtures().join("configs")

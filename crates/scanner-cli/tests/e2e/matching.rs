@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use serde_json::Value;
 use crate::support::{fixtures, run, scan_json, stderr};
+use serde_json::Value;
 
 fn import(db: &Path, sources: &[&Path]) {
     let mut args = vec!["--db", db.to_str().unwrap(), "db", "import"];

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use crate::support::osv_server::{OsvData, Reply, Server};
 use crate::support::{fixtures, imported_store, run, stderr, stdout};
+use serde_json::Value;
 
 fn data() -> Arc<OsvData> {
     static DATA: OnceLock<Arc<OsvData>> = OnceLock::new();

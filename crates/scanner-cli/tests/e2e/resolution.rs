@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use crate::support::{fixtures, run, stderr, stdout};
+use serde_json::Value;
 
 fn home() -> PathBuf {
     fixtures().join("trees/home")

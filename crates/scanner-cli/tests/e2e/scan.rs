@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde_json::Value;
 use crate::support::{fixtures, run, scan_json, stderr, stdout};
+use serde_json::Value;
 
 /// A store with the bundled OSV records imported.
 fn store() -> tempfile::TempDir {
