@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use supplygate_tests::{binary, fixtures, imported_store, run, run_with_env, stderr, stdout};
+use crate::support::{binary, fixtures, imported_store, run, run_with_env, stderr, stdout};
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
