@@ -30,4 +30,4 @@ pub use import::{
 };
 pub use lookup::{AdvisoryLookup, LookupError, MemoryStore};
 pub use osv::{Affected, Event, OsvPackage, Range, RangeType, Severity, Vulnerability};
-pub use store::{EcosystemStatus, ImportRecord, Store, StoreError, StoreOptions};
+pub use store::{EcosystemStatus, ImportRecord, Store, StoreError, StoreOptions, DB_FILE};

@@ -160,6 +160,16 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Write the report to FILE instead of stdout, atomically (a temporary
+    /// file beside it, then renamed): a reader never sees half a report.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The source root SARIF locations are relative to (`%SRCROOT%`)
+    /// [default: the first --project folder].
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
+
     /// Which policy decides.
     #[command(flatten)]
     pub policy: PolicyArgs,

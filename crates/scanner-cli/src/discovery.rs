@@ -50,7 +50,7 @@ pub fn discover_options(args: DiscoveryArgs) -> Result<DiscoverOptions> {
 }
 
 /// `dir` made absolute and normal, after checking it is a folder.
-fn existing_folder(flag: &str, dir: &Path) -> Result<PathBuf> {
+pub fn existing_folder(flag: &str, dir: &Path) -> Result<PathBuf> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => normal_path(dir),
         Ok(_) => bail!("{flag} {}: not a folder", dir.display()),

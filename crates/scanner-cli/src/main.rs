@@ -6,8 +6,10 @@ mod duration;
 mod exit;
 mod explain;
 mod online;
+mod output;
 mod policy;
 mod render;
+mod ui;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -102,6 +104,7 @@ fn open_existing_store(db: &std::path::Path) -> Result<Option<Store>> {
 
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let discover = discover_options(args.discovery.clone())?;
+    let discover_projects = discover.projects.clone();
     let home = discover.home.clone();
     let today = policy::today(args.policy.today.as_deref())?;
     let policy_file = policy::locate(
@@ -109,21 +112,21 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         args.policy.policy_dir.clone(),
         &discover.projects,
     )?;
+    // A reader never creates a store: offline, a missing one matches nothing
+    // and makes the run incomplete.
     let mut store = if args.offline {
-        match open_existing_store(db)? {
-            Some(store) => store,
-            None => return Ok(Exit::Incomplete),
-        }
+        open_existing_store(db)?
     } else {
-        open_store(db)?
+        Some(open_store(db)?)
     };
+    let missing_store = store.is_none();
     let options = ScanOptions {
         discover,
         resolve: ResolveOptions {
             home,
             verify: !args.no_verify,
         },
-        advisory_source: store.path().display().to_string(),
+        advisory_source: db.join(advisories_cache::DB_FILE).display().to_string(),
     };
     let collected = scanner_core::collect(&options)?;
     if let Some(file) = &policy_file {
@@ -131,11 +134,22 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     }
     // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
     let policy = policy::load(policy_file.as_deref(), today)?;
-    let source = match online::choose(&mut store, &collected, &args)? {
+    let source = match online::choose(store.as_mut(), db, &collected, &args)? {
         Ok(source) => source,
         Err(exit) => return Ok(exit),
     };
     let mut report = scanner_core::evaluate(collected, &source.lookup, &policy, &options)?;
+    report.generated_at = Some(render::cyclonedx::now());
+    if missing_store {
+        let line = format!(
+            "no advisories store at {}: no package was checked against advisories",
+            db.display()
+        );
+        report.summary.incomplete.push(line);
+        if report.summary.outcome == scanner_core::Outcome::Passed {
+            report.summary.outcome = scanner_core::Outcome::Incomplete;
+        }
+    }
     source.record_in(&mut report);
     for e in &report.policy.expired_exceptions {
         eprintln!(
@@ -146,15 +160,30 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     for line in &report.summary.incomplete {
         eprintln!("incomplete: {line}");
     }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Table => render::table::write(&mut out, &report)?,
-        Format::Json => render::json::write(&mut out, &report)?,
-        Format::Sarif => render::sarif::write(&mut out, &report)?,
-        Format::Cyclonedx => render::cyclonedx::write(&mut out, &report)?,
-        Format::Markdown => render::markdown::write(&mut out, &report)?,
+    let sarif_root = match &args.sarif_root {
+        Some(dir) => Some(discovery::existing_folder("--sarif-root", dir)?),
+        None => discover_projects.first().cloned(),
+    };
+    // Colours only for a person at a terminal: never in a file or a pipe.
+    let colour = args.output.is_none() && ui::stdout_colour();
+    let render = |out: &mut dyn Write| -> std::io::Result<()> {
+        let mut out = out;
+        match args.format {
+            Format::Table => render::table::write(&mut out, &report, colour),
+            Format::Json => render::json::write(&mut out, &report),
+            Format::Sarif => render::sarif::write(&mut out, &report, sarif_root.as_deref()),
+            Format::Cyclonedx => render::cyclonedx::write(&mut out, &report),
+            Format::Markdown => render::markdown::write(&mut out, &report),
+        }
+    };
+    match &args.output {
+        Some(file) => output::write_atomically(file, render)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            render(&mut out)?;
+            out.flush()?;
+        }
     }
-    out.flush()?;
     Ok(report.summary.outcome.into())
 }
 

@@ -28,8 +28,9 @@ pub struct Source<'a> {
 
 /// The store, as the matcher sees it. After every package was looked up
 /// online it covers every ecosystem, even one for which nothing was found.
+/// A store that does not exist (`None`, offline) covers nothing.
 pub struct StoreLookup<'a> {
-    store: &'a Store,
+    store: Option<&'a Store>,
     asked_online: bool,
 }
 
@@ -39,15 +40,16 @@ impl AdvisoryLookup for StoreLookup<'_> {
         eco: Ecosystem,
         name: &str,
     ) -> Result<Vec<Vulnerability>, LookupError> {
-        self.store.advisories_for(eco, name)
+        self.store
+            .map_or(Ok(Vec::new()), |s| s.advisories_for(eco, name))
     }
 
     fn record_count(&self, eco: Ecosystem) -> Result<u64, LookupError> {
-        self.store.record_count(eco)
+        self.store.map_or(Ok(0), |s| s.record_count(eco))
     }
 
     fn covers(&self, eco: Ecosystem) -> Result<bool, LookupError> {
-        Ok(self.asked_online || self.store.record_count(eco)? > 0)
+        Ok(self.asked_online || self.record_count(eco)? > 0)
     }
 }
 
@@ -75,16 +77,19 @@ impl Source<'_> {
     }
 }
 
-/// The source `scan` was asked for: the store with `--offline`, else online.
-/// `Err(exit)` means the scan must stop there (the message is printed).
+/// The source `scan` was asked for: the store with `--offline` (`None`
+/// when it does not exist: nothing matches and the run is incomplete), else
+/// online. `Err(exit)` means the scan must stop there (the message is printed).
 pub fn choose<'a>(
-    store: &'a mut Store,
+    store: Option<&'a mut Store>,
+    db: &std::path::Path,
     collected: &Collected,
     args: &ScanArgs,
 ) -> Result<std::result::Result<Source<'a>, Exit>> {
-    if args.offline {
-        return offline(store).map(Ok);
-    }
+    let store = match store {
+        Some(store) if !args.offline => store,
+        store => return offline(store.map(|s| &*s), db).map(Ok),
+    };
     online(
         store,
         collected,
@@ -96,7 +101,7 @@ pub fn choose<'a>(
 
 fn local(store: &Store) -> StoreLookup<'_> {
     StoreLookup {
-        store,
+        store: Some(store),
         asked_online: false,
     }
 }
@@ -133,18 +138,26 @@ fn ecosystems(store: &Store) -> Result<Vec<EcosystemSnapshot>> {
         .collect())
 }
 
-/// `--offline`: the store as it is.
-fn offline(store: &Store) -> Result<Source<'_>> {
+/// `--offline`: the store as it is, or no store at all.
+fn offline<'a>(store: Option<&'a Store>, db: &std::path::Path) -> Result<Source<'a>> {
     let snapshot = Snapshot {
         mode: SourceMode::Offline,
         api_url: None,
-        store: store.path().display().to_string(),
+        store: store.map_or_else(
+            || db.join(advisories_cache::DB_FILE).display().to_string(),
+            |s| s.path().display().to_string(),
+        ),
         fetched_at: None,
-        ecosystems: ecosystems(store)?,
-        note: None,
+        ecosystems: store.map(ecosystems).transpose()?.unwrap_or_default(),
+        note: store
+            .is_none()
+            .then(|| "the store does not exist".to_string()),
     };
     Ok(Source {
-        lookup: local(store),
+        lookup: StoreLookup {
+            store,
+            asked_online: false,
+        },
         snapshot,
         fetched: None,
     })
@@ -176,7 +189,7 @@ fn online<'a>(
     let error = match fetched {
         Ok(summary) => {
             let lookup = StoreLookup {
-                store,
+                store: Some(store),
                 asked_online: true,
             };
             let fetched = Some((api.to_string(), summary));

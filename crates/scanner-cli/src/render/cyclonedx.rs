@@ -19,7 +19,8 @@ use super::common::{digest, osv_url, percent_encode};
 
 /// Writes `report` as a CycloneDX 1.6 JSON BOM stamped with the current time.
 pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &bom(report, &now()))?;
+    let timestamp = report.generated_at.clone().unwrap_or_else(now);
+    serde_json::to_writer_pretty(&mut *out, &bom(report, &timestamp))?;
     writeln!(out)
 }
 
@@ -91,7 +92,8 @@ fn serial(content: &str) -> String {
 }
 
 /// The current UTC time as RFC 3339, to the second.
-fn now() -> String {
+/// Now, as an RFC 3339 UTC timestamp (`2026-11-25T19:04:51Z`).
+pub fn now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

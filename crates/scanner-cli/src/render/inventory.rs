@@ -5,6 +5,8 @@ use std::io::Write;
 use scanner_core::discover::secrets::redact_text;
 use scanner_core::discover::{ConfigStatus, Inventory, Server};
 
+use super::layout::Columns;
+
 /// Writes `inventory` as a table: one line per file, per server, per
 /// finding. Missing well-known files are listed only when `verbose`.
 pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std::io::Result<()> {
@@ -13,31 +15,39 @@ pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std:
         .configs
         .iter()
         .filter(|c| verbose || !matches!(c.status, ConfigStatus::Missing));
+    let mut files = Columns::new(&["STATUS", "CLIENT", "SCOPE", "FILE"]);
     for c in shown {
         let (status, detail) = match &c.status {
             ConfigStatus::Parsed { servers } => (format!("parsed:{servers}"), String::new()),
             ConfigStatus::Missing => ("missing".to_string(), String::new()),
             ConfigStatus::Skipped { reason } => ("SKIPPED".to_string(), format!("  ({reason})")),
         };
-        writeln!(
-            out,
-            "  {:<10} {:<15} {:<24} {}{detail}",
+        files.push(vec![
             status,
-            c.client.id(),
-            short(&c.scope, 24),
-            c.path.display(),
-        )?;
+            c.client.id().to_string(),
+            c.scope.clone(),
+            format!("{}{detail}", c.path.display()),
+        ]);
     }
+    files.write(out, |_, _, cell| cell)?;
     writeln!(out)?;
     writeln!(out, "SERVERS")?;
-    writeln!(
-        out,
-        "  {:<20} {:<15} {:<14} {:<9} {:<13} {:<44} {:<9} {:<24} {:<16} LOCATION",
-        "NAME", "CLIENT", "SCOPE", "TRANSPORT", "LAUNCHER", "PACKAGE", "PIN", "ENV", "OWNER"
-    )?;
+    let mut servers = Columns::new(&[
+        "NAME",
+        "CLIENT",
+        "SCOPE",
+        "TRANSPORT",
+        "LAUNCHER",
+        "PACKAGE",
+        "PIN",
+        "ENV",
+        "OWNER",
+        "LOCATION",
+    ]);
     for s in &inventory.servers {
-        server_line(out, s)?;
+        servers.push(server_row(s));
     }
+    servers.write(out, |_, _, cell| cell)?;
     writeln!(out)?;
     if inventory.findings.is_empty() {
         writeln!(out, "CONFIG FINDINGS: none")?;
@@ -68,7 +78,8 @@ pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std:
     )
 }
 
-fn server_line(out: &mut impl Write, s: &Server) -> std::io::Result<()> {
+/// One server's cells; nothing is cut (versions and paths stay whole).
+fn server_row(s: &Server) -> Vec<String> {
     let (package, mut pin) = match s.launch.package_pin() {
         Some((raw, pin)) => (redact_text(raw), format!("{pin:?}").to_lowercase()),
         None => (launch_target(s), "-".into()),
@@ -82,25 +93,22 @@ fn server_line(out: &mut impl Write, s: &Server) -> std::io::Result<()> {
     } else {
         s.name.clone()
     };
-    writeln!(
-        out,
-        "  {:<20} {:<15} {:<14} {:<9} {:<13} {:<44} {:<9} {:<24} {:<16} {}:{}",
+    vec![
         name,
-        s.client.id(),
-        short(&s.scope, 14),
-        s.transport.as_str(),
-        s.launch.launcher(),
-        short(&package, 44),
+        s.client.id().to_string(),
+        s.scope.clone(),
+        s.transport.as_str().to_string(),
+        s.launch.launcher().to_string(),
+        package,
         pin,
         if env.is_empty() {
             "-".to_string()
         } else {
             env.join(",")
         },
-        short(s.owner.as_deref().unwrap_or("-"), 16),
-        s.config_path.display(),
-        s.line
-    )
+        s.owner.clone().unwrap_or_else(|| "-".into()),
+        format!("{}:{}", s.config_path.display(), s.line),
+    ]
 }
 
 fn launch_target(s: &Server) -> String {
@@ -115,13 +123,4 @@ fn launch_target(s: &Server) -> String {
         _ => s.display_command(),
     };
     redact_text(&target)
-}
-
-/// `text` cut to `max` characters with an ellipsis.
-fn short(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
-    format!("{kept}…")
 }

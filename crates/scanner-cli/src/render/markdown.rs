@@ -115,6 +115,7 @@ fn write_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Result
         "Server",
         "Package",
         "Advisory",
+        "Fix",
         "Decided by",
     ];
     if !table_head(out, "Findings", findings.len(), "None.", &columns)? {
@@ -134,6 +135,9 @@ fn finding_row(f: &Finding) -> String {
     let advisory = f.advisory.as_ref().map_or("-".to_string(), |a| {
         format!("[{}]({})", cell(&a.id), osv_url(&a.id))
     });
+    let fix = f.advisory.as_ref().map_or("-".to_string(), |a| {
+        cell(a.nearest_fix.as_deref().unwrap_or("none"))
+    });
     let mut decided = cell(&f.decided_by.to_string());
     if let Some(e) = &f.exception {
         decided.push_str(&format!(": {}", cell(&e.reason)));
@@ -145,7 +149,7 @@ fn finding_row(f: &Finding) -> String {
         ));
     }
     format!(
-        "| **{}** | {} | `{}` | {} | {package} | {advisory} | {decided} |",
+        "| **{}** | {} | `{}` | {} | {package} | {advisory} | {fix} | {decided} |",
         f.decision.as_str(),
         f.severity.as_str(),
         f.code.as_str(),

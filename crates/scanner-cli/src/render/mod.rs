@@ -4,6 +4,7 @@ pub mod common;
 pub mod cyclonedx;
 pub mod inventory;
 pub mod json;
+pub mod layout;
 pub mod markdown;
 pub mod sarif;
 pub mod status;

@@ -3,69 +3,22 @@
 use std::io::Write;
 
 use scanner_core::policy::PolicyAudit;
-use scanner_core::{Outcome, Report, SourceMode};
+use scanner_core::resolve::Integrity;
+use scanner_core::{Decision, Outcome, Report, SourceMode};
 
-/// Writes `report` as a table.
-pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+use super::layout::Columns;
+
+/// Writes `report` as a table; `colour` paints decisions and the verdict
+/// (only when stdout is a terminal and `NO_COLOR` is unset).
+pub fn write(out: &mut impl Write, report: &Report, colour: bool) -> std::io::Result<()> {
     writeln!(out, "SERVERS")?;
-    for s in &report.servers {
-        let package = s.package.as_ref().map_or_else(
-            || s.requested.clone().unwrap_or_default(),
-            |p| p.to_string(),
-        );
-        let mut tree = s.tree.as_ref().map_or("not resolved".to_string(), |_| {
-            // Say how many files were actually checked: "unverified" is never "ok".
-            let verified = s
-                .packages
-                .iter()
-                .filter(|p| matches!(p.integrity, scanner_core::resolve::Integrity::Verified))
-                .count();
-            format!("{} packages, {verified} verified", s.packages.len())
-        });
-        if let Some(owner) = &s.owner {
-            tree.push_str(&format!(", owner {owner}"));
-        }
-        writeln!(
-            out,
-            "  {:<20} {:<15} {:<7} {:<50} {}",
-            s.name,
-            s.client.id(),
-            s.launcher,
-            package,
-            tree
-        )?;
-    }
+    write_servers(out, report)?;
     writeln!(out)?;
     if report.findings.is_empty() {
         writeln!(out, "FINDINGS: none")?;
     } else {
         writeln!(out, "FINDINGS")?;
-        writeln!(
-            out,
-            "  {:<8} {:<9} {:<22} {:<20} {:<36} {:<20} DECIDED BY",
-            "DECIDE", "SEVERITY", "CODE", "SERVER", "PACKAGE", "ID"
-        )?;
-        for f in &report.findings {
-            let package = f
-                .package
-                .as_ref()
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "-".into());
-            let id = f.advisory.as_ref().map_or("-", |a| a.id.as_str());
-            let expired = f.expired_exception.as_ref().map_or(String::new(), |e| {
-                format!(" [exception line {} expired {}]", e.line, e.expires)
-            });
-            writeln!(
-                out,
-                "  {:<8} {:<9} {:<22} {:<20} {:<36} {id:<20} {}{expired}",
-                f.decision.as_str(),
-                f.severity.as_str(),
-                f.code.as_str(),
-                f.server,
-                package,
-                f.decided_by
-            )?;
-        }
+        write_findings(out, report, colour)?;
     }
     for note in &report.advisories.git_ranges_not_evaluated {
         writeln!(
@@ -81,8 +34,130 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         Outcome::Blocked => "BLOCKED",
         Outcome::Incomplete => "INCOMPLETE",
     };
+    let painted = if colour {
+        paint(verdict_colour(s.outcome), verdict)
+    } else {
+        verdict.to_string()
+    };
     writeln!(out)?;
-    writeln!(out, "{verdict}: {}", super::common::totals(s))
+    writeln!(out, "{painted}: {}", super::common::totals(s))
+}
+
+fn write_servers(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    let mut columns = Columns::new(&["NAME", "CLIENT", "LAUNCHER", "PACKAGE", "TREE"]);
+    let mut unverified = Vec::new();
+    for s in &report.servers {
+        let package = s.package.as_ref().map_or_else(
+            || s.requested.clone().unwrap_or_default(),
+            |p| p.to_string(),
+        );
+        let mut tree = s.tree.as_ref().map_or("not resolved".to_string(), |_| {
+            // Say how many files were actually checked: "unverified" is never "ok".
+            let verified = s
+                .packages
+                .iter()
+                .filter(|p| matches!(p.integrity, Integrity::Verified))
+                .count();
+            format!("{} packages, {verified} verified", s.packages.len())
+        });
+        unverified.extend(s.packages.iter().filter_map(|p| match &p.integrity {
+            Integrity::Unverified { reason } => Some(reason.as_str()),
+            _ => None,
+        }));
+        if let Some(owner) = &s.owner {
+            tree.push_str(&format!(", owner {owner}"));
+        }
+        let cells = [&s.name, s.client.id(), &s.launcher, &package, &tree];
+        columns.push(cells.iter().map(|c| c.to_string()).collect());
+    }
+    columns.write(out, |_, _, cell| cell)?;
+    if let Some(reason) = most_common(&unverified) {
+        writeln!(
+            out,
+            "  {} packages unverified: their installed files could not be compared with what was published (mostly: {reason})",
+            unverified.len()
+        )?;
+    }
+    Ok(())
+}
+
+/// The reason given most often.
+fn most_common<'a>(reasons: &[&'a str]) -> Option<&'a str> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in reasons {
+        *counts.entry(r).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|&(_, n)| n).map(|(r, _)| r)
+}
+
+fn write_findings(out: &mut impl Write, report: &Report, colour: bool) -> std::io::Result<()> {
+    let header = [
+        "DECIDE",
+        "SEVERITY",
+        "CODE",
+        "SERVER",
+        "PACKAGE",
+        "ID",
+        "FIX",
+        "DECIDED BY",
+    ];
+    let mut columns = Columns::new(&header);
+    let mut decisions = vec![None];
+    for f in &report.findings {
+        let package = f
+            .package
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "-".into());
+        let id = f.advisory.as_ref().map_or("-", |a| a.id.as_str());
+        let fix = f.advisory.as_ref().map_or("-".to_string(), |a| {
+            a.nearest_fix.clone().unwrap_or_else(|| "none".into())
+        });
+        let expired = f.expired_exception.as_ref().map_or(String::new(), |e| {
+            format!(" [exception line {} expired {}]", e.line, e.expires)
+        });
+        columns.push(vec![
+            f.decision.as_str().to_string(),
+            f.severity.as_str().to_string(),
+            f.code.as_str().to_string(),
+            f.server.clone(),
+            package,
+            id.to_string(),
+            fix,
+            format!("{}{expired}", f.decided_by),
+        ]);
+        decisions.push(Some(f.decision));
+    }
+    columns.write(out, |row, column, cell| match decisions[row] {
+        Some(d) if colour && column == 0 => paint(decision_colour(d), &cell),
+        _ => cell,
+    })
+}
+
+/// ANSI colour codes.
+const RED: &str = "31";
+const YELLOW: &str = "33";
+const GREEN: &str = "32";
+const DIM: &str = "2";
+
+fn paint(code: &str, text: &str) -> String {
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+fn decision_colour(d: Decision) -> &'static str {
+    match d {
+        Decision::Block => RED,
+        Decision::Warn => YELLOW,
+        Decision::Allow | Decision::Excepted => DIM,
+    }
+}
+
+fn verdict_colour(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Passed => GREEN,
+        Outcome::Blocked => RED,
+        Outcome::Incomplete => YELLOW,
+    }
 }
 
 /// One line saying which advisory data decided the run, and how fresh it was.

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
 use crate::support::{binary, fixtures, imported_store, run, run_with_env, stderr, stdout};
+use serde_json::Value;
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")

@@ -130,7 +130,13 @@ fn sarif_has_one_result_per_finding_located_at_the_server_entry() {
         _ => "note",
     };
     for (r, f) in results.iter().zip(findings) {
-        assert_eq!(r["ruleId"], f["code"]);
+        // An advisory finding's rule is its advisory (carrying the score
+        // GitHub reads); every other finding's rule is its code.
+        let rule = f["advisory"]["id"]
+            .as_str()
+            .unwrap_or_else(|| str_of(&f["code"]));
+        assert_eq!(r["ruleId"], rule);
+        assert_eq!(r["properties"]["code"], f["code"]);
         assert_eq!(r["level"], level(str_of(&f["decision"])));
         assert_eq!(r["properties"]["decision"], f["decision"]);
         assert_eq!(r["properties"]["severity"], f["severity"]);
@@ -364,9 +370,9 @@ fn markdown_findings_link_to_osv_and_cells_stay_in_their_columns() {
         .filter(|l| l.starts_with('|'))
         .collect();
     for row in &table {
-        // Unescaped pipes: 8 per row of 7 cells.
+        // Unescaped pipes: 9 per row of 8 cells.
         let pipes = row.matches('|').count() - row.matches("\\|").count();
-        assert_eq!(pipes, 8, "{row}");
+        assert_eq!(pipes, 9, "{row}");
     }
     assert!(out.contains("expired exception"), "{out}");
 }
@@ -400,8 +406,118 @@ fn what_was_not_checked_is_in_every_format_and_exits_3() {
     assert_sarif_shape(&sarif);
     let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     assert_eq!(notes.as_array().unwrap().len(), gaps);
+    // An incomplete run is not a successful execution (GitHub shows it).
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    assert_github_upload_rules(&sarif);
     let bom: Value = serde_json::from_str(&run("cyclonedx")).unwrap();
     assert_eq!(bom["metadata"]["properties"][0]["value"], "incomplete");
+}
+
+/// The rules GitHub code scanning documents for SARIF uploads ("SARIF
+/// support for code scanning" and "About code scanning limits on SARIF
+/// results", docs.github.com): SARIF 2.1.0; at most 20 runs, 25,000 results
+/// and 25,000 rules per run, 1,000 locations per result and 20 tags per
+/// rule; a file under 10 MB; every result with a `ruleId`, a message, a
+/// location whose `artifactLocation.uri` is relative to a declared
+/// `uriBaseId` (or absolute) with `region.startLine`, and
+/// `partialFingerprints`; `security-severity` a string score 0.0–10.0;
+/// short descriptions of at most 1,024 characters.
+fn assert_github_upload_rules(log: &Value) {
+    assert_eq!(log["version"], "2.1.0");
+    assert!(serde_json::to_vec(log).unwrap().len() < 10 << 20);
+    let runs = log["runs"].as_array().unwrap();
+    assert!(!runs.is_empty() && runs.len() <= 20);
+    for run in runs {
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let results = run["results"].as_array().unwrap();
+        assert!(rules.len() <= 25_000 && results.len() <= 25_000);
+        let mut ids = BTreeSet::new();
+        for rule in rules {
+            let id = str_of(&rule["id"]);
+            assert!(!id.is_empty() && ids.insert(id), "rule ids unique: {id}");
+            assert!(str_of(&rule["shortDescription"]["text"]).chars().count() <= 1024);
+            let tags = rule["properties"]["tags"].as_array().unwrap();
+            assert!(
+                tags.len() <= 20 && tags.iter().all(Value::is_string),
+                "{rule}"
+            );
+            if let Some(score) = rule["properties"].get("security-severity") {
+                let score: f64 = str_of(score).parse().unwrap();
+                assert!((0.0..=10.0).contains(&score), "{rule}");
+            }
+        }
+        let bases = run.get("originalUriBaseIds");
+        if let Some(bases) = bases {
+            for (_, base) in bases.as_object().unwrap() {
+                let uri = str_of(&base["uri"]);
+                assert!(uri.starts_with("file:///") && uri.ends_with('/'), "{uri}");
+            }
+        }
+        for r in results {
+            let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
+            assert_eq!(rule["id"], r["ruleId"]);
+            assert!(!str_of(&r["message"]["text"]).is_empty());
+            assert!(r["partialFingerprints"]["supplygate/v1"].is_string());
+            let locations = r["locations"].as_array().unwrap();
+            assert!(!locations.is_empty() && locations.len() <= 1000, "{r}");
+            for l in locations {
+                let p = &l["physicalLocation"];
+                let uri = str_of(&p["artifactLocation"]["uri"]);
+                match p["artifactLocation"].get("uriBaseId") {
+                    Some(base) => {
+                        assert!(bases.unwrap().get(str_of(base)).is_some(), "{r}");
+                        assert!(!uri.starts_with('/') && !uri.contains("://"), "{uri}");
+                    }
+                    None => assert!(uri.starts_with("file:///"), "{uri}"),
+                }
+                assert!(p["region"]["startLine"].as_u64().unwrap() >= 1);
+            }
+        }
+    }
+}
+
+/// With `--sarif-root` (or `--project`), config files inside the root are
+/// named relative to `%SRCROOT%`, as GitHub needs to place alerts; advisory
+/// rules carry GitHub's `security-severity` and `tags`.
+#[test]
+fn sarif_for_github_is_relative_to_the_source_root_and_scored() {
+    let root = affected();
+    let mut extra = vec!["--format", "sarif", "--sarif-root", root.to_str().unwrap()];
+    let block = fixtures().join("policies/block.toml");
+    extra.extend(["--policy", block.to_str().unwrap()]);
+    let args = fixture_scan_args(db(), &affected(), &extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", TODAY)]);
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_github_upload_rules(&log);
+    let run = &log["runs"][0];
+    assert_eq!(
+        str_of(&run["originalUriBaseIds"]["%SRCROOT%"]["uri"]),
+        format!("file://{}/", root.display())
+    );
+    let results = run["results"].as_array().unwrap();
+    let node_fetch = results
+        .iter()
+        .find(|r| r["ruleId"] == "GHSA-r683-j2x4-v87g")
+        .expect("node-fetch result");
+    let artifact = &node_fetch["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], ".cursor/mcp.json");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = &rules[node_fetch["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["properties"]["security-severity"], "8.8");
+    let tags: Vec<&str> = rule["properties"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(str_of)
+        .collect();
+    assert!(tags.contains(&"security") && tags.contains(&"vulnerable-dependency"));
+    assert!(str_of(&node_fetch["message"]["text"]).contains("(fixed in 3.1.1)"));
+    assert_eq!(node_fetch["properties"]["nearestFix"], "3.1.1");
 }
 
 /// A validator for a schema in `fixtures/schemas`, with the schemas it
@@ -443,6 +559,14 @@ fn sarif_and_cyclonedx_validate_against_the_official_schemas() {
         assert_valid(&sarif, &log, &format!("sarif {policy:?}"));
         let (_, doc) = scan_value("cyclonedx", policy);
         assert_valid(&bom, &doc, &format!("cyclonedx {policy:?}"));
+    }
+    for policy in [None, Some("block.toml")] {
+        let (_, log) = scan_value("sarif", policy);
+        assert_github_upload_rules(&log);
+        assert_eq!(
+            log["runs"][0]["invocations"][0]["executionSuccessful"],
+            true
+        );
     }
     // The validators do reject: a result without a message, a bad serial.
     let (_, mut log) = scan_value("sarif", None);
@@ -509,4 +633,41 @@ fn inventory_refuses_report_only_formats() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("table or json"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
+}
+
+/// JSON findings carry their stable `id`, advisory findings their `fixed`
+/// versions and the nearest fix above the installed version; the report
+/// says when it was made. The table and Markdown show the fix too.
+#[test]
+fn advisory_findings_name_their_fixes_in_every_format() {
+    let (_, report) = scan_value("json", None);
+    let at = str_of(&report["generated_at"]);
+    assert!(
+        at.len() == 20 && at.ends_with('Z') && &at[10..11] == "T",
+        "{at}"
+    );
+    let findings = report["findings"].as_array().unwrap();
+    let node_fetch = findings
+        .iter()
+        .find(|f| f["advisory"]["id"] == "GHSA-r683-j2x4-v87g")
+        .unwrap();
+    assert_eq!(
+        node_fetch["advisory"]["fixed"],
+        serde_json::json!(["2.6.7", "3.1.1"])
+    );
+    assert_eq!(node_fetch["advisory"]["nearest_fix"], "3.1.1");
+    assert_eq!(str_of(&node_fetch["id"]).len(), 64);
+    let (_, table, _) = scan("table", None);
+    let line = table
+        .lines()
+        .find(|l| l.contains("GHSA-r683-j2x4-v87g"))
+        .unwrap();
+    assert!(line.contains("3.1.1"), "{line}");
+    assert!(table.contains(" FIX "), "{table}");
+    let (_, markdown, _) = scan("markdown", None);
+    let row = markdown
+        .lines()
+        .find(|l| l.contains("GHSA-r683-j2x4-v87g") && l.starts_with('|'))
+        .unwrap();
+    assert!(row.contains("| 3.1.1 |"), "{row}");
 }

@@ -89,6 +89,8 @@ fn make_group(
                 .iter()
                 .filter_map(|a| a.cvss.clone())
                 .max_by(|a, b| a.score.total_cmp(&b.score)),
+            fixed: Vec::new(),
+            nearest_fix: None,
         },
         severity: assessments
             .iter()

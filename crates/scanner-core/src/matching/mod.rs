@@ -5,4 +5,4 @@ pub mod grouping;
 mod ranges;
 pub mod severity;
 
-pub use ranges::{affects, only_git_ranges};
+pub use ranges::{affects, fixes, only_git_ranges};

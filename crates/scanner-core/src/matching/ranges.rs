@@ -47,6 +47,37 @@ pub fn only_git_ranges(vuln: &Vulnerability, ecosystem: Ecosystem, name: &str) -
         && entries.iter().any(|a| has_git(a))
 }
 
+/// The fixes `records` name for `name` in `ecosystem`: every `fixed`
+/// version of their SEMVER and ECOSYSTEM ranges, in version order without
+/// repeats, and the nearest one above `installed` (what to upgrade to).
+pub fn fixes(
+    records: &[&Vulnerability],
+    ecosystem: Ecosystem,
+    name: &str,
+    installed: &Version,
+) -> (Vec<String>, Option<String>) {
+    let wanted = ecosystem.normalize_name(name);
+    let mut fixed: Vec<(Version, String)> = records
+        .iter()
+        .flat_map(|v| &v.affected)
+        .filter(|a| names_package(a, ecosystem, &wanted))
+        .flat_map(|a| &a.ranges)
+        .filter(|r| matches!(r.kind, RangeType::Semver | RangeType::Ecosystem))
+        .flat_map(|r| &r.events)
+        .filter_map(|e| match e {
+            Event::Fixed(t) => Some((Version::parse_event(ecosystem, t).ok()?, t.clone())),
+            _ => None,
+        })
+        .collect();
+    fixed.sort_by(|a, b| a.0.cmp(&b.0));
+    fixed.dedup_by(|a, b| a.0 == b.0);
+    let nearest = fixed
+        .iter()
+        .find(|(v, _)| v > installed)
+        .map(|(_, t)| t.clone());
+    (fixed.into_iter().map(|(_, t)| t).collect(), nearest)
+}
+
 fn names_package(a: &Affected, ecosystem: Ecosystem, normalized: &str) -> bool {
     a.package.as_ref().is_some_and(|p| {
         p.ecosystem.parse::<Ecosystem>().ok() == Some(ecosystem)
@@ -135,6 +166,20 @@ mod tests {
 
     const RANGED: &str = r#"{"id":"GHSA-1","affected":[{"package":{"ecosystem":"npm","name":"qs"},
         "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.0"},{"introduced":"2.0.0"},{"last_affected":"2.1.0"}]}]}]}"#;
+
+    #[test]
+    fn fixes_are_ordered_and_the_nearest_is_above_the_installed_version() {
+        let v = vuln(
+            r#"{"id":"GHSA-2","affected":[{"package":{"ecosystem":"npm","name":"qs"},
+            "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.10.0"},
+            {"introduced":"2.0.0"},{"fixed":"2.1.3"},{"introduced":"1.9.0"},{"fixed":"1.2.0"}]}]}]}"#,
+        );
+        let (all, nearest) = fixes(&[&v], Ecosystem::Npm, "qs", &npm("1.5.0"));
+        assert_eq!(all, ["1.2.0", "1.10.0", "2.1.3"]);
+        assert_eq!(nearest.as_deref(), Some("1.10.0"));
+        let (_, none) = fixes(&[&v], Ecosystem::Npm, "qs", &npm("3.0.0"));
+        assert_eq!(none, None);
+    }
 
     #[test]
     fn introduced_fixed_and_last_affected() {

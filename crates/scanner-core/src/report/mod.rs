@@ -179,6 +179,10 @@ pub struct Summary {
 /// The whole result of a scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// When the report was made (RFC 3339, UTC); set by the caller, which
+    /// owns the clock (the pipeline is deterministic).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
     /// Every server found.
     pub servers: Vec<ServerReport>,
     /// Every finding, blocking first.

@@ -11,7 +11,7 @@ use crate::discover::{
 use crate::finding::{Code, ConfigLocation, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
 use crate::grouping::group;
-use crate::matching::{affects, only_git_ranges};
+use crate::matching::{affects, fixes, only_git_ranges};
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{
@@ -192,6 +192,7 @@ fn finish(
     });
     let summary = Summary::new(&servers, &findings, incomplete);
     Report {
+        generated_at: None,
         servers,
         findings,
         advisories: AdvisorySource {
@@ -560,7 +561,13 @@ impl Matcher<'_> {
                 .cloned()
                 .collect();
             self.git_only.extend(git_only);
-            for g in group(&matched) {
+            for mut g in group(&matched) {
+                let members: Vec<&Vulnerability> = matched
+                    .iter()
+                    .filter(|v| g.advisory.records.contains(&v.id))
+                    .collect();
+                (g.advisory.fixed, g.advisory.nearest_fix) =
+                    fixes(&members, pkg.ecosystem, &pkg.name, &version);
                 let code = if g.malicious {
                     Code::MaliciousPackage
                 } else {

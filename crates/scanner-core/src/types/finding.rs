@@ -220,6 +220,11 @@ pub struct AdvisoryRef {
     /// The highest CVSS base score among the group's records, with its vector.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss: Option<crate::severity::CvssScore>,
+    /// Every `fixed` version the records name for the package, in version order.
+    pub fixed: Vec<String>,
+    /// The nearest fixed version above the installed one: what to upgrade
+    /// to (none when no fix is published above it).
+    pub nearest_fix: Option<String>,
 }
 
 /// Where in a client config a finding points.
