@@ -217,7 +217,7 @@ pub enum DbCommand {
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// Ecosystems to update (comma-separated): npm, PyPI, Debian, Alpine, Go
-    /// [default: all of them].
+    /// [default: npm,PyPI].
     #[arg(long = "ecosystem", value_name = "ECO", value_delimiter = ',')]
     pub ecosystems: Vec<Ecosystem>,
 
