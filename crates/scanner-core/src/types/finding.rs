@@ -50,11 +50,15 @@ pub enum Code {
     RecordPathEscape,
     /// A package folder in a tree could not be read, or a walk cap was hit.
     UnreadablePackage,
+    /// A digest-pinned image is not the image found for its reference.
+    ImageDigestMismatch,
+    /// A server runs a native binary whose packages cannot be read.
+    UnscannedBinary,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 21] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -74,6 +78,8 @@ impl Code {
         Code::NonRegistrySource,
         Code::RecordPathEscape,
         Code::UnreadablePackage,
+        Code::ImageDigestMismatch,
+        Code::UnscannedBinary,
     ];
 
     /// The stable kebab-case code.
@@ -98,6 +104,8 @@ impl Code {
             Code::NonRegistrySource => "non-registry-source",
             Code::RecordPathEscape => "record-path-escape",
             Code::UnreadablePackage => "unreadable-package",
+            Code::ImageDigestMismatch => "image-digest-mismatch",
+            Code::UnscannedBinary => "unscanned-binary",
         }
     }
 
@@ -123,6 +131,8 @@ impl Code {
             Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
+            Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
+            Code::UnscannedBinary => "the server runs a native binary whose contents supplygate cannot list; allow it by its sha256",
         }
     }
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha512};
 
 pub(super) mod cacache;
 mod lockfile;
-mod node_modules;
+pub(super) mod node_modules;
 
 use super::{
     read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
