@@ -4,23 +4,11 @@
 //! left behind (lockfiles checked against package folders, `dist-info`
 //! metadata), never from what a manifest asks for, and no package code runs.
 
-mod bunx;
-mod cacache;
-mod lockfile;
-mod markers;
-mod node_modules;
 mod npm;
-mod npm_workspace;
-mod pep723;
-mod pipx_run;
-mod pnpm_dlx;
 mod python;
-mod record;
-mod sitedirs;
-mod uv_run;
-mod venv;
 mod verify;
-mod yarn_dlx;
+
+use python::venv;
 
 pub use npm::npx_hash;
 pub use verify::{hash_files, FileHash};
@@ -292,24 +280,24 @@ pub fn resolve_shared(
         } => npm::resolve_npx(server, specs, package, *explicit_package, options)?,
         Launch::Uvx { package } => python::resolve_uvx(server, package, options)?,
         Launch::PackageRunner { runner, package } => match runner {
-            Runner::Bunx => bunx::resolve_bunx(server, package, options)?,
-            Runner::PnpmDlx => pnpm_dlx::resolve_pnpm_dlx(server, package, options)?,
-            Runner::YarnDlx => Err(yarn_dlx::resolve_yarn_dlx(server, package, options))?,
+            Runner::Bunx => npm::bunx::resolve_bunx(server, package, options)?,
+            Runner::PnpmDlx => npm::pnpm_dlx::resolve_pnpm_dlx(server, package, options)?,
+            Runner::YarnDlx => Err(npm::yarn_dlx::resolve_yarn_dlx(server, package))?,
         },
-        Launch::Pipx { package } => pipx_run::resolve_pipx_run(server, package, options)?,
+        Launch::Pipx { package } => python::pipx_run::resolve_pipx_run(server, package, options)?,
         Launch::UvRun {
             directory,
             target,
             with,
             no_project,
         } => {
-            let run = uv_run::UvRun {
+            let run = python::uv_run::UvRun {
                 directory: directory.as_deref(),
                 target,
                 with,
                 no_project: *no_project,
             };
-            uv_run::resolve_uv_run(server, &run, options)?
+            python::uv_run::resolve_uv_run(server, &run, options)?
         }
         Launch::NodeScript { runtime, script } if is_node(runtime) => {
             npm::resolve_script(server, script, options)?

@@ -177,9 +177,12 @@ pub fn uv_run(args: &[String]) -> Option<Launch> {
         .flat_map(|w| w.split(',').map(|s| s.trim().to_string()))
         .filter(|w| !w.is_empty())
         .collect();
-    let no_project = options
-        .iter()
-        .any(|a| matches!(a.as_str(), "--no-project" | "--isolated" | "--script" | "-s"));
+    let no_project = options.iter().any(|a| {
+        matches!(
+            a.as_str(),
+            "--no-project" | "--isolated" | "--script" | "-s"
+        )
+    });
     Some(Launch::UvRun {
         directory: valued(&["--directory", "--project"]).pop(),
         target: target.to_string(),
@@ -316,6 +319,52 @@ mod tests {
             )
         );
         assert_eq!(s("@s/a").source, SpecSource::Registry);
+    }
+
+    #[test]
+    fn runners_are_named_as_typed() {
+        let l = |c: &str, a: &[&str]| Launch::from_entry(Some(c), &strings(a), None).launcher();
+        assert_eq!(l("bunx", &["x@1.0.0"]), "bunx");
+        assert_eq!(l("bun", &["x", "x@1.0.0"]), "bunx");
+        assert_eq!(l("pnpm", &["dlx", "x"]), "pnpm dlx");
+        assert_eq!(l("pnpx", &["x"]), "pnpm dlx");
+        assert_eq!(l("yarn", &["dlx", "x"]), "yarn dlx");
+    }
+
+    #[test]
+    fn uv_run_options_before_and_after_run() {
+        let l = Launch::from_entry(
+            Some("uv"),
+            &strings(&[
+                "--directory",
+                "/srv/p",
+                "run",
+                "--with",
+                "a==1,b",
+                "--with=c",
+                "--no-project",
+                "server",
+                "--port",
+            ]),
+            None,
+        );
+        let Launch::UvRun {
+            directory,
+            target,
+            with,
+            no_project,
+        } = l
+        else {
+            panic!("{l:?}")
+        };
+        assert_eq!(directory.as_deref(), Some("/srv/p"));
+        assert_eq!(target, "server");
+        assert_eq!(with, ["a==1", "b", "c"]);
+        assert!(no_project);
+        assert!(matches!(
+            Launch::from_entry(Some("uv"), &strings(&["sync"]), None),
+            Launch::Unsupported { .. }
+        ));
     }
 
     #[test]
