@@ -163,7 +163,12 @@ mod tests {
         data.extend([8, FLAG_INLINE]);
         data.resize(32, 0);
         for s in [version, modinfo] {
-            data.push(s.len() as u8);
+            let mut n = s.len();
+            while n >= 0x80 {
+                data.push((n as u8) | 0x80);
+                n >>= 7;
+            }
+            data.push(n as u8);
             data.extend(s.as_bytes());
         }
         data

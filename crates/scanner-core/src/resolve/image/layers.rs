@@ -132,7 +132,6 @@ impl View {
             }
             upper.take_entry(&mut entry, &path, self, label)?;
         }
-        drop(archive);
         // Whiteouts hide lower entries only, whatever their order in the layer.
         for (path, opaque) in removed {
             self.remove(&path, !opaque);
