@@ -221,7 +221,7 @@ fn top_entry(s: &ServerReport) -> Option<&PackageEntry> {
 fn server_component(s: &ServerReport, bom_ref: &str) -> Value {
     let mut props = vec![
         prop("supplygate:client", s.client.id()),
-        prop("supplygate:scope", &s.scope),
+        prop("supplygate:scope", &s.scope.to_string()),
         prop("supplygate:launcher", &s.launcher),
         prop(
             "supplygate:config",

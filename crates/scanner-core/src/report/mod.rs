@@ -9,6 +9,7 @@ use crate::discover::{Client, PinState};
 use crate::finding::{Finding, PackageRef};
 use crate::policy::{Decision, PolicyAudit};
 use crate::resolve::TreeKind;
+use crate::types::Scope;
 
 /// The outcome of a scan, from which the CLI derives its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,7 +65,7 @@ pub struct ServerReport {
     /// The client whose config names it.
     pub client: Client,
     /// `user` or `project:<dir>`.
-    pub scope: String,
+    pub scope: Scope,
     /// The config file.
     pub config_path: PathBuf,
     /// 1-based line of the server's entry in the config file.
