@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::types::Scope;
+use crate::types::{Scope, ServerId};
 
 pub use clients::{
     ancestor_locations, default_config_locations, env_locations, project_locations,
@@ -155,6 +155,12 @@ fn redacted_opt<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok,
 }
 
 impl Server {
+    /// Its identity: config file, scope and name (the name alone is shared
+    /// by servers of different clients).
+    pub fn id(&self) -> ServerId {
+        ServerId::new(self.config_path.clone(), self.scope.clone(), &self.name)
+    }
+
     /// The command line as written, secrets redacted, for display.
     pub fn display_command(&self) -> String {
         let mut words: Vec<String> = self.command.iter().cloned().collect();
