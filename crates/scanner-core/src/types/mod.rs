@@ -3,9 +3,11 @@
 //! uses nothing else in the crate.
 
 pub mod finding;
+mod integrity;
 mod scope;
 mod server;
 pub mod version;
 
+pub use integrity::IntegrityState;
 pub use scope::{Scope, ScopeError};
 pub use server::ServerId;

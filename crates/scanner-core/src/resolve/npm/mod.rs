@@ -324,7 +324,8 @@ fn build_tree(
         } else if p.published.is_none() {
             "no integrity recorded (no lockfile entry)"
         } else {
-            "not checked"
+            p.integrity = Integrity::Pending;
+            continue;
         };
         p.integrity = Integrity::Unverified {
             reason: reason.into(),
