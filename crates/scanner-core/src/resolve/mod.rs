@@ -390,7 +390,7 @@ fn resolve_executable(
 fn working_dir(server: &Server, home: &Path) -> Option<PathBuf> {
     match &server.cwd {
         Some(cwd) => Some(venv::expand(&cwd.to_string_lossy(), home, None)),
-        None => server.scope.strip_prefix("project:").map(PathBuf::from),
+        None => server.scope.project().map(PathBuf::from),
     }
 }
 
