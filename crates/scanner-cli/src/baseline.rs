@@ -33,7 +33,10 @@ pub fn read_capped(path: &Path, cap: u64, what: &str) -> Result<String> {
         .read_to_end(&mut bytes)
         .with_context(|| format!("{what} {}: cannot be read", path.display()))?;
     if bytes.len() as u64 > cap {
-        bail!("{what} {}: larger than {cap} bytes; refused", path.display());
+        bail!(
+            "{what} {}: larger than {cap} bytes; refused",
+            path.display()
+        );
     }
     String::from_utf8(bytes).with_context(|| format!("{what} {}: not UTF-8", path.display()))
 }

@@ -70,7 +70,11 @@ impl TreeChanges {
             .map(|c| format!("{} {} → {}", c.name, c.from, c.to));
         let added = self.added.iter().map(|p| format!("+{p}"));
         let removed = self.removed.iter().map(|p| format!("-{p}"));
-        changed.chain(added).chain(removed).collect::<Vec<_>>().join("; ")
+        changed
+            .chain(added)
+            .chain(removed)
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 

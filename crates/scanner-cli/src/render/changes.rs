@@ -42,8 +42,16 @@ fn lines(report: &Report, diff: &BaselineDiff) -> Vec<String> {
             lines.push(format!("tree      {}: {}", s.key(), changes.summary()));
         }
     }
-    lines.extend(diff.servers_added.iter().map(|k| format!("server    {k} added")));
-    lines.extend(diff.servers_removed.iter().map(|k| format!("server    {k} removed")));
+    lines.extend(
+        diff.servers_added
+            .iter()
+            .map(|k| format!("server    {k} added")),
+    );
+    lines.extend(
+        diff.servers_removed
+            .iter()
+            .map(|k| format!("server    {k} removed")),
+    );
     lines
 }
 

@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use advisories_cache::Ecosystem;
 use super::{Baseline, BaselineDiff, Change, FailOn, ServerKey, TreeChanges, VersionChange};
 use crate::finding::{Code, PackageRef};
 use crate::policy::Decision;
 use crate::report::{Outcome, Report, ServerReport};
+use advisories_cache::Ecosystem;
 
 type Versions = BTreeMap<(Ecosystem, String), Vec<String>>;
 
@@ -80,7 +80,10 @@ pub fn diff_trees(before: &[PackageRef], after: &[PackageRef]) -> TreeChanges {
 
 /// For each server of `servers` whose tree was resolved now and in the
 /// baseline: its index and what changed (possibly nothing).
-pub fn tree_changes_for(servers: &[ServerReport], baseline: &Baseline) -> Vec<(usize, TreeChanges)> {
+pub fn tree_changes_for(
+    servers: &[ServerReport],
+    baseline: &Baseline,
+) -> Vec<(usize, TreeChanges)> {
     let before: BTreeMap<&ServerKey, &Vec<PackageRef>> = baseline
         .servers
         .iter()
@@ -127,7 +130,11 @@ pub fn annotate(report: &mut Report, baseline: &Baseline, file: &str) {
         .collect();
     let old: BTreeSet<&ServerKey> = baseline.servers.iter().map(|s| &s.key).collect();
     let current: BTreeSet<ServerKey> = report.servers.iter().map(ServerReport::key).collect();
-    diff.servers_added = current.iter().filter(|k| !old.contains(k)).cloned().collect();
+    diff.servers_added = current
+        .iter()
+        .filter(|k| !old.contains(k))
+        .cloned()
+        .collect();
     diff.servers_removed = old
         .into_iter()
         .filter(|k| !current.contains(*k))
@@ -193,7 +200,10 @@ mod tests {
         let after = [p("x", "1.0.0"), p("x", "2.1.0"), p("x", "3.0.0")];
         let d = diff_trees(&before, &after);
         assert_eq!(d.changed.len(), 1);
-        assert_eq!((d.changed[0].from.as_str(), d.changed[0].to.as_str()), ("2.0.0", "2.1.0"));
+        assert_eq!(
+            (d.changed[0].from.as_str(), d.changed[0].to.as_str()),
+            ("2.0.0", "2.1.0")
+        );
         assert_eq!(d.added, vec![p("x", "3.0.0")]);
         assert!(d.removed.is_empty());
     }
