@@ -4,6 +4,7 @@
 
 mod support;
 
+mod baseline;
 mod discovery;
 mod discovery_followups;
 mod formats;
@@ -14,5 +15,6 @@ mod online;
 mod policy;
 mod resolution;
 mod resolution_sites;
+mod same_name_servers;
 mod scan;
 mod store;
