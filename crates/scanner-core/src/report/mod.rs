@@ -101,7 +101,7 @@ impl ServerReport {
     pub fn key(&self) -> ServerKey {
         ServerKey {
             client: self.client.id().to_string(),
-            scope: self.scope.clone(),
+            scope: self.scope.to_string(),
             name: self.name.clone(),
         }
     }
