@@ -454,3 +454,21 @@ fn an_environment_made_for_more_is_not_the_with_layer() {
         "{report:#}"
     );
 }
+
+#[test]
+fn bunx_in_a_project_runs_the_project_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &[(
+            "local",
+            "bunx",
+            &["semver@6.3.1"],
+            Some("~/ws/packages/legacy"),
+        )],
+    );
+    let (_, report) = scan(&cfg);
+    let s = &servers(&report)["local"];
+    assert_eq!(s["tree"]["kind"], "npm-project", "{s:#}");
+    assert_eq!(top(s), "semver@6.3.1");
+}
