@@ -4,6 +4,7 @@
 
 mod support;
 
+mod baseline;
 mod discovery;
 mod discovery_followups;
 mod formats;
