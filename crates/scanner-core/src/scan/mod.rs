@@ -107,7 +107,7 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
                 None
             }
         };
-        collected.graph.add_server(&server.name, tree.as_ref());
+        collected.graph.add_server(&server.id(), tree.as_ref());
         collected.drafts.extend(unpinned(&server));
         if let Some(tree) = &tree {
             collected
@@ -367,7 +367,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             }),
             direct: is_direct(tree, i),
             install_script: install_script(p),
-            path: graph.path_labels(&server.name, &tree.root, &p.path),
+            path: graph.path_labels(&server.id(), &tree.root, &p.path),
             ..Draft::new(code, severity, server, message)
         }
     };
@@ -627,7 +627,7 @@ impl Matcher<'_> {
                     package: Some(package.clone()),
                     direct: is_direct(tree, index),
                     install_script: install_script(pkg),
-                    path: graph.path_labels(&server.name, &tree.root, &pkg.path),
+                    path: graph.path_labels(&server.id(), &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
                     ..Draft::new(code, g.severity, server, message)
                 });
