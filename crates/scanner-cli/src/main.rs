@@ -1,6 +1,7 @@
 //! The `supplygate` command.
 
 mod args;
+mod baseline;
 mod discovery;
 mod duration;
 mod exit;
@@ -18,10 +19,11 @@ use std::process::ExitCode;
 use advisories_cache::{ImportLimits, ImportSource, Store, StoreError};
 use anyhow::{Context, Result};
 use clap::Parser;
+use scanner_core::baseline::FailOn;
 use scanner_core::resolve::ResolveOptions;
 use scanner_core::ScanOptions;
 
-use crate::args::{Cli, Command, DbCommand, Format, PolicyCommand, ScanArgs};
+use crate::args::{Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ScanArgs};
 use crate::discovery::discover_options;
 use crate::exit::Exit;
 
@@ -102,6 +104,22 @@ fn open_existing_store(db: &std::path::Path) -> Result<Option<Store>> {
     }
 }
 
+/// A mistyped `--image-archive` path is bad input, not an unchecked server.
+fn checked_archives(
+    archives: &[scanner_core::resolve::ImageArchive],
+) -> Result<Vec<scanner_core::resolve::ImageArchive>> {
+    for a in archives {
+        if !a.path.exists() {
+            anyhow::bail!(
+                "--image-archive {}={}: no such file or folder\nhint: give an OCI image layout folder or a `docker save` tar",
+                a.image,
+                a.path.display()
+            );
+        }
+    }
+    Ok(archives.to_vec())
+}
+
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let discover = discover_options(args.discovery.clone())?;
     let discover_projects = discover.projects.clone();
@@ -120,11 +138,13 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         Some(open_store(db)?)
     };
     let missing_store = store.is_none();
+    let baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
     let options = ScanOptions {
         discover,
         resolve: ResolveOptions {
             home,
             verify: !args.no_verify,
+            image_archives: checked_archives(&args.image_archives)?,
         },
         advisory_source: db.join(advisories_cache::DB_FILE).display().to_string(),
     };
@@ -138,7 +158,10 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         Ok(source) => source,
         Err(exit) => return Ok(exit),
     };
-    let mut report = scanner_core::evaluate(collected, &source.lookup, &policy, &options)?;
+    let label = args.baseline.as_ref().map(|p| p.display().to_string());
+    let against = baseline.as_ref().zip(label.as_deref());
+    let mut report =
+        scanner_core::evaluate_against(collected, &source.lookup, &policy, &options, against)?;
     report.generated_at = Some(render::cyclonedx::now());
     if missing_store {
         let line = format!(
@@ -151,6 +174,9 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         }
     }
     source.record_in(&mut report);
+    if args.fail_on == FailOnArg::New {
+        scanner_core::baseline::apply_fail_on(&mut report, FailOn::New);
+    }
     for e in &report.policy.expired_exceptions {
         eprintln!(
             "warning: exception for `{}` (line {}) expired on {}; it no longer applies",

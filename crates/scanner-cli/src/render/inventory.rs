@@ -25,7 +25,7 @@ pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std:
         files.push(vec![
             status,
             c.client.id().to_string(),
-            c.scope.clone(),
+            c.scope.to_string(),
             format!("{}{detail}", c.path.display()),
         ]);
     }
@@ -96,7 +96,7 @@ fn server_row(s: &Server) -> Vec<String> {
     vec![
         name,
         s.client.id().to_string(),
-        s.scope.clone(),
+        s.scope.to_string(),
         s.transport.as_str().to_string(),
         s.launch.launcher().to_string(),
         package,

@@ -11,6 +11,7 @@ use super::layout::Columns;
 /// Writes `report` as a table; `colour` paints decisions and the verdict
 /// (only when stdout is a terminal and `NO_COLOR` is unset).
 pub fn write(out: &mut impl Write, report: &Report, colour: bool) -> std::io::Result<()> {
+    super::changes::write_table(out, report)?;
     writeln!(out, "SERVERS")?;
     write_servers(out, report)?;
     writeln!(out)?;

@@ -4,14 +4,18 @@
 
 mod support;
 
+mod baseline;
 mod discovery;
 mod discovery_followups;
 mod first_run;
 mod formats;
+mod images;
+mod launchers;
 mod matching;
 mod online;
 mod policy;
 mod resolution;
 mod resolution_sites;
+mod same_name_servers;
 mod scan;
 mod store;

@@ -4,14 +4,19 @@
 //! left behind (lockfiles checked against package folders, `dist-info`
 //! metadata), never from what a manifest asks for, and no package code runs.
 
+mod image;
 mod npm;
 mod python;
 mod verify;
 
 use python::venv;
 
+pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
 pub use verify::{hash_files, FileHash};
+
+/// The integrity of an installed package (the shared [`IntegrityState`]).
+pub use crate::types::IntegrityState as Integrity;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +24,7 @@ use std::path::{Path, PathBuf};
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
-use crate::discover::{Launch, Server};
+use crate::discover::{Launch, Runner, Server};
 
 /// Where resolution looks.
 #[derive(Debug, Clone)]
@@ -29,12 +34,18 @@ pub struct ResolveOptions {
     /// Verify installed files (RECORD, cached npm tarballs); without it every
     /// package is `unverified`.
     pub verify: bool,
+    /// Image archives given for `docker run`/`podman run` servers.
+    pub image_archives: Vec<ImageArchive>,
 }
 
 impl ResolveOptions {
     /// Options for `home`, verifying files.
     pub fn new(home: PathBuf) -> Self {
-        ResolveOptions { home, verify: true }
+        ResolveOptions {
+            home,
+            verify: true,
+            image_archives: Vec::new(),
+        }
     }
 }
 
@@ -65,6 +76,10 @@ pub struct InstalledPackage {
     /// The published tarball's integrity (SRI) the lockfile records (npm).
     #[serde(skip)]
     pub published: Option<String>,
+    /// The distribution source package advisories are filed under, when
+    /// it differs from the binary package (dpkg `Source`, apk origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
 }
 
 impl InstalledPackage {
@@ -78,38 +93,12 @@ impl InstalledPackage {
             dependencies: Vec::new(),
             direct: false,
             has_install_script: false,
-            integrity: Integrity::Unverified {
-                reason: "not checked".into(),
-            },
+            integrity: Integrity::Pending,
             source: None,
             published: None,
+            source_package: None,
         }
     }
-}
-
-/// Whether a package's installed files are what was published. A package is
-/// `verified` only when every file was compared; anything short of that is
-/// `unverified`, never "ok".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum Integrity {
-    /// Every published file is installed unchanged.
-    Verified,
-    /// The files could not be compared (no tarball cached, no RECORD, …).
-    Unverified {
-        /// Why not.
-        reason: String,
-    },
-    /// Installed files differ from what was published.
-    Mismatch {
-        /// Files whose content or size differs (relative to the package).
-        modified: Vec<String>,
-        /// Files that were published but are not installed.
-        missing: Vec<String>,
-        /// Other faults (a tarball that does not match its integrity, …).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        other: Vec<String>,
-    },
 }
 
 /// Something about a tree that is a finding in itself.
@@ -139,6 +128,10 @@ pub enum IssueKind {
     UnreadablePackage,
     /// No package of the environment provides the `python -m` module.
     ModuleNotFound,
+    /// A digest-pinned image is not the image read for its reference.
+    ImageDigestMismatch,
+    /// A native binary whose contents cannot be listed.
+    UnscannedBinary,
 }
 
 /// The kind of tree resolved.
@@ -159,6 +152,22 @@ pub enum TreeKind {
     Pipx,
     /// A plain virtual environment.
     Venv,
+    /// `bunx`: `<bun install cache>/.bunx-<uid>/<spec>`.
+    BunxCache,
+    /// `pnpm dlx`: `<pnpm cache>/dlx/<key>/pkg`.
+    PnpmDlx,
+    /// `pipx run` with pipx's pip backend: a venv in pipx's cache.
+    PipxRun,
+    /// `uv run script.py`: the script's PEP 723 environment.
+    UvScript,
+    /// `uv run` in a project: the project's `.venv`.
+    UvProject,
+    /// `uv run --with …` outside a project: the cached `--with` layer.
+    UvWith,
+    /// A container image (OCI layout or `docker save` archive).
+    Image,
+    /// A native binary run directly (a Go binary's build info).
+    Binary,
 }
 
 /// The installed tree a server runs from.
@@ -285,6 +294,26 @@ pub fn resolve_shared(
             explicit_package,
         } => npm::resolve_npx(server, specs, package, *explicit_package, options)?,
         Launch::Uvx { package } => python::resolve_uvx(server, package, options)?,
+        Launch::PackageRunner { runner, package } => match runner {
+            Runner::Bunx => npm::bunx::resolve_bunx(server, package, options)?,
+            Runner::PnpmDlx => npm::pnpm_dlx::resolve_pnpm_dlx(server, package, options)?,
+            Runner::YarnDlx => Err(npm::yarn_dlx::resolve_yarn_dlx(server, package))?,
+        },
+        Launch::Pipx { package } => python::pipx_run::resolve_pipx_run(server, package, options)?,
+        Launch::UvRun {
+            directory,
+            target,
+            with,
+            no_project,
+        } => {
+            let run = python::uv_run::UvRun {
+                directory: directory.as_deref(),
+                target,
+                with,
+                no_project: *no_project,
+            };
+            python::uv_run::resolve_uv_run(server, &run, options)?
+        }
         Launch::NodeScript { runtime, script } if is_node(runtime) => {
             npm::resolve_script(server, script, options)?
         }
@@ -292,6 +321,21 @@ pub fn resolve_shared(
             venv::resolve_python(server, python, venv::TopHint::Module(module), options)?
         }
         Launch::Executable { path } => resolve_executable(server, path, options)?,
+        Launch::Docker {
+            image,
+            digest,
+            platform,
+            ..
+        } => {
+            let request = ImageRequest {
+                image,
+                digest: digest.as_deref(),
+                platform: platform.as_deref(),
+            };
+            let mut tree = image::resolve_image(server, &request, options)?;
+            tree.mark_direct();
+            return Ok(Some(tree));
+        }
         Launch::Remote { .. } => return Ok(None),
         Launch::Unsupported { command } => Err(ResolveError::Unsupported {
             server: server.name.clone(),
@@ -386,6 +430,9 @@ fn resolve_executable(
     if let Some(tree) = npm::resolve_global_bin(&path) {
         return Ok(tree);
     }
+    if let Some(tree) = image::resolve_binary(&path) {
+        return Ok(tree);
+    }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(command);
     let program = path.to_str().unwrap_or(command);
     venv::resolve_python(server, program, venv::TopHint::Script(name), options).map_err(|e| match e
@@ -393,6 +440,15 @@ fn resolve_executable(
         ResolveError::NotInstalled { .. } => unsupported(),
         other => other,
     })
+}
+
+/// The folder the server starts in: its `cwd` (`~/` expanded), else the
+/// project of a project-scoped config.
+fn working_dir(server: &Server, home: &Path) -> Option<PathBuf> {
+    match &server.cwd {
+        Some(cwd) => Some(venv::expand(&cwd.to_string_lossy(), home, None)),
+        None => server.scope.project().map(PathBuf::from),
+    }
 }
 
 /// Largest metadata file read (lockfiles, METADATA).

@@ -52,11 +52,17 @@ pub enum Code {
     UnreadablePackage,
     /// No package of the environment provides the `python -m` module.
     ModuleNotFound,
+    /// A server's installed tree differs from the baseline's.
+    TreeChanged,
+    /// A digest-pinned image is not the image found for its reference.
+    ImageDigestMismatch,
+    /// A server runs a native binary whose packages cannot be read.
+    UnscannedBinary,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 23] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -77,6 +83,9 @@ impl Code {
         Code::RecordPathEscape,
         Code::UnreadablePackage,
         Code::ModuleNotFound,
+        Code::TreeChanged,
+        Code::ImageDigestMismatch,
+        Code::UnscannedBinary,
     ];
 
     /// The stable kebab-case code.
@@ -102,6 +111,9 @@ impl Code {
             Code::RecordPathEscape => "record-path-escape",
             Code::UnreadablePackage => "unreadable-package",
             Code::ModuleNotFound => "module-not-found",
+            Code::TreeChanged => "tree-changed",
+            Code::ImageDigestMismatch => "image-digest-mismatch",
+            Code::UnscannedBinary => "unscanned-binary",
         }
     }
 
@@ -128,6 +140,9 @@ impl Code {
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
             Code::ModuleNotFound => "no package of the environment provides the `python -m` module, so what runs (a local file, another path) was not checked",
+            Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
+            Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
+            Code::UnscannedBinary => "the server runs a native binary whose contents supplygate cannot list; allow it by its sha256",
         }
     }
 
@@ -274,6 +289,19 @@ pub struct Finding {
     /// The config entry it comes from, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<ConfigLocation>,
+    /// Whether it was in the baseline, when the scan had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// Whether a finding was already in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too (same fingerprint).
+    Unchanged,
 }
 
 /// The fields a finding's stable identity is made of, as text: what a
