@@ -14,6 +14,7 @@
 //! ```
 
 pub mod discover;
+pub mod facts;
 pub mod finding;
 pub mod graph;
 pub mod grouping;
@@ -28,4 +29,7 @@ pub mod version;
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};
 pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
-pub use scan::{collect, evaluate, scan, Collected, ScanError, ScanOptions};
+pub use scan::{
+    collect, collect_inventory, collect_with, evaluate, scan, Collected, Resolution, ScanError,
+    ScanOptions, DEFAULT_MIN_AGE_SECS,
+};

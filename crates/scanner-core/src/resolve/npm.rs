@@ -318,6 +318,7 @@ fn build_tree(
     for p in &mut tree.packages {
         let entry = lock_ref.get(&p.path);
         p.published = entry.and_then(|e| e.integrity.clone());
+        p.facts.deprecated = entry.and_then(|e| e.deprecated.clone());
         let reason = if global {
             "no lockfile records an integrity (global install)"
         } else if entry.is_some_and(|e| e.in_bundle) {
