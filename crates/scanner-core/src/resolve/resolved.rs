@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use advisories_cache::Ecosystem;
 
-use super::lockfile::{self, LockEntry};
-use super::node_modules::node_resolve;
+use super::npm::lockfile::{self, LockEntry};
+use super::npm::node_modules::node_resolve;
 use super::{InstalledPackage, InstalledTree, Integrity, IssueKind, TreeIssue, TreeKind};
 
 /// The integrity state of a package that exists only on paper.

@@ -1,0 +1,452 @@
+//! Python trees: uv tool environments and cached uvx environments, read from
+//! each `*.dist-info/METADATA`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::SystemTime;
+
+use advisories_cache::Ecosystem;
+
+mod markers;
+mod record;
+mod sitedirs;
+pub(super) mod venv;
+
+use super::{
+    read_tree_file, InstalledPackage, InstalledTree, Integrity, ResolveError, ResolveOptions,
+    TreeIssue, TreeKind,
+};
+use crate::discover::{env_path, PythonSpec, Server};
+use sitedirs::site_dirs;
+
+/// Most entries read from one folder while looking for environments.
+const MAX_DIR_ENTRIES: usize = 100_000;
+
+fn uv_cache(server: &Server, home: &Path) -> PathBuf {
+    env_path(server, "UV_CACHE_DIR", home)
+        .or_else(|| env_path(server, "XDG_CACHE_HOME", home).map(|p| p.join("uv")))
+        .unwrap_or_else(|| home.join(".cache/uv"))
+}
+
+fn uv_tools(server: &Server, home: &Path) -> PathBuf {
+    env_path(server, "UV_TOOL_DIR", home)
+        .or_else(|| env_path(server, "XDG_DATA_HOME", home).map(|p| p.join("uv/tools")))
+        .unwrap_or_else(|| home.join(".local/share/uv/tools"))
+}
+
+pub(super) fn resolve_uvx(
+    server: &Server,
+    spec: &PythonSpec,
+    options: &ResolveOptions,
+) -> Result<InstalledTree, ResolveError> {
+    let wanted = Ecosystem::PyPI.normalize_name(&spec.name);
+    let tool_dir = uv_tools(server, &options.home).join(&wanted);
+    // uvx runs an installed tool when it satisfies the request.
+    if tool_dir.join("pyvenv.cfg").is_file() {
+        let tree = read_env(server, &tool_dir, TreeKind::UvTool, &wanted)?;
+        if tree
+            .top
+            .is_some_and(|i| satisfies(spec, &tree.packages[i].version))
+        {
+            return Ok(tree);
+        }
+    }
+    let cache = uv_cache(server, &options.home);
+    let mut candidates = Vec::new();
+    for link in environment_links(&cache) {
+        let Some(env) = resolve_link(&cache, &link) else {
+            continue;
+        };
+        let tree = read_env(server, &env, TreeKind::UvxEnvironment, &wanted)?;
+        if tree
+            .top
+            .is_some_and(|i| satisfies(spec, &tree.packages[i].version))
+        {
+            let mtime = std::fs::symlink_metadata(&link)
+                .and_then(|m| m.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            candidates.push((mtime, tree));
+        }
+    }
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.root.cmp(&b.1.root)));
+    let count = candidates.len();
+    let Some((_, mut tree)) = candidates.pop() else {
+        return Err(ResolveError::NotInstalled {
+            server: server.name.clone(),
+            package: spec.raw.clone(),
+            looked_in: vec![tool_dir, cache.join("environments-v2")],
+        });
+    };
+    if count > 1 {
+        tree.notes.push(format!(
+            "{count} uvx environments satisfy `{}`; chose the most recently created",
+            spec.raw
+        ));
+    }
+    Ok(tree)
+}
+
+fn satisfies(spec: &PythonSpec, installed: &str) -> bool {
+    let Some(specifier) = &spec.specifier else {
+        return true;
+    };
+    let (Ok(specs), Ok(version)) = (
+        pep440_rs::VersionSpecifiers::from_str(specifier),
+        pep440_rs::Version::from_str(installed),
+    ) else {
+        return false;
+    };
+    specs.contains(&version)
+}
+
+/// `<cache>/environments-v*/<interpreter>/<resolution>` entries.
+fn environment_links(cache: &Path) -> Vec<PathBuf> {
+    let mut links = Vec::new();
+    for bucket in list_dir(cache)
+        .into_iter()
+        .filter(|p| file_name(p).starts_with("environments-v"))
+    {
+        for interp in list_dir(&bucket) {
+            links.extend(
+                list_dir(&interp)
+                    .into_iter()
+                    .filter(|p| !file_name(p).ends_with(".lock")),
+            );
+        }
+    }
+    links.sort();
+    links
+}
+
+/// Follows an environment link (a symlink on Unix, a file naming the target
+/// on Windows) to its folder, only if that stays inside the cache.
+fn resolve_link(cache: &Path, link: &Path) -> Option<PathBuf> {
+    let meta = std::fs::symlink_metadata(link).ok()?;
+    let target = if meta.file_type().is_symlink() {
+        link.parent()?.join(std::fs::read_link(link).ok()?)
+    } else if meta.is_file() && meta.len() < 4096 {
+        cache.join(std::fs::read_to_string(link).ok()?.trim())
+    } else {
+        link.to_path_buf()
+    };
+    let (target, cache) = (target.canonicalize().ok()?, cache.canonicalize().ok()?);
+    (target.starts_with(&cache) && target.join("pyvenv.cfg").is_file()).then_some(target)
+}
+
+pub(super) fn list_dir(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .take(MAX_DIR_ENTRIES)
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    out.sort();
+    out
+}
+
+pub(super) fn file_name(p: &Path) -> &str {
+    p.file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+/// The site-packages folders of a virtual environment.
+pub(super) fn site_packages(env: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = list_dir(&env.join("lib"))
+        .into_iter()
+        .filter(|p| file_name(p).starts_with("python"))
+        .map(|p| p.join("site-packages"))
+        .collect();
+    dirs.push(env.join("Lib/site-packages"));
+    dirs.retain(|d| std::fs::symlink_metadata(d).is_ok_and(|m| m.is_dir()));
+    dirs
+}
+
+struct DistInfo {
+    name: String,
+    version: String,
+    path: String,
+    requires: Vec<Requirement>,
+    /// An `.egg-info` install (no RECORD).
+    egg: bool,
+    /// In the base interpreter's `site-packages`.
+    system: bool,
+}
+
+impl DistInfo {
+    /// Why the package cannot be verified, known before any file is read.
+    fn unverified_reason(&self) -> Integrity {
+        let reason = if self.system {
+            "in the base interpreter's site-packages (include-system-site-packages); not verified"
+        } else if self.egg {
+            "an .egg-info install has no RECORD; files not verified"
+        } else {
+            "not checked"
+        };
+        Integrity::Unverified {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A `*.dist-info` folder (METADATA), or a `*.egg-info` folder (PKG-INFO,
+/// `requires.txt`) or file (PKG-INFO itself); `None` for anything else.
+fn read_dist(server: &Server, dir: &Path) -> Result<Option<DistInfo>, ResolveError> {
+    let name = file_name(dir);
+    let (metadata, egg) = if name.ends_with(".dist-info") {
+        (dir.join("METADATA"), false)
+    } else if name.ends_with(".egg-info") && dir.is_dir() {
+        (dir.join("PKG-INFO"), true)
+    } else if name.ends_with(".egg-info") {
+        (dir.to_path_buf(), true)
+    } else {
+        return Ok(None);
+    };
+    if !metadata.is_file() {
+        return Ok(None);
+    }
+    let Some(mut dist) = parse_metadata(&read_tree_file(server, &metadata)?) else {
+        return Ok(None);
+    };
+    dist.egg = egg;
+    let requires = dir.join("requires.txt");
+    if egg && requires.is_file() {
+        dist.requires
+            .extend(parse_requires_txt(&read_tree_file(server, &requires)?));
+    }
+    Ok(Some(dist))
+}
+
+/// setuptools' `requires.txt`: one requirement a line; `[extra:marker]`
+/// sections become markers.
+fn parse_requires_txt(text: &str) -> Vec<Requirement> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = s.to_string();
+            continue;
+        }
+        let marker = match section.split_once(':') {
+            _ if section.is_empty() => String::new(),
+            Some(("", m)) => format!("; {m}"),
+            Some((e, m)) => format!("; extra == '{e}' and ({m})"),
+            None => format!("; extra == '{section}'"),
+        };
+        if let Ok(r) = Requirement::from_str(&format!("{line}{marker}")) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+type Requirement = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
+
+/// Reads every `*.dist-info` of the environment at `env`: edges by
+/// `Requires-Dist` with markers and extras evaluated for the environment,
+/// non-registry sources from `direct_url.json`, and RECORD verification.
+pub(super) fn read_env(
+    server: &Server,
+    env: &Path,
+    kind: TreeKind,
+    wanted: &str,
+) -> Result<InstalledTree, ResolveError> {
+    let sites = site_dirs(env);
+    let mut dists = Vec::new();
+    let mut dirs = Vec::new();
+    for site in &sites.dirs {
+        for dir in list_dir(&site.path) {
+            let Some(mut dist) = read_dist(server, &dir)? else {
+                continue;
+            };
+            dist.system = site.system;
+            dist.path = dir.strip_prefix(env).unwrap_or(&dir).display().to_string();
+            dists.push(dist);
+            dirs.push((site.path.clone(), dir));
+        }
+    }
+    let index: HashMap<String, usize> = dists
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (Ecosystem::PyPI.normalize_name(&d.name), i))
+        .collect();
+    let edges = dist_edges(env, &dists, &index);
+    let mut packages: Vec<InstalledPackage> = dists
+        .iter()
+        .zip(edges)
+        .map(|(d, dependencies)| InstalledPackage {
+            dependencies,
+            integrity: d.unverified_reason(),
+            ..InstalledPackage::new(
+                Ecosystem::PyPI,
+                d.name.clone(),
+                d.version.clone(),
+                d.path.clone(),
+            )
+        })
+        .collect();
+    let mut issues = Vec::new();
+    for (i, (_, dir)) in dirs.iter().enumerate() {
+        if let Some(issue) = venv::direct_url(dir, &mut packages[i]) {
+            issues.push(TreeIssue {
+                package: Some(i),
+                ..issue
+            });
+        }
+    }
+    Ok(InstalledTree {
+        kind,
+        root: env.to_path_buf(),
+        top: index.get(wanted).copied(),
+        packages,
+        notes: sites.notes,
+        issues,
+        npm_cache: None,
+    })
+}
+
+/// Edges: each dist's requirements whose markers hold for this environment
+/// with the extras its dependants asked of it (to a fixed point).
+fn dist_edges(env: &Path, dists: &[DistInfo], index: &HashMap<String, usize>) -> Vec<Vec<usize>> {
+    let version = markers::python_version(env).unwrap_or_else(|| "3.12.0".into());
+    let Some(marker_env) = markers::environment(&version) else {
+        return vec![Vec::new(); dists.len()];
+    };
+    let mut extras: Vec<BTreeSet<pep508_rs::ExtraName>> = vec![BTreeSet::new(); dists.len()];
+    let active = |d: &DistInfo,
+                  e: &BTreeSet<pep508_rs::ExtraName>|
+     -> Vec<(usize, Vec<pep508_rs::ExtraName>)> {
+        let e: Vec<_> = e.iter().cloned().collect();
+        d.requires
+            .iter()
+            .filter(|r| r.evaluate_markers(&marker_env, &e))
+            .filter_map(|r| {
+                let to = *index.get(&Ecosystem::PyPI.normalize_name(r.name.as_ref()))?;
+                Some((to, r.extras.to_vec()))
+            })
+            .collect()
+    };
+    for _ in 0..32 {
+        let mut changed = false;
+        for (i, d) in dists.iter().enumerate() {
+            for (to, asked) in active(d, &extras[i].clone()) {
+                for x in asked {
+                    changed |= extras[to].insert(x);
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    dists
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut to: Vec<usize> = active(d, &extras[i]).into_iter().map(|(t, _)| t).collect();
+            to.sort_unstable();
+            to.dedup();
+            to
+        })
+        .collect()
+}
+
+/// Reads `Name`, `Version` and every `Requires-Dist` from the header of a METADATA file (RFC 822 style).
+fn parse_metadata(text: &str) -> Option<DistInfo> {
+    let (mut name, mut version, mut requires) = (None, None, Vec::new());
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key {
+            "Name" => name = Some(value.to_string()),
+            "Version" => version = Some(value.to_string()),
+            "Requires-Dist" => {
+                if let Ok(req) = Requirement::from_str(value) {
+                    requires.push(req);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(DistInfo {
+        name: name?,
+        version: version?,
+        path: String::new(),
+        requires,
+        egg: false,
+        system: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_header_only() {
+        let text = "Metadata-Version: 2.4\nName: mcp-server-fetch\nVersion: 2026.10.24\nRequires-Dist: httpx<0.28\nRequires-Dist: pytest; extra == 'dev'\n\nRequires-Dist: not-a-header\n";
+        let d = parse_metadata(text).unwrap();
+        assert_eq!(
+            (d.name.as_str(), d.version.as_str()),
+            ("mcp-server-fetch", "2026.10.24")
+        );
+        let names: Vec<String> = d.requires.iter().map(|r| r.name.to_string()).collect();
+        assert_eq!(names, ["httpx", "pytest"]);
+    }
+
+    #[test]
+    fn specifier_satisfaction() {
+        let spec = PythonSpec::parse("a@1.2").unwrap();
+        assert!(satisfies(&spec, "1.2.0"));
+        assert!(!satisfies(&spec, "1.3"));
+        assert!(satisfies(&PythonSpec::parse("a").unwrap(), "9"));
+    }
+
+    #[test]
+    fn extras_asked_by_a_dependant_bring_their_dependencies() {
+        let dist = |name: &str, reqs: &[&str]| DistInfo {
+            name: name.into(),
+            version: "1".into(),
+            path: String::new(),
+            egg: false,
+            system: false,
+            requires: reqs
+                .iter()
+                .map(|r| Requirement::from_str(r).unwrap())
+                .collect(),
+        };
+        let dists = vec![
+            dist("a", &["b[x]"]),
+            dist(
+                "b",
+                &[
+                    "c; extra == 'x'",
+                    "d; extra == 'y'",
+                    "e; python_version < '3'",
+                ],
+            ),
+            dist("c", &[]),
+            dist("d", &[]),
+            dist("e", &[]),
+        ];
+        let index: HashMap<String, usize> = dists
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), i))
+            .collect();
+        let env = tempfile::tempdir().unwrap();
+        std::fs::write(env.path().join("pyvenv.cfg"), "version_info = 3.11.7\n").unwrap();
+        let edges = dist_edges(env.path(), &dists, &index);
+        assert_eq!(edges[0], [1]);
+        assert_eq!(
+            edges[1],
+            [2],
+            "only extra x was asked for; e is for Python 2"
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! Python environments reached from a command: a console script or
+//! `python -m`, mapped to its environment through `pyvenv.cfg`; pipx and
+//! uv tool environments recognised by their metadata. Also the per-package
+//! checks every environment gets: `direct_url.json` and RECORD.
+
+use std::path::{Path, PathBuf};
+
+use advisories_cache::Ecosystem;
+use serde::Deserialize;
+
+use super::read_env;
+use super::record::{self, RecordRow};
+use crate::discover::{server_env, Server};
+use crate::resolve::verify::hash_files;
+use crate::resolve::{
+    read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
+    ResolveOptions, TreeIssue, TreeKind,
+};
+
+/// Largest small metadata file read (direct_url.json, RECORD, entry points).
+const MAX_SMALL_BYTES: u64 = 16 << 20;
+
+/// What names the server's own package in an environment.
+#[derive(Debug, Clone, Copy)]
+pub enum TopHint<'a> {
+    /// `python -m <module>`.
+    Module(&'a str),
+    /// A console script's file name.
+    Script(&'a str),
+}
+
+fn expand(raw: &str, home: &Path, cwd: Option<&Path>) -> PathBuf {
+    match raw.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None => cwd.unwrap_or(Path::new("")).join(raw),
+    }
+}
+
+/// The program a command names: a path, else a bare name on the server's
+/// `env.PATH`, else on supplygate's own PATH plus the home's `~/.local/bin`.
+pub fn find_executable(server: &Server, command: &str, home: &Path) -> Option<PathBuf> {
+    if command.contains('/') || command.contains('\\') {
+        let path = expand(command, home, server.cwd.as_deref());
+        return std::fs::symlink_metadata(&path).is_ok().then_some(path);
+    }
+    let dirs: Vec<PathBuf> = match server_env(server, "PATH") {
+        Some(path) => std::env::split_paths(path)
+            .map(|d| expand(&d.to_string_lossy(), home, None))
+            .collect(),
+        None => std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .chain([home.join(".local/bin")])
+            .collect(),
+    };
+    dirs.into_iter()
+        .map(|d| d.join(command))
+        .find(|p| p.metadata().is_ok_and(|m| m.is_file()))
+}
+
+/// The environment `program` (an interpreter or a console script inside
+/// one) belongs to: its folder, or the target of its symlink, two levels up.
+fn environment_of(program: &Path) -> Option<PathBuf> {
+    let as_given = program
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf);
+    let real = program
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent()?.parent().map(Path::to_path_buf));
+    [as_given, real]
+        .into_iter()
+        .flatten()
+        .find(|env| env.join("pyvenv.cfg").is_file())
+}
+
+/// The tree of the environment behind `program`.
+pub(in crate::resolve) fn resolve_python(
+    server: &Server,
+    program: &str,
+    hint: TopHint<'_>,
+    options: &ResolveOptions,
+) -> Result<InstalledTree, ResolveError> {
+    let path = expand(program, &options.home, server.cwd.as_deref());
+    let env = environment_of(&path).ok_or_else(|| ResolveError::NotInstalled {
+        server: server.name.clone(),
+        package: program.to_string(),
+        looked_in: vec![path.clone()],
+    })?;
+    let (kind, named) = kind_of(server, &env)?;
+    let mut tree = read_env(server, &env, kind, &named.unwrap_or_default())?;
+    if tree.top.is_none() {
+        tree.top = top_by_hint(&env, &tree, hint);
+    }
+    Ok(tree)
+}
+
+#[derive(Deserialize)]
+struct PipxMetadata {
+    main_package: PipxPackage,
+}
+
+#[derive(Deserialize)]
+struct PipxPackage {
+    package: String,
+}
+
+#[derive(Deserialize)]
+struct UvReceipt {
+    tool: UvTool,
+}
+
+#[derive(Deserialize)]
+struct UvTool {
+    requirements: Vec<UvRequirement>,
+}
+
+#[derive(Deserialize)]
+struct UvRequirement {
+    name: String,
+}
+
+/// pipx (`pipx_metadata.json`), uv tool (`uv-receipt.toml`) or a plain
+/// venv, with the main package's normalised name when the metadata says.
+fn kind_of(server: &Server, env: &Path) -> Result<(TreeKind, Option<String>), ResolveError> {
+    let bad = |path: PathBuf, message: String| ResolveError::BadTree {
+        server: server.name.clone(),
+        path,
+        message,
+    };
+    let pipx = env.join("pipx_metadata.json");
+    if pipx.is_file() {
+        let m: PipxMetadata = serde_json::from_str(&read_tree_file(server, &pipx)?)
+            .map_err(|e| bad(pipx.clone(), format!("not valid pipx metadata: {e}")))?;
+        let name = Ecosystem::PyPI.normalize_name(&m.main_package.package);
+        return Ok((TreeKind::Pipx, Some(name)));
+    }
+    let receipt = env.join("uv-receipt.toml");
+    if receipt.is_file() {
+        let r: UvReceipt = toml::from_str(&read_tree_file(server, &receipt)?)
+            .map_err(|e| bad(receipt.clone(), format!("not a valid uv receipt: {e}")))?;
+        let name = r
+            .tool
+            .requirements
+            .first()
+            .map(|q| Ecosystem::PyPI.normalize_name(&q.name));
+        return Ok((TreeKind::UvTool, name));
+    }
+    Ok((TreeKind::Venv, None))
+}
+
+/// The package providing the module or console script.
+fn top_by_hint(env: &Path, tree: &InstalledTree, hint: TopHint<'_>) -> Option<usize> {
+    tree.packages.iter().position(|p| {
+        let dir = env.join(&p.path);
+        match hint {
+            TopHint::Module(m) => {
+                Ecosystem::PyPI.normalize_name(&p.name) == Ecosystem::PyPI.normalize_name(m)
+                    || small_text(&dir.join("top_level.txt"))
+                        .is_some_and(|t| t.lines().any(|l| l.trim() == m))
+                    || small_text(&dir.join("RECORD")).is_some_and(|t| {
+                        t.lines().any(|l| {
+                            l.starts_with(&format!("{m}/")) || l.starts_with(&format!("{m}.py,"))
+                        })
+                    })
+            }
+            TopHint::Script(s) => small_text(&dir.join("entry_points.txt")).is_some_and(|t| {
+                t.lines()
+                    .filter_map(|l| l.split_once('='))
+                    .any(|(k, _)| k.trim() == s)
+            }),
+        }
+    })
+}
+
+fn small_text(path: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    (meta.is_file() && meta.len() <= MAX_SMALL_BYTES)
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
+}
+
+#[derive(Deserialize)]
+struct DirectUrl {
+    url: String,
+    #[serde(default)]
+    vcs_info: Option<serde_json::Value>,
+    #[serde(default)]
+    dir_info: Option<DirInfo>,
+}
+
+#[derive(Deserialize)]
+struct DirInfo {
+    #[serde(default)]
+    editable: bool,
+}
+
+/// A `direct_url.json` means the package did not come from a registry.
+pub(super) fn direct_url(dist_info: &Path, pkg: &mut InstalledPackage) -> Option<TreeIssue> {
+    let text = small_text(&dist_info.join("direct_url.json"))?;
+    let Ok(d) = serde_json::from_str::<DirectUrl>(&text) else {
+        return Some(issue(
+            IssueKind::NonRegistrySource,
+            format!(
+                "{}@{}: direct_url.json is not valid; its source is unknown",
+                pkg.name, pkg.version
+            ),
+        ));
+    };
+    let url = hide_credentials(&d.url);
+    let how = if d.dir_info.as_ref().is_some_and(|i| i.editable) {
+        "an editable install of"
+    } else if d.vcs_info.is_some() {
+        "installed from the VCS URL"
+    } else if d.dir_info.is_some() {
+        "installed from the local folder"
+    } else {
+        "installed from the URL"
+    };
+    pkg.source = Some(url.clone());
+    Some(issue(
+        IssueKind::NonRegistrySource,
+        format!(
+            "{}@{} is {how} {url}, not from a registry",
+            pkg.name, pkg.version
+        ),
+    ))
+}
+
+fn issue(kind: IssueKind, message: String) -> TreeIssue {
+    TreeIssue {
+        kind,
+        package: None,
+        message,
+    }
+}
+
+/// `https://user:token@host/x` → `https://***@host/x`.
+fn hide_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, _) = rest.split_once('/').unwrap_or((rest, ""));
+    match auth.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}{}", &rest[auth.len()..]),
+        None => url.to_string(),
+    }
+}
+
+/// Verifies every package's RECORD against the disk, hashing all files of
+/// the environment in one parallel pass. Paths leaving the environment are
+/// not read and are returned as issues.
+pub(in crate::resolve) fn verify_env(tree: &mut InstalledTree) -> Vec<TreeIssue> {
+    let env = tree.root.clone();
+    let dirs: Vec<(PathBuf, PathBuf)> = tree
+        .packages
+        .iter()
+        .map(|p| {
+            let dir = env.join(&p.path);
+            (dir.parent().unwrap_or(&env).to_path_buf(), dir)
+        })
+        .collect();
+    verify_records(&env, &dirs, &mut tree.packages)
+}
+
+fn verify_records(
+    env: &Path,
+    dirs: &[(PathBuf, PathBuf)],
+    packages: &mut [InstalledPackage],
+) -> Vec<TreeIssue> {
+    let mut issues = Vec::new();
+    let mut planned: Vec<Option<Vec<(RecordRow, PathBuf)>>> = Vec::new();
+    for (i, (site, dir)) in dirs.iter().enumerate() {
+        if !matches!(&packages[i].integrity, Integrity::Unverified { reason } if reason == "not checked")
+        {
+            // Already known to be unverifiable (egg-info, system site).
+            planned.push(None);
+            continue;
+        }
+        let rows = match small_text(&dir.join("RECORD")).map(|t| record::parse(&t)) {
+            None => None,
+            Some(Err(e)) => {
+                packages[i].integrity = Integrity::Unverified {
+                    reason: format!("RECORD is malformed: {e}"),
+                };
+                None
+            }
+            Some(Ok(rows)) => Some(rows),
+        };
+        planned.push(rows.map(|rows| {
+            let mut placed = Vec::new();
+            for row in rows {
+                match record::place(site, env, &row.path) {
+                    Some(p) => placed.push((row, p)),
+                    None => issues.push(TreeIssue {
+                        kind: IssueKind::RecordPathEscape,
+                        package: Some(i),
+                        message: format!(
+                            "{}@{}: RECORD names `{}`, outside the environment; not read",
+                            packages[i].name, packages[i].version, row.path
+                        ),
+                    }),
+                }
+            }
+            placed
+        }));
+    }
+    let all: Vec<PathBuf> = planned
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|(_, p)| p.clone())
+        .collect();
+    let hashes = hash_files(&all);
+    for (pkg, plan) in packages.iter_mut().zip(&planned) {
+        match plan {
+            Some(rows) => pkg.integrity = record::judge(rows, &hashes),
+            None if matches!(pkg.integrity, Integrity::Unverified { .. }) => {
+                if let Integrity::Unverified { reason } = &mut pkg.integrity {
+                    if reason == "not checked" {
+                        *reason = "no RECORD".into();
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_hidden() {
+        assert_eq!(
+            hide_credentials("https://u:tok@git.example/x.git"),
+            "https://***@git.example/x.git"
+        );
+        assert_eq!(hide_credentials("file:///tmp/x"), "file:///tmp/x");
+    }
+}

@@ -1,0 +1,396 @@
+//! Findings: what a scan reports, each with a stable code.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use advisories_cache::{Ecosystem, Vulnerability};
+use serde::Serialize;
+
+use crate::policy::{DecidedBy, Decision, ExceptionNote};
+
+/// The kind of a finding. Codes are stable: policies and CI scripts match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// An installed package is a known malicious package (`MAL-` advisory).
+    MaliciousPackage,
+    /// An installed package version has a known vulnerability.
+    VulnerableDependency,
+    /// The server's package is not pinned to one exact version.
+    UnpinnedServer,
+    /// The server's tree is not installed where its launcher would look.
+    TreeNotInstalled,
+    /// The server's launcher is not one supplygate resolves.
+    UnsupportedLauncher,
+    /// No advisory data is available for an ecosystem the server uses.
+    NoAdvisoryData,
+    /// An installed version could not be parsed, so it was not matched.
+    InvalidVersion,
+    /// A credential is written in plain text in a config (env, args, headers, URL).
+    PlaintextSecret,
+    /// A server is reached over plain `http://` on a host that is not this machine.
+    InsecureTransport,
+    /// A filesystem server is given the whole disk or home folder.
+    BroadFilesystemAccess,
+    /// A docker image is run by tag, not pinned by digest.
+    UnpinnedImage,
+    /// A variable in a config cannot be resolved offline.
+    UnresolvedVariable,
+    /// A config file or entry was present but could not be read.
+    ConfigSkipped,
+    /// A key appears twice in one config object; one of them is ignored.
+    DuplicateKey,
+    /// Installed files differ from what was published (RECORD or tarball).
+    ChecksumMismatch,
+    /// The lockfile and the installed tree disagree.
+    LockfileMismatch,
+    /// A package came from git, a URL or a local path, or is editable.
+    NonRegistrySource,
+    /// A RECORD names a path outside its environment.
+    RecordPathEscape,
+    /// A package folder in a tree could not be read, or a walk cap was hit.
+    UnreadablePackage,
+    /// What the launcher would install could not be resolved.
+    ResolutionFailed,
+    /// A package could only be resolved by building it from source; builds are never run.
+    NeedsBuild,
+    /// The registry marks the package deprecated (npm) or the project archived/quarantined (PyPI).
+    DeprecatedPackage,
+    /// The version is yanked from the index (PyPI).
+    YankedVersion,
+    /// The version was published less than the minimum release age ago.
+    TooNew,
+    /// The package runs an install script (npm preinstall/install/postinstall).
+    InstallScript,
+}
+
+impl Code {
+    /// Every code, for docs and uniqueness tests.
+    pub const ALL: [Code; 25] = [
+        Code::MaliciousPackage,
+        Code::VulnerableDependency,
+        Code::UnpinnedServer,
+        Code::TreeNotInstalled,
+        Code::UnsupportedLauncher,
+        Code::NoAdvisoryData,
+        Code::InvalidVersion,
+        Code::PlaintextSecret,
+        Code::InsecureTransport,
+        Code::BroadFilesystemAccess,
+        Code::UnpinnedImage,
+        Code::UnresolvedVariable,
+        Code::ConfigSkipped,
+        Code::DuplicateKey,
+        Code::ChecksumMismatch,
+        Code::LockfileMismatch,
+        Code::NonRegistrySource,
+        Code::RecordPathEscape,
+        Code::UnreadablePackage,
+        Code::ResolutionFailed,
+        Code::NeedsBuild,
+        Code::DeprecatedPackage,
+        Code::YankedVersion,
+        Code::TooNew,
+        Code::InstallScript,
+    ];
+
+    /// The stable kebab-case code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::MaliciousPackage => "malicious-package",
+            Code::VulnerableDependency => "vulnerable-dependency",
+            Code::UnpinnedServer => "unpinned-server",
+            Code::TreeNotInstalled => "tree-not-installed",
+            Code::UnsupportedLauncher => "unsupported-launcher",
+            Code::NoAdvisoryData => "no-advisory-data",
+            Code::InvalidVersion => "invalid-version",
+            Code::PlaintextSecret => "plaintext-secret",
+            Code::InsecureTransport => "insecure-transport",
+            Code::BroadFilesystemAccess => "broad-filesystem-access",
+            Code::UnpinnedImage => "unpinned-image",
+            Code::UnresolvedVariable => "unresolved-variable",
+            Code::ConfigSkipped => "config-skipped",
+            Code::DuplicateKey => "duplicate-key",
+            Code::ChecksumMismatch => "checksum-mismatch",
+            Code::LockfileMismatch => "lockfile-mismatch",
+            Code::NonRegistrySource => "non-registry-source",
+            Code::RecordPathEscape => "record-path-escape",
+            Code::UnreadablePackage => "unreadable-package",
+            Code::ResolutionFailed => "resolution-failed",
+            Code::NeedsBuild => "needs-build",
+            Code::DeprecatedPackage => "deprecated-package",
+            Code::YankedVersion => "yanked-version",
+            Code::TooNew => "too-new",
+            Code::InstallScript => "install-script",
+        }
+    }
+
+    /// One line saying what the code means.
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::MaliciousPackage => "an installed package is a known malicious package",
+            Code::VulnerableDependency => "an installed package version has a known vulnerability",
+            Code::UnpinnedServer => "the server's package is not pinned to an exact version; the next launch may run other code",
+            Code::TreeNotInstalled => "the server's installed tree was not found, so its packages were not checked",
+            Code::UnsupportedLauncher => "the server's launcher is not resolved by supplygate, so its packages were not checked",
+            Code::NoAdvisoryData => "the advisories store has no data for an ecosystem the server uses",
+            Code::InvalidVersion => "an installed version could not be parsed, so it was not matched",
+            Code::PlaintextSecret => "a credential is written in plain text in a client config",
+            Code::InsecureTransport => "a server is reached over plain http:// on a host that is not this machine",
+            Code::BroadFilesystemAccess => "a filesystem server is given the whole disk or home folder",
+            Code::UnpinnedImage => "a docker image is run by tag, not pinned by digest",
+            Code::UnresolvedVariable => "a variable in a config cannot be resolved offline, so what runs is not fully known",
+            Code::ConfigSkipped => "a config file or entry was present but could not be read, so its servers were not checked",
+            Code::DuplicateKey => "a key appears twice in one config object; the client ignores one of them",
+            Code::ChecksumMismatch => "installed files differ from what was published (modified or missing)",
+            Code::LockfileMismatch => "the lockfile and the installed tree disagree (missing, extraneous or other version)",
+            Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
+            Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
+            Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
+            Code::ResolutionFailed => "what the launcher would install could not be resolved (registry unreachable, version gone, dependency refused), so the tree was not checked",
+            Code::NeedsBuild => "a package has no wheel and would have to be built from source to resolve it; supplygate never builds, so the tree was not checked",
+            Code::DeprecatedPackage => "the registry marks the package deprecated, or the project archived or quarantined",
+            Code::YankedVersion => "the version is yanked from the package index",
+            Code::TooNew => "the version was published less than the minimum release age ago (default 2 days)",
+            Code::InstallScript => "the package runs an install script (preinstall, install or postinstall) when installed",
+        }
+    }
+
+    /// True when the finding means something in use could not be checked:
+    /// such findings make the run incomplete, whatever the policy says.
+    pub fn is_coverage_gap(self) -> bool {
+        matches!(
+            self,
+            Code::TreeNotInstalled
+                | Code::UnsupportedLauncher
+                | Code::NoAdvisoryData
+                | Code::InvalidVersion
+                | Code::ConfigSkipped
+                | Code::UnreadablePackage
+                | Code::ResolutionFailed
+                | Code::NeedsBuild
+        )
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How severe a finding is. `Unscored` is its own level, below `Low`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// No score is known.
+    Unscored,
+    /// Low.
+    Low,
+    /// Medium (GHSA "moderate").
+    Medium,
+    /// High.
+    High,
+    /// Critical; every malicious package is critical.
+    Critical,
+}
+
+impl Severity {
+    /// The severity of one record: `MAL-` is critical, else the highest
+    /// CVSS v3/v4 base score, else the GHSA label (see [`crate::severity`]).
+    pub fn of_record(vuln: &Vulnerability) -> Severity {
+        crate::severity::assess(vuln).severity
+    }
+
+    /// The lowercase label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unscored => "unscored",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A package as a finding names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PackageRef {
+    /// Its ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Its name.
+    pub name: String,
+    /// Its installed version.
+    pub version: String,
+}
+
+impl fmt::Display for PackageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.name, self.version)
+    }
+}
+
+/// The advisory behind a finding: one problem, with every id it is known by.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdvisoryRef {
+    /// The primary id (the first of the group in sort order, MAL/GHSA first).
+    pub id: String,
+    /// Every other id of the group: the records' ids and their aliases.
+    pub aliases: Vec<String>,
+    /// The records of the group that matched.
+    pub records: Vec<String>,
+    /// A one-line summary, when a record has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The highest CVSS base score among the group's records, with its vector.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<crate::severity::CvssScore>,
+}
+
+/// Where in a client config a finding points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigLocation {
+    /// The config file.
+    pub path: PathBuf,
+    /// 1-based line of the server entry (0 when the whole file is meant).
+    pub line: usize,
+}
+
+/// One finding, with the decision the policy made on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// What kind of finding.
+    pub code: Code,
+    /// How severe.
+    pub severity: Severity,
+    /// What the policy decided.
+    pub decision: Decision,
+    /// The rule that decided, as one line (`rule `x` (supplygate.toml:12)`).
+    pub rule: String,
+    /// What decided, with its line in the policy file.
+    pub decided_by: DecidedBy,
+    /// The exception that excused it, when `decision` is `excepted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionNote>,
+    /// An exception that named it but has expired, so did not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired_exception: Option<ExceptionNote>,
+    /// The server it concerns.
+    pub server: String,
+    /// The package it concerns, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageRef>,
+    /// The advisory, for advisory findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<AdvisoryRef>,
+    /// The shortest path from the server to the package (`name@version`s).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    /// A one-line human message.
+    pub message: String,
+    /// The config entry it comes from, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<ConfigLocation>,
+}
+
+/// The fields a finding's stable identity is made of, as text: what a
+/// report of this or an older supplygate (JSON without `id`) both carry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FindingIdentity<'a> {
+    /// The kebab-case code.
+    pub code: &'a str,
+    /// The server name.
+    pub server: &'a str,
+    /// The package's ecosystem (`npm`, `PyPI`), empty when no package.
+    pub ecosystem: &'a str,
+    /// `name@version`, empty when no package.
+    pub package: &'a str,
+    /// The advisory's primary id, empty when none.
+    pub advisory: &'a str,
+    /// The config file path, empty when no location.
+    pub config: &'a str,
+}
+
+impl FindingIdentity<'_> {
+    /// The fingerprint: stable across runs on the same machine (never a
+    /// line, a message or a time, which move). SARIF's
+    /// `partialFingerprints`, JSON's `id` and baseline matching all use it.
+    pub fn fingerprint(&self) -> String {
+        digest_parts(&[
+            self.code,
+            self.server,
+            self.ecosystem,
+            self.package,
+            self.advisory,
+            self.config,
+        ])
+    }
+}
+
+impl Finding {
+    /// This finding's stable fingerprint (see [`FindingIdentity`]).
+    pub fn fingerprint(&self) -> String {
+        let package = self.package.as_ref().map(|p| p.to_string());
+        let config = self
+            .location
+            .as_ref()
+            .map(|l| l.path.to_string_lossy().into_owned());
+        FindingIdentity {
+            code: self.code.as_str(),
+            server: &self.server,
+            ecosystem: self.package.as_ref().map_or("", |p| p.ecosystem.as_str()),
+            package: package.as_deref().unwrap_or(""),
+            advisory: self.advisory.as_ref().map_or("", |a| a.id.as_str()),
+            config: config.as_deref().unwrap_or(""),
+        }
+        .fingerprint()
+    }
+}
+
+/// Hex SHA-256 of `parts`, each ended by a NUL so `("ab","c")` ≠ `("a","bc")`.
+pub fn digest_parts(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            assert!(code
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+
+    #[test]
+    fn severity_from_label_and_malice() {
+        let v = Vulnerability::from_json(
+            r#"{"id":"GHSA-1","database_specific":{"severity":"MODERATE"}}"#,
+        )
+        .unwrap();
+        assert_eq!(Severity::of_record(&v), Severity::Medium);
+        let m = Vulnerability::from_json(r#"{"id":"MAL-1"}"#).unwrap();
+        assert_eq!(Severity::of_record(&m), Severity::Critical);
+        assert!(Severity::Unscored < Severity::Low);
+    }
+
+    #[test]
+    fn digest_separates_parts() {
+        assert_ne!(digest_parts(&["ab", "c"]), digest_parts(&["a", "bc"]));
+        assert_eq!(digest_parts(&["x"]).len(), 64);
+    }
+}
