@@ -13,6 +13,8 @@
 //! assert_eq!(a, b);
 //! ```
 
+pub mod baseline;
+pub mod changes;
 pub mod discover;
 pub mod facts;
 pub mod graph;
@@ -30,6 +32,6 @@ pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};
 pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
 pub use scan::{
-    collect, collect_inventory, collect_with, evaluate, scan, Collected, Resolution, ScanError,
-    ScanOptions, DEFAULT_MIN_AGE_SECS,
+    collect, collect_inventory, collect_with, evaluate, evaluate_against, scan, Collected,
+    Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS,
 };

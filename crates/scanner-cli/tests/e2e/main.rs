@@ -4,9 +4,11 @@
 
 mod support;
 
+mod baseline;
 mod discovery;
 mod discovery_followups;
 mod formats;
+mod launchers;
 mod matching;
 mod online;
 mod policy;

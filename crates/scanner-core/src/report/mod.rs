@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
+use crate::changes::{BaselineDiff, ServerKey, TreeChanges};
 use crate::discover::{Client, PinState};
 use crate::finding::{Finding, PackageRef};
 use crate::policy::{Decision, PolicyAudit};
@@ -96,6 +97,20 @@ pub struct ServerReport {
     /// style asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<String>,
+    /// What changed in its tree since the baseline, when both were resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_changes: Option<TreeChanges>,
+}
+
+impl ServerReport {
+    /// Its name across runs: `<client>/<scope>/<server>`.
+    pub fn key(&self) -> ServerKey {
+        ServerKey {
+            client: self.client.id().to_string(),
+            scope: self.scope.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 /// Where the advisories came from.
@@ -196,6 +211,9 @@ pub struct Report {
     pub summary: Summary,
     /// The policy used: its file, unused and expired exceptions, server metadata.
     pub policy: PolicyAudit,
+    /// What changed since the baseline, when the scan had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineDiff>,
 }
 
 impl Summary {

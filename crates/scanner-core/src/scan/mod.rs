@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Vulnerability};
 
+use crate::baseline::{annotate, tree_changes_for, Baseline, TreeChanges};
 use crate::discover::secrets::redact_text;
 use crate::discover::Inventory;
 use crate::discover::{
@@ -245,13 +246,32 @@ pub fn evaluate(
     policy: &Policy,
     options: &ScanOptions,
 ) -> Result<Report, ScanError> {
+    evaluate_against(collected, lookup, policy, options, None)
+}
+
+/// [`evaluate`], and when a `baseline` is given: a `tree-changed` finding
+/// for every package added, removed or changed since it, each server's
+/// `tree_changes`, and every finding marked `new` or `unchanged`.
+pub fn evaluate_against(
+    collected: Collected,
+    lookup: &dyn AdvisoryLookup,
+    policy: &Policy,
+    options: &ScanOptions,
+    baseline: Option<(&Baseline, &str)>,
+) -> Result<Report, ScanError> {
     let Collected {
         servers,
         trees,
         graph,
-        reports,
+        mut reports,
         mut drafts,
     } = collected;
+    if let Some((baseline, _)) = baseline {
+        for (i, changes) in tree_changes_for(&reports, baseline) {
+            drafts.extend(tree_changed(&servers[i], &changes));
+            reports[i].tree_changes = Some(changes);
+        }
+    }
     let mut matcher = Matcher {
         lookup,
         cache: HashMap::new(),
@@ -276,6 +296,9 @@ pub fn evaluate(
     }
     let mut report = finish(reports, drafts, policy, options, counts);
     report.advisories.git_ranges_not_evaluated = matcher.git_only.into_iter().collect();
+    if let Some((baseline, file)) = baseline {
+        annotate(&mut report, baseline, file);
+    }
     Ok(report)
 }
 
@@ -319,6 +342,7 @@ fn finish(
         },
         summary,
         policy: audit,
+        baseline: None,
     }
 }
 
@@ -417,6 +441,7 @@ impl Draft {
             path: self.path,
             message: self.message,
             location: self.location,
+            change: None,
         }
     }
 }
@@ -580,6 +605,38 @@ fn mismatch_summary(modified: &[String], missing: &[String], other: &[String]) -
     parts.join("; ")
 }
 
+/// One `tree-changed` finding per package added, removed or at another
+/// version since the baseline (the package named is the one installed now,
+/// or the one removed).
+fn tree_changed(server: &Server, changes: &TreeChanges) -> Vec<Draft> {
+    let draft = |package: PackageRef, what: String| Draft {
+        package: Some(package),
+        ..Draft::new(
+            Code::TreeChanged,
+            Severity::Unscored,
+            server,
+            format!("server `{}`: {what} since the baseline", server.name),
+        )
+    };
+    let changed = changes.changed.iter().map(|c| {
+        let now = PackageRef {
+            ecosystem: c.ecosystem,
+            name: c.name.clone(),
+            version: c.to.clone(),
+        };
+        draft(now, format!("{} changed {} → {}", c.name, c.from, c.to))
+    });
+    let added = changes
+        .added
+        .iter()
+        .map(|p| draft(p.clone(), format!("{p} was added")));
+    let removed = changes
+        .removed
+        .iter()
+        .map(|p| draft(p.clone(), format!("{p} was removed")));
+    changed.chain(added).chain(removed).collect()
+}
+
 fn unpinned(server: &Server) -> Option<Draft> {
     let (raw, pin) = server.launch.package_pin()?;
     let raw = redact_text(raw);
@@ -661,6 +718,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
         packages,
         owner: None,
         pinned: None,
+        tree_changes: None,
     }
 }
 

@@ -62,11 +62,13 @@ pub enum Code {
     TooNew,
     /// The package runs an install script (npm preinstall/install/postinstall).
     InstallScript,
+    /// A server's installed tree differs from the baseline's.
+    TreeChanged,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 26] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -92,6 +94,7 @@ impl Code {
         Code::YankedVersion,
         Code::TooNew,
         Code::InstallScript,
+        Code::TreeChanged,
     ];
 
     /// The stable kebab-case code.
@@ -122,6 +125,7 @@ impl Code {
             Code::YankedVersion => "yanked-version",
             Code::TooNew => "too-new",
             Code::InstallScript => "install-script",
+            Code::TreeChanged => "tree-changed",
         }
     }
 
@@ -153,6 +157,7 @@ impl Code {
             Code::YankedVersion => "the version is yanked from the package index",
             Code::TooNew => "the version was published less than the minimum release age ago (default 2 days)",
             Code::InstallScript => "the package runs an install script (preinstall, install or postinstall) when installed",
+            Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
         }
     }
 
@@ -292,6 +297,19 @@ pub struct Finding {
     /// The config entry it comes from, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<ConfigLocation>,
+    /// Whether it was in the baseline, when the scan had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// Whether a finding was already in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too (same fingerprint).
+    Unchanged,
 }
 
 /// The fields a finding's stable identity is made of, as text: what a
