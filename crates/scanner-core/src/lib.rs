@@ -27,6 +27,7 @@ mod types;
 
 pub use matching::{grouping, severity};
 pub use types::{finding, version};
+pub use types::{IntegrityState, Scope, ScopeError, ServerId};
 
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};

@@ -14,5 +14,6 @@ mod online;
 mod policy;
 mod resolution;
 mod resolution_sites;
+mod same_name_servers;
 mod scan;
 mod store;

@@ -10,6 +10,7 @@ use crate::discover::{Client, PinState};
 use crate::finding::{Finding, PackageRef};
 use crate::policy::{Decision, PolicyAudit};
 use crate::resolve::TreeKind;
+use crate::types::Scope;
 
 /// The outcome of a scan, from which the CLI derives its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,7 +69,7 @@ pub struct ServerReport {
     /// The client whose config names it.
     pub client: Client,
     /// `user` or `project:<dir>`.
-    pub scope: String,
+    pub scope: Scope,
     /// The config file.
     pub config_path: PathBuf,
     /// 1-based line of the server's entry in the config file.
@@ -107,7 +108,7 @@ impl ServerReport {
     pub fn key(&self) -> ServerKey {
         ServerKey {
             client: self.client.id().to_string(),
-            scope: self.scope.clone(),
+            scope: self.scope.to_string(),
             name: self.name.clone(),
         }
     }

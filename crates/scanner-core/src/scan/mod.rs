@@ -147,7 +147,7 @@ pub fn collect_inventory(
                 declared_tree(&server, &e)
             }
         };
-        collected.graph.add_server(&server.name, tree.as_ref());
+        collected.graph.add_server(&server.id(), tree.as_ref());
         collected.drafts.extend(unpinned(&server));
         if let Some(tree) = &tree {
             collected
@@ -506,7 +506,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             }),
             direct: is_direct(tree, i),
             install_script: install_script(p),
-            path: graph.path_labels(&server.name, &tree.root, &p.path),
+            path: graph.path_labels(&server.id(), &tree.root, &p.path),
             ..Draft::new(code, severity, server, message)
         }
     };
@@ -803,7 +803,7 @@ impl Matcher<'_> {
                     server_package: Some(tree.top == Some(index)),
                     direct: is_direct(tree, index),
                     install_script: install_script(pkg),
-                    path: graph.path_labels(&server.name, &tree.root, &pkg.path),
+                    path: graph.path_labels(&server.id(), &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
                     ..Draft::new(code, g.severity, server, message)
                 });
