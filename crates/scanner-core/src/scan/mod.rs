@@ -571,7 +571,7 @@ fn fact_findings(
                 server_package: Some(tree.top == Some(i)),
                 direct: is_direct(tree, i),
                 install_script: install_script(p),
-                path: graph.path_labels(&server.name, &tree.root, &p.path),
+                path: graph.path_labels(&server.id(), &tree.root, &p.path),
                 ..Draft::new(
                     code,
                     Severity::Unscored,
