@@ -64,11 +64,15 @@ pub enum Code {
     InstallScript,
     /// A server's installed tree differs from the baseline's.
     TreeChanged,
+    /// A digest-pinned image is not the image found for its reference.
+    ImageDigestMismatch,
+    /// A server runs a native binary whose packages cannot be read.
+    UnscannedBinary,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 28] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -95,6 +99,8 @@ impl Code {
         Code::TooNew,
         Code::InstallScript,
         Code::TreeChanged,
+        Code::ImageDigestMismatch,
+        Code::UnscannedBinary,
     ];
 
     /// The stable kebab-case code.
@@ -126,6 +132,8 @@ impl Code {
             Code::TooNew => "too-new",
             Code::InstallScript => "install-script",
             Code::TreeChanged => "tree-changed",
+            Code::ImageDigestMismatch => "image-digest-mismatch",
+            Code::UnscannedBinary => "unscanned-binary",
         }
     }
 
@@ -158,6 +166,8 @@ impl Code {
             Code::TooNew => "the version was published less than the minimum release age ago (default 2 days)",
             Code::InstallScript => "the package runs an install script (preinstall, install or postinstall) when installed",
             Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
+            Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
+            Code::UnscannedBinary => "the server runs a native binary whose contents supplygate cannot list; allow it by its sha256",
         }
     }
 
