@@ -14,6 +14,7 @@ use python::venv;
 
 pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
+pub use python::uv_run::uv_run_requirements;
 pub use verify::{hash_files, FileHash};
 
 /// The integrity of an installed package (the shared [`IntegrityState`]).
