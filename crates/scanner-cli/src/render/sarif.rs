@@ -154,7 +154,7 @@ fn security_severity(f: &Finding) -> Option<String> {
     if let Some(cvss) = f.advisory.as_ref().and_then(|a| a.cvss.as_ref()) {
         return Some(format!("{:.1}", cvss.score));
     }
-    let score = match f.severity {
+    let score = match f.severity? {
         Severity::Critical => 9.5,
         Severity::High => 8.0,
         Severity::Medium => 5.5,
@@ -245,10 +245,12 @@ fn properties(f: &Finding) -> Value {
     let mut p = json!({
         "code": f.code.as_str(),
         "server": f.server,
-        "severity": f.severity,
         "decision": f.decision,
         "decidedBy": f.decided_by.to_string(),
     });
+    if let Some(severity) = f.severity {
+        p["severity"] = json!(severity);
+    }
     if let Some(package) = &f.package {
         p["package"] = json!(package);
     }

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use scanner_core::policy::PolicyAudit;
 use scanner_core::resolve::Integrity;
-use scanner_core::{Decision, Outcome, Report, SourceMode};
+use scanner_core::{Decision, Outcome, Report, Severity, SourceMode};
 
 use super::layout::Columns;
 
@@ -119,7 +119,7 @@ fn write_findings(out: &mut impl Write, report: &Report, colour: bool) -> std::i
         });
         columns.push(vec![
             f.decision.as_str().to_string(),
-            f.severity.as_str().to_string(),
+            f.severity.map_or("-", Severity::as_str).to_string(),
             f.code.as_str().to_string(),
             f.server.clone(),
             package,

@@ -19,7 +19,7 @@
 //! let policy = Policy::parse(text, Path::new("supplygate.toml"), today).unwrap();
 //! let finding = FindingContext {
 //!     code: Code::VulnerableDependency,
-//!     severity: Severity::High,
+//!     severity: Some(Severity::High),
 //!     server: "gdrive",
 //!     ..FindingContext::default()
 //! };
@@ -92,8 +92,10 @@ impl fmt::Display for Decision {
 pub struct FindingContext<'a> {
     /// The finding's code.
     pub code: Code,
-    /// Its severity label.
-    pub severity: Severity,
+    /// Its severity, for advisory findings (`vulnerable-dependency`,
+    /// `malicious-package`); config and tree findings have none, so rules
+    /// on severity never decide them.
+    pub severity: Option<Severity>,
     /// Its CVSS base score, when known.
     pub cvss: Option<f64>,
     /// The package's ecosystem, for package findings.
@@ -114,13 +116,16 @@ pub struct FindingContext<'a> {
     pub aliases: &'a [String],
     /// How the server's package spec is pinned, when it has one.
     pub pin: Option<PinState>,
+    /// The package is the server's own package (`Some(true)`), another
+    /// package of its tree, or unknown.
+    pub server_package: Option<bool>,
 }
 
 impl Default for FindingContext<'_> {
     fn default() -> Self {
         FindingContext {
             code: Code::VulnerableDependency,
-            severity: Severity::Unscored,
+            severity: None,
             cvss: None,
             ecosystem: None,
             package: None,
@@ -131,6 +136,7 @@ impl Default for FindingContext<'_> {
             advisory_id: None,
             aliases: &[],
             pin: None,
+            server_package: None,
         }
     }
 }
@@ -182,6 +188,7 @@ pub struct Policy {
     exceptions: Vec<Exception>,
     servers: BTreeMap<String, ServerPolicy>,
     today: Option<Date>,
+    min_age: Option<i64>,
 }
 
 /// A policy file that could not be used.
@@ -230,6 +237,7 @@ impl Policy {
             exceptions: Vec::new(),
             servers: BTreeMap::new(),
             today: None,
+            min_age: None,
         }
     }
 
@@ -306,6 +314,11 @@ impl Policy {
                 server.pin_required = meta.pin.map(|p| p.as_str().to_string());
             }
         }
+    }
+
+    /// The minimum release age (`[policy] min-age`) in seconds, if the file sets one.
+    pub fn min_age_secs(&self) -> Option<i64> {
+        self.min_age
     }
 
     /// The exceptions, in file order.

@@ -47,7 +47,8 @@ impl Glob {
 pub struct Conditions {
     /// Finding codes (any of).
     pub codes: Vec<String>,
-    /// Severity labels (any of); `unscored` must be named to match unscored findings.
+    /// Severity labels (any of); `unscored` must be named to match unscored
+    /// advisories. Only advisory findings have a severity.
     pub severities: Vec<Severity>,
     /// At least this severity; never matches `unscored`.
     pub min_severity: Option<Severity>,
@@ -63,6 +64,8 @@ pub struct Conditions {
     pub direct: Option<bool>,
     /// The package has (or has not) an install script; unknown never matches.
     pub install_script: Option<bool>,
+    /// The package is (or is not) the server's own package; unknown never matches.
+    pub server_package: Option<bool>,
 }
 
 impl Conditions {
@@ -74,18 +77,21 @@ impl Conditions {
             self.codes.iter().any(|c| c == ctx.code.as_str()),
         ) && any(
             self.severities.is_empty(),
-            self.severities.contains(&ctx.severity),
-        ) && self
-            .min_severity
-            .is_none_or(|min| ctx.severity != Severity::Unscored && ctx.severity >= min)
-            && self
-                .min_cvss
-                .is_none_or(|min| ctx.cvss.is_some_and(|s| s >= min))
+            ctx.severity.is_some_and(|s| self.severities.contains(&s)),
+        ) && self.min_severity.is_none_or(|min| {
+            ctx.severity
+                .is_some_and(|s| s != Severity::Unscored && s >= min)
+        }) && self
+            .min_cvss
+            .is_none_or(|min| ctx.cvss.is_some_and(|s| s >= min))
             && self.names_match(ctx)
             && self.direct.is_none_or(|d| ctx.direct == Some(d))
             && self
                 .install_script
                 .is_none_or(|d| ctx.install_script == Some(d))
+            && self
+                .server_package
+                .is_none_or(|d| ctx.server_package == Some(d))
     }
 
     fn names_match(&self, ctx: &FindingContext<'_>) -> bool {
@@ -146,6 +152,17 @@ pub fn builtin_rules() -> Vec<Rule> {
     vec![
         rule("builtin:malicious-package", code("malicious-package")),
         rule("builtin:checksum-mismatch", code("checksum-mismatch")),
+        // "Block deprecated packages unless explicitly approved" (MCP
+        // production checklists): the server's own package blocks; a
+        // deprecated transitive package only warns (the default).
+        rule(
+            "builtin:deprecated-server-package",
+            Conditions {
+                codes: vec!["deprecated-package".into(), "yanked-version".into()],
+                server_package: Some(true),
+                ..Conditions::default()
+            },
+        ),
         rule(
             "builtin:critical",
             Conditions {
@@ -164,7 +181,7 @@ mod tests {
     fn ctx() -> FindingContext<'static> {
         FindingContext {
             code: Code::VulnerableDependency,
-            severity: Severity::High,
+            severity: Some(Severity::High),
             cvss: Some(7.5),
             ecosystem: Some(Ecosystem::PyPI),
             package: Some("Jinja2"),
@@ -209,7 +226,7 @@ mod tests {
     #[test]
     fn unscored_is_explicit() {
         let c = FindingContext {
-            severity: Severity::Unscored,
+            severity: Some(Severity::Unscored),
             cvss: None,
             ..ctx()
         };
@@ -228,6 +245,16 @@ mod tests {
             ..Conditions::default()
         };
         assert!(named.matches(&c));
+        let config_finding = FindingContext {
+            code: Code::UnpinnedServer,
+            severity: None,
+            ..ctx()
+        };
+        assert!(
+            !named.matches(&config_finding),
+            "only advisories have a severity"
+        );
+        assert!(!min.matches(&config_finding));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Vulnerability};
 
 use crate::baseline::{annotate, tree_changes_for, Baseline, TreeChanges};
 use crate::discover::secrets::redact_text;
+use crate::discover::Inventory;
 use crate::discover::{
     discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
 };
@@ -16,7 +17,8 @@ use crate::matching::{affects, fixes, only_git_ranges};
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{
-    resolve_shared, InstalledTree, Integrity, IssueKind, ResolveError, ResolveOptions,
+    resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, IssueKind,
+    ResolveError, ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
 };
 use crate::version::Version;
 
@@ -29,6 +31,23 @@ pub struct ScanOptions {
     pub resolve: ResolveOptions,
     /// A label for the advisory source, for the report.
     pub advisory_source: String,
+    /// Now, as Unix seconds, for `too-new`; `None` skips that check.
+    pub now: Option<i64>,
+    /// The minimum release age in seconds: a version published less than
+    /// this long before `now` is `too-new`.
+    pub min_age_secs: i64,
+}
+
+/// The default minimum release age: two days.
+pub const DEFAULT_MIN_AGE_SECS: i64 = 2 * 24 * 3600;
+
+/// How a scan gets its trees: from disk, or also from a resolver.
+#[derive(Clone, Copy, Default)]
+pub struct Resolution<'a> {
+    /// When to read the disk and when to resolve.
+    pub mode: ResolveMode,
+    /// What resolves a tree without installing it (vet, --resolve-missing).
+    pub resolver: Option<&'a dyn TreeResolver>,
 }
 
 /// A scan that could not run at all.
@@ -90,7 +109,28 @@ impl Collected {
 
 /// Discovers servers and resolves their trees; no advisory data is needed.
 pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
-    let inventory = discover(&options.discover)?;
+    collect_with(options, Resolution::default())
+}
+
+/// Like [`collect`], getting trees as `resolution` says.
+pub fn collect_with(
+    options: &ScanOptions,
+    resolution: Resolution<'_>,
+) -> Result<Collected, ScanError> {
+    Ok(collect_inventory(
+        discover(&options.discover)?,
+        options,
+        resolution,
+    ))
+}
+
+/// Resolves the trees of an inventory's servers (discovered, or built from
+/// launch commands by `vet`).
+pub fn collect_inventory(
+    inventory: Inventory,
+    options: &ScanOptions,
+    resolution: Resolution<'_>,
+) -> Collected {
     let mut collected = Collected {
         servers: Vec::new(),
         trees: Vec::new(),
@@ -98,13 +138,13 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         reports: Vec::new(),
         drafts: inventory.findings.iter().map(config_draft).collect(),
     };
-    let mut verified = crate::resolve::VerifiedTrees::default();
+    let mut verified = VerifiedTrees::default();
     for server in inventory.servers {
-        let tree = match resolve_shared(&server, &options.resolve, &mut verified) {
+        let tree = match tree_for(&server, options, resolution, &mut verified) {
             Ok(tree) => tree,
             Err(e) => {
-                collected.drafts.push(gap_for(&server, &e));
-                None
+                collected.drafts.extend(gaps_for(&server, &e));
+                declared_tree(&server, &e)
             }
         };
         collected.graph.add_server(&server.id(), tree.as_ref());
@@ -120,7 +160,83 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         collected.trees.push(tree);
         collected.servers.push(server);
     }
-    Ok(collected)
+    collected
+}
+
+/// The tree of one server: from disk, from the resolver, or both in turn.
+fn tree_for(
+    server: &Server,
+    options: &ScanOptions,
+    resolution: Resolution<'_>,
+    verified: &mut VerifiedTrees,
+) -> Result<Option<InstalledTree>, ResolveError> {
+    let fresh = |r: &dyn TreeResolver| r.resolve(server);
+    match (resolution.mode, resolution.resolver) {
+        (ResolveMode::Resolve, Some(r)) => match fresh(r)? {
+            Some(tree) => Ok(Some(tree)),
+            None => resolve_shared(server, &options.resolve, verified),
+        },
+        (ResolveMode::InstalledElseResolve, Some(r)) => {
+            match resolve_shared(server, &options.resolve, verified) {
+                Err(ResolveError::NotInstalled { .. }) if fresh_handles(r, server) => {
+                    fresh(r).map(|t| t.map(noted_missing))
+                }
+                other => other,
+            }
+        }
+        _ => resolve_shared(server, &options.resolve, verified),
+    }
+}
+
+/// Whether the resolver handles the server's launcher (npx, uvx, …).
+fn fresh_handles(_resolver: &dyn TreeResolver, server: &Server) -> bool {
+    matches!(
+        server.launch,
+        Launch::Npx { .. } | Launch::Uvx { .. } | Launch::Pipx { .. }
+    )
+}
+
+fn noted_missing(mut tree: InstalledTree) -> InstalledTree {
+    tree.notes.push(
+        "not installed on this machine: resolved from the registry instead (--resolve-missing)"
+            .into(),
+    );
+    tree
+}
+
+/// When resolution failed, the package and exact version the config
+/// declares, as a one-package tree: an unpublished malicious version must
+/// still block.
+fn declared_tree(server: &Server, error: &ResolveError) -> Option<InstalledTree> {
+    let ResolveError::ResolutionFailed { .. } = error else {
+        return None;
+    };
+    let (ecosystem, name, version) = match &server.launch {
+        Launch::Npx { package, .. } if package.pin == PinState::Exact => (
+            Ecosystem::Npm,
+            package.name.clone(),
+            package.requested.clone()?,
+        ),
+        Launch::Uvx { package } | Launch::Pipx { package } => (
+            Ecosystem::PyPI,
+            package.name.clone(),
+            package.exact_version()?.to_string(),
+        ),
+        _ => return None,
+    };
+    let mut top = InstalledPackage::new(ecosystem, name, version, String::new());
+    top.integrity = Integrity::Unverified {
+        reason: "declared in the config; not resolved".into(),
+    };
+    Some(InstalledTree {
+        kind: TreeKind::Declared,
+        root: std::path::PathBuf::from(format!("declared:{}", server.name)),
+        top: Some(0),
+        packages: vec![top],
+        notes: vec!["resolution failed: only the declared package and version were matched".into()],
+        issues: Vec::new(),
+        npm_cache: None,
+    })
 }
 
 /// Matches collected trees against `lookup` and decides every finding.
@@ -171,6 +287,7 @@ pub fn evaluate_against(
     }
     for (server, tree) in servers.iter().zip(&trees) {
         let Some(tree) = tree else { continue };
+        drafts.extend(fact_findings(server, tree, &graph, options));
         if let Some(draft) = no_data(server, tree, &uncovered) {
             drafts.push(draft);
             continue;
@@ -240,7 +357,8 @@ fn with_owners(mut servers: Vec<ServerReport>, policy: &Policy) -> Vec<ServerRep
 /// A finding before the policy has decided it.
 struct Draft {
     code: Code,
-    severity: Severity,
+    /// How severe, for advisory findings only.
+    severity: Option<Severity>,
     server: String,
     package: Option<PackageRef>,
     advisory: Option<crate::finding::AdvisoryRef>,
@@ -252,27 +370,29 @@ struct Draft {
     direct: Option<bool>,
     /// Whether the package has an install script, when known.
     install_script: Option<bool>,
+    /// Whether the package is the server's own package, when known.
+    server_package: Option<bool>,
     /// The config entry it comes from.
     location: Option<ConfigLocation>,
 }
 
 impl Draft {
-    fn new(code: Code, severity: Severity, server: &Server, message: String) -> Draft {
+    fn new(code: Code, server: &Server, message: String) -> Draft {
         let location = ConfigLocation {
             path: server.config_path.clone(),
             line: server.line,
         };
         Draft {
             location: Some(location),
-            ..Draft::named(code, severity, server.name.clone(), message)
+            ..Draft::named(code, server.name.clone(), message)
         }
     }
 
     /// A draft about `server` by name (config findings may name a file instead).
-    fn named(code: Code, severity: Severity, server: String, message: String) -> Draft {
+    fn named(code: Code, server: String, message: String) -> Draft {
         Draft {
             code,
-            severity,
+            severity: None,
             server,
             package: None,
             advisory: None,
@@ -281,6 +401,7 @@ impl Draft {
             pin: None,
             direct: None,
             install_script: None,
+            server_package: None,
             location: None,
         }
     }
@@ -302,6 +423,7 @@ impl Draft {
             advisory_id: advisory.map(|a| a.id.as_str()),
             aliases: advisory.map_or(&[], |a| a.aliases.as_slice()),
             pin: self.pin,
+            server_package: self.server_package,
         }
     }
 
@@ -329,17 +451,25 @@ impl Draft {
     }
 }
 
-fn gap_for(server: &Server, error: &ResolveError) -> Draft {
+fn gaps_for(server: &Server, error: &ResolveError) -> Vec<Draft> {
     let code = match error {
         ResolveError::Unsupported { .. } => Code::UnsupportedLauncher,
         ResolveError::NotInstalled { .. } | ResolveError::BadTree { .. } => Code::TreeNotInstalled,
+        ResolveError::ResolutionFailed { cause, .. } => match cause {
+            FailureCause::NeedsBuild => Code::NeedsBuild,
+            FailureCause::Registry | FailureCause::NonRegistry => Code::ResolutionFailed,
+        },
     };
-    Draft::new(
-        code,
-        Severity::Unscored,
-        server,
-        redact_text(&error.to_string()),
-    )
+    let message = redact_text(&error.to_string());
+    let mut drafts = vec![Draft::new(code, server, message.clone())];
+    if let ResolveError::ResolutionFailed {
+        cause: FailureCause::NonRegistry,
+        ..
+    } = error
+    {
+        drafts.push(Draft::new(Code::NonRegistrySource, server, message));
+    }
+    drafts
 }
 
 /// A config-level finding from discovery (secret, transport, skipped file…).
@@ -354,14 +484,14 @@ fn config_draft(f: &ConfigFinding) -> Draft {
     };
     Draft {
         location: Some(location),
-        ..Draft::named(f.code, Severity::Unscored, server, f.message.clone())
+        ..Draft::named(f.code, server, f.message.clone())
     }
 }
 
 /// Findings about the tree itself: checksum mismatches, lockfile drift,
 /// non-registry sources, RECORD paths that escape.
 fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph) -> Vec<Draft> {
-    let package_draft = |code: Code, severity: Severity, i: usize, message: String| {
+    let package_draft = |code: Code, i: usize, message: String| {
         let p = &tree.packages[i];
         Draft {
             package: Some(PackageRef {
@@ -372,7 +502,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             direct: is_direct(tree, i),
             install_script: install_script(p),
             path: graph.path_labels(&server.id(), &tree.root, &p.path),
-            ..Draft::new(code, severity, server, message)
+            ..Draft::new(code, server, message)
         }
     };
     let mut drafts = Vec::new();
@@ -391,12 +521,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
                 tree.root.join(&p.path).display(),
                 mismatch_summary(modified, missing, other)
             );
-            drafts.push(package_draft(
-                Code::ChecksumMismatch,
-                Severity::High,
-                i,
-                message,
-            ));
+            drafts.push(package_draft(Code::ChecksumMismatch, i, message));
         }
     }
     for issue in &tree.issues {
@@ -411,9 +536,38 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
         };
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {
-            Some(i) => package_draft(code, Severity::Unscored, i, message),
-            None => Draft::new(code, Severity::Unscored, server, message),
+            Some(i) => package_draft(code, i, message),
+            None => Draft::new(code, server, message),
         });
+    }
+    drafts
+}
+
+/// Registry facts as findings (deprecated, yanked, too new, install
+/// script). Made at evaluation, since the minimum release age comes from
+/// the policy, which is loaded after the trees are known.
+fn fact_findings(
+    server: &Server,
+    tree: &InstalledTree,
+    graph: &DependencyGraph,
+    options: &ScanOptions,
+) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    for (i, p) in tree.packages.iter().enumerate() {
+        for (code, message) in crate::facts::findings(p, options.now, options.min_age_secs) {
+            drafts.push(Draft {
+                package: Some(PackageRef {
+                    ecosystem: p.ecosystem,
+                    name: p.name.clone(),
+                    version: p.version.clone(),
+                }),
+                server_package: Some(tree.top == Some(i)),
+                direct: is_direct(tree, i),
+                install_script: install_script(p),
+                path: graph.path_labels(&server.id(), &tree.root, &p.path),
+                ..Draft::new(code, server, format!("server `{}`: {message}", server.name))
+            });
+        }
     }
     drafts
 }
@@ -447,7 +601,6 @@ fn tree_changed(server: &Server, changes: &TreeChanges) -> Vec<Draft> {
         package: Some(package),
         ..Draft::new(
             Code::TreeChanged,
-            Severity::Unscored,
             server,
             format!("server `{}`: {what} since the baseline", server.name),
         )
@@ -478,7 +631,7 @@ fn unpinned(server: &Server) -> Option<Draft> {
         let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
         Draft {
             pin: Some(pin),
-            ..Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
+            ..Draft::new(Code::UnpinnedServer, server, message)
         }
     })
 }
@@ -497,7 +650,7 @@ fn no_data(server: &Server, tree: &InstalledTree, uncovered: &[Ecosystem]) -> Op
             missing.join(", "),
             missing.join(",")
         );
-        Draft::new(Code::NoAdvisoryData, Severity::Unscored, server, message)
+        Draft::new(Code::NoAdvisoryData, server, message)
     })
 }
 
@@ -528,6 +681,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
                     has_install_script: p.has_install_script,
                     integrity: p.integrity.clone(),
                     source: p.source.clone(),
+                    facts: p.facts.clone(),
                 })
                 .collect()
         })
@@ -551,6 +705,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
         }),
         packages,
         owner: None,
+        pinned: None,
         tree_changes: None,
     }
 }
@@ -606,7 +761,7 @@ impl Matcher<'_> {
                 );
                 drafts.push(Draft {
                     package: Some(package),
-                    ..Draft::new(Code::InvalidVersion, Severity::Unscored, server, message)
+                    ..Draft::new(Code::InvalidVersion, server, message)
                 });
                 continue;
             };
@@ -640,11 +795,13 @@ impl Matcher<'_> {
                 let message = format!("{package}: {} {what}", g.advisory.id);
                 drafts.push(Draft {
                     package: Some(package.clone()),
+                    server_package: Some(tree.top == Some(index)),
                     direct: is_direct(tree, index),
                     install_script: install_script(pkg),
                     path: graph.path_labels(&server.id(), &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
-                    ..Draft::new(code, g.severity, server, message)
+                    severity: Some(g.severity),
+                    ..Draft::new(code, server, message)
                 });
             }
         }

@@ -52,6 +52,18 @@ pub enum Code {
     UnreadablePackage,
     /// No package of the environment provides the `python -m` module.
     ModuleNotFound,
+    /// What the launcher would install could not be resolved.
+    ResolutionFailed,
+    /// A package could only be resolved by building it from source; builds are never run.
+    NeedsBuild,
+    /// The registry marks the package deprecated (npm) or the project archived/quarantined (PyPI).
+    DeprecatedPackage,
+    /// The version is yanked from the index (PyPI).
+    YankedVersion,
+    /// The version was published less than the minimum release age ago.
+    TooNew,
+    /// The package runs an install script (npm preinstall/install/postinstall).
+    InstallScript,
     /// A server's installed tree differs from the baseline's.
     TreeChanged,
     /// A digest-pinned image is not the image found for its reference.
@@ -62,7 +74,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 29] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -83,6 +95,12 @@ impl Code {
         Code::RecordPathEscape,
         Code::UnreadablePackage,
         Code::ModuleNotFound,
+        Code::ResolutionFailed,
+        Code::NeedsBuild,
+        Code::DeprecatedPackage,
+        Code::YankedVersion,
+        Code::TooNew,
+        Code::InstallScript,
         Code::TreeChanged,
         Code::ImageDigestMismatch,
         Code::UnscannedBinary,
@@ -111,6 +129,12 @@ impl Code {
             Code::RecordPathEscape => "record-path-escape",
             Code::UnreadablePackage => "unreadable-package",
             Code::ModuleNotFound => "module-not-found",
+            Code::ResolutionFailed => "resolution-failed",
+            Code::NeedsBuild => "needs-build",
+            Code::DeprecatedPackage => "deprecated-package",
+            Code::YankedVersion => "yanked-version",
+            Code::TooNew => "too-new",
+            Code::InstallScript => "install-script",
             Code::TreeChanged => "tree-changed",
             Code::ImageDigestMismatch => "image-digest-mismatch",
             Code::UnscannedBinary => "unscanned-binary",
@@ -140,6 +164,12 @@ impl Code {
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
             Code::ModuleNotFound => "no package of the environment provides the `python -m` module, so what runs (a local file, another path) was not checked",
+            Code::ResolutionFailed => "what the launcher would install could not be resolved (registry unreachable, version gone, dependency refused), so the tree was not checked",
+            Code::NeedsBuild => "a package has no wheel and would have to be built from source to resolve it; supplygate never builds, so the tree was not checked",
+            Code::DeprecatedPackage => "the registry marks the package deprecated, or the project archived or quarantined",
+            Code::YankedVersion => "the version is yanked from the package index",
+            Code::TooNew => "the version was published less than the minimum release age ago (default 2 days)",
+            Code::InstallScript => "the package runs an install script (preinstall, install or postinstall) when installed",
             Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
             Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
             Code::UnscannedBinary => "the server runs a native binary whose contents supplygate cannot list; allow it by its sha256",
@@ -158,6 +188,8 @@ impl Code {
                 | Code::ConfigSkipped
                 | Code::UnreadablePackage
                 | Code::ModuleNotFound
+                | Code::ResolutionFailed
+                | Code::NeedsBuild
         )
     }
 }
@@ -259,8 +291,11 @@ pub struct Finding {
     pub id: String,
     /// What kind of finding.
     pub code: Code,
-    /// How severe.
-    pub severity: Severity,
+    /// How severe, for advisory findings (`vulnerable-dependency`,
+    /// `malicious-package`) only: config and tree findings have no severity
+    /// (policies decide them by `code`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
     /// What the policy decided.
     pub decision: Decision,
     /// The rule that decided, as one line (`rule `x` (supplygate.toml:12)`).
