@@ -269,7 +269,7 @@ fn render(
     // Colours only for a person at a terminal: never in a file or a pipe.
     let colour = args.output.is_none() && ui::stdout_colour();
     let mut extra = Some(extra);
-    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+    let mut write = |out: &mut dyn Write| -> std::io::Result<()> {
         let mut out = out;
         match args.format {
             Format::Table => {
