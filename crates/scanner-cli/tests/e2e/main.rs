@@ -18,3 +18,4 @@ mod resolution_sites;
 mod same_name_servers;
 mod scan;
 mod store;
+mod vet;
