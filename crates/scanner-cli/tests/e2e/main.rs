@@ -20,3 +20,4 @@ mod same_name_servers;
 mod scan;
 mod severity_is_for_advisories;
 mod store;
+mod vet;
