@@ -10,17 +10,18 @@ use crate::discover::Inventory;
 use crate::discover::{
     discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
 };
-use crate::finding::{Code, ConfigLocation, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
-use crate::grouping::group;
+use crate::matching::grouping::group;
 use crate::matching::{affects, only_git_ranges};
+use crate::policy::Finding;
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{
     resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, IssueKind,
     ResolveError, ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
 };
-use crate::version::Version;
+use crate::types::finding::{Code, ConfigLocation, PackageRef, Severity};
+use crate::types::version::Version;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -36,6 +37,27 @@ pub struct ScanOptions {
     /// The minimum release age in seconds: a version published less than
     /// this long before `now` is `too-new`.
     pub min_age_secs: i64,
+}
+
+impl ScanOptions {
+    /// Scans the well-known client configs under `home` and the trees they
+    /// run, verifying installed files; no machine-wide configs, no
+    /// environment (this process's variables are not the scanned user's),
+    /// no `too-new` check. Set the public fields for more.
+    pub fn new(home: impl Into<std::path::PathBuf>) -> Self {
+        let home = home.into();
+        ScanOptions {
+            discover: DiscoverOptions {
+                home: home.clone(),
+                default_locations: true,
+                ..DiscoverOptions::default()
+            },
+            resolve: ResolveOptions::new(home),
+            advisory_source: "in-memory".into(),
+            now: None,
+            min_age_secs: DEFAULT_MIN_AGE_SECS,
+        }
+    }
 }
 
 /// The default minimum release age: two days.
@@ -360,7 +382,7 @@ struct Draft {
     severity: Option<Severity>,
     server: String,
     package: Option<PackageRef>,
-    advisory: Option<crate::finding::AdvisoryRef>,
+    advisory: Option<crate::types::finding::AdvisoryRef>,
     path: Vec<String>,
     message: String,
     /// How the server's spec is pinned (for `unpinned-server`).
