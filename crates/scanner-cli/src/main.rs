@@ -86,6 +86,10 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let home = discover.home.clone();
     let today = policy::today(args.policy.today.as_deref())?;
     let policy_file = policy::locate(args.policy.file.clone(), args.policy.policy_dir.clone())?;
+    // Read and validated before any scanning, so a bad policy (a FIFO, a
+    // device, a syntax error) stops the run at once; an invalid policy never
+    // falls back to the built-in one (exit 2).
+    let policy = policy::load(policy_file.as_deref(), today)?;
     let mut store = open_store(db)?;
     let options = ScanOptions {
         discover,
@@ -99,8 +103,6 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     if let Some(file) = &policy_file {
         policy::refuse_inside_trees(file, &collected.tree_roots())?;
     }
-    // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
-    let policy = policy::load(policy_file.as_deref(), today)?;
     let source = match online::choose(&mut store, &collected, &args)? {
         Ok(source) => source,
         Err(exit) => return Ok(exit),

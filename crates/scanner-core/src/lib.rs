@@ -17,6 +17,7 @@ pub mod discover;
 pub mod finding;
 pub mod graph;
 pub mod grouping;
+pub mod lines;
 pub mod matching;
 pub mod policy;
 pub mod report;

@@ -142,7 +142,7 @@ fn names_only<S: serde::Serializer>(
 }
 
 fn redacted_list<S: serde::Serializer>(args: &[String], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(args.iter().map(|a| secrets::redact_text(a)))
+    s.collect_seq(secrets::redact_args(args))
 }
 
 fn redacted_opt<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {

@@ -46,10 +46,11 @@ impl Vars {
             unresolved: Vec::new(),
         };
         let mut rest = text;
+        let mut braces = NextBrace::new(text);
         while let Some(at) = rest.find(|c| self.opens_reference(c)) {
             out.value.push_str(&rest[..at]);
             rest = &rest[at..];
-            let (len, resolved) = self.reference(rest);
+            let (len, resolved) = self.reference(rest, &mut braces);
             let written = &rest[..len];
             match resolved {
                 Some(v) => out.value.push_str(&v),
@@ -73,9 +74,9 @@ impl Vars {
     /// The length of the reference at the start of `s` (which starts with
     /// `$`, `{` or `%`) and its value, if it resolves. A character that
     /// starts no reference has length 1 and stands for itself.
-    fn reference(&self, s: &str) -> (usize, Option<String>) {
+    fn reference(&self, s: &str, braces: &mut NextBrace<'_>) -> (usize, Option<String>) {
         match s.as_bytes()[0] {
-            b'{' => return self.opencode_reference(s),
+            b'{' => return self.opencode_reference(s, braces),
             b'%' => return self.percent_reference(s),
             _ => {}
         }
@@ -84,7 +85,7 @@ impl Vars {
             return (len, None);
         }
         if let Some(inner) = s.strip_prefix("${") {
-            let Some(end) = inner.find('}') else {
+            let Some(end) = braces.after(s, 2) else {
                 return (1, Some("$".into()));
             };
             return (end + 3, self.braced(&inner[..end]));
@@ -100,8 +101,8 @@ impl Vars {
 
     /// opencode's `{env:VAR}` (unset is unresolved) and `{file:path}`
     /// (never read: always unresolved).
-    fn opencode_reference(&self, s: &str) -> (usize, Option<String>) {
-        let end = s.find('}');
+    fn opencode_reference(&self, s: &str, braces: &mut NextBrace<'_>) -> (usize, Option<String>) {
+        let end = braces.after(s, 0);
         match (end, &s[1..]) {
             (Some(end), inner) if inner.starts_with("env:") => {
                 (end + 1, self.env.get(&s[5..end]).cloned())
@@ -168,6 +169,34 @@ impl Vars {
             .filter(|v| !v.is_empty() || default.is_none())
             .cloned()
             .or_else(|| default.map(str::to_string))
+    }
+}
+
+/// Where the next `}` is, remembered across references: the scan only moves
+/// forward, so each byte of a value is searched once however many `${` or
+/// `{` open without closing (a value of a million `${` stays linear).
+struct NextBrace<'t> {
+    text: &'t str,
+    /// The last answer: the offset searched from and the `}` found (absolute).
+    last: Option<(usize, Option<usize>)>,
+}
+
+impl<'t> NextBrace<'t> {
+    fn new(text: &'t str) -> Self {
+        NextBrace { text, last: None }
+    }
+
+    /// The offset in `s` (a suffix of the text) of the first `}` at or after
+    /// `s[skip..]`, relative to `s[skip..]`.
+    fn after(&mut self, s: &str, skip: usize) -> Option<usize> {
+        let from = self.text.len() - s.len() + skip;
+        let found = match self.last {
+            Some((_, Some(at))) if at >= from => Some(at),
+            Some((searched, None)) if searched <= from => None,
+            _ => self.text[from..].find('}').map(|i| i + from),
+        };
+        self.last = Some((from, found));
+        found.map(|at| at - from)
     }
 }
 

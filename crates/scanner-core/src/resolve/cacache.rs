@@ -70,17 +70,11 @@ fn mismatch_other(what: String) -> Integrity {
 }
 
 /// `Ok(None)` when the file does not exist; symlinks are not followed.
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let meta = match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        other => other?,
-    };
-    if !meta.is_file() || meta.len() > cap {
-        return Err(std::io::Error::other(
-            "not a regular file under the size cap",
-        ));
+fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, capped_read::ReadError> {
+    match capped_read::read_with(path, cap, capped_read::Links::Refuse) {
+        Err(e) if e.is_missing() => Ok(None),
+        other => other.map(Some),
     }
-    std::fs::read(path).map(Some)
 }
 
 /// Compares every regular file of the tarball with the installed copy.

@@ -385,19 +385,11 @@ fn resolve_executable(
 /// Largest metadata file read (lockfiles, METADATA).
 const MAX_METADATA_BYTES: u64 = 64 << 20;
 
-/// Reads a metadata file of a tree, capped in size, as text.
+/// Reads a metadata file of a tree as text, through the one capped reader.
 fn read_tree_file(server: &Server, path: &Path) -> Result<String, ResolveError> {
-    let bad = |message: String| ResolveError::BadTree {
+    capped_read::read_capped_text(path, MAX_METADATA_BYTES).map_err(|e| ResolveError::BadTree {
         server: server.name.clone(),
         path: path.to_path_buf(),
-        message,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
-    if !meta.is_file() || meta.len() > MAX_METADATA_BYTES {
-        return Err(bad(format!(
-            "not a regular file of at most {MAX_METADATA_BYTES} bytes"
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| bad("not valid UTF-8".into()))
+        message: e.kind().to_string(),
+    })
 }

@@ -34,11 +34,7 @@ fn npm_setting(server: &Server, key: &str, home: &Path) -> Option<PathBuf> {
 
 /// `key=value` from an npmrc file, `~` and `${HOME}` expanded.
 fn npmrc(path: &Path, key: &str, home: &Path) -> Option<PathBuf> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.len() > 1 << 20 {
-        return None;
-    }
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = capped_read::read_capped_text(path, 1 << 20).ok()?;
     let value = text.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
         (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())

@@ -120,8 +120,9 @@ fn resolve_link(cache: &Path, link: &Path) -> Option<PathBuf> {
     let meta = std::fs::symlink_metadata(link).ok()?;
     let target = if meta.file_type().is_symlink() {
         link.parent()?.join(std::fs::read_link(link).ok()?)
-    } else if meta.is_file() && meta.len() < 4096 {
-        cache.join(std::fs::read_to_string(link).ok()?.trim())
+    } else if meta.is_file() {
+        let text = capped_read::read_text_with(link, 4096, capped_read::Links::Refuse).ok()?;
+        cache.join(text.trim())
     } else {
         link.to_path_buf()
     };

@@ -122,7 +122,7 @@ pub fn judge(rows: &[(RecordRow, PathBuf)], hashes: &HashMap<PathBuf, FileHash>)
 /// ` -E`; such a script is accepted only if it matches its RECORD hash once
 /// exactly that rewrite is undone.
 fn pipx_rewritten_shebang(path: &Path, row: &RecordRow) -> bool {
-    let Ok(bytes) = std::fs::read(path) else {
+    let Ok(bytes) = capped_read::read_with(path, 1 << 20, capped_read::Links::Refuse) else {
         return false;
     };
     let Some(end) = bytes.iter().position(|&b| b == b'\n') else {

@@ -71,10 +71,7 @@ pub fn parse_pyvenv(text: &str) -> (bool, Option<String>) {
 }
 
 fn small_text(path: &Path) -> Option<String> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    (meta.is_file() && meta.len() <= MAX_SMALL_FILE)
-        .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
+    capped_read::read_text_with(path, MAX_SMALL_FILE, capped_read::Links::Refuse).ok()
 }
 
 /// The folders of the environment at `env`.

@@ -176,10 +176,7 @@ fn top_by_hint(env: &Path, tree: &InstalledTree, hint: TopHint<'_>) -> Option<us
 }
 
 fn small_text(path: &Path) -> Option<String> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    (meta.is_file() && meta.len() <= MAX_SMALL_BYTES)
-        .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
+    capped_read::read_text_with(path, MAX_SMALL_BYTES, capped_read::Links::Refuse).ok()
 }
 
 #[derive(Deserialize)]

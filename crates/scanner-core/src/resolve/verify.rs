@@ -89,7 +89,10 @@ fn stat(path: &Path) -> Result<std::fs::Metadata, FileHash> {
 
 fn hash_one(path: &Path) -> FileHash {
     let read = || -> std::io::Result<FileHash> {
-        let mut file = std::fs::File::open(path)?.take(MAX_FILE_BYTES);
+        // The one capped reader's open: a FIFO swapped in after `stat` cannot block.
+        let mut file = capped_read::open_regular(path, capped_read::Links::Refuse)
+            .map_err(|e| std::io::Error::other(e.kind().to_string()))?
+            .take(MAX_FILE_BYTES);
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 256 << 10];
         let mut size = 0u64;

@@ -12,7 +12,8 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::diagnostic::{Diagnostic, InvalidPolicy, LineIndex};
+use super::diagnostic::{Diagnostic, InvalidPolicy};
+use crate::lines::LineIndex;
 use super::rule::builtin_rules;
 use super::{Date, Decision, PinRequirement, Policy, ServerPolicy};
 use crate::finding::Severity;
