@@ -90,6 +90,18 @@ pub enum ImportError {
         /// The parse error.
         source: serde_json::Error,
     },
+    /// A record's id is not an OSV id (empty, control characters, a path).
+    #[error("{path}: entry `{entry}` has an invalid OSV id {id}: {reason}\nhint: nothing was imported; the source is damaged or not OSV data")]
+    InvalidId {
+        /// The archive or folder.
+        path: PathBuf,
+        /// The entry or file inside it.
+        entry: String,
+        /// The id, escaped and cut to 64 characters.
+        id: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A cap was exceeded.
     #[error("{path}: {what} exceeds the limit of {limit}")]
     TooLarge {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use scanner_core::discover::{discover, DiscoverOptions, Os};
+use scanner_core::discover::{discover, DiscoverOptions, Inventory, Os};
 
 use crate::args::{DiscoveryArgs, Format, InventoryArgs, OsArg};
 use crate::exit::Exit;
@@ -52,20 +52,32 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
     let today = crate::policy::today(args.policy.today.as_deref())?;
     let file = crate::policy::locate(args.policy.file, args.policy.policy_dir)?;
     crate::policy::load(file.as_deref(), today)?.annotate(&mut inventory);
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Table => render::inventory::write(&mut out, &inventory, args.verbose)?,
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &inventory)?;
-            writeln!(out)?;
-        }
-        // Refused above, before any discovery.
-        Format::Sarif | Format::Cyclonedx | Format::Markdown => {}
-    }
-    out.flush()?;
-    Ok(if inventory.is_incomplete() {
+    let verdict = if inventory.is_incomplete() {
         Exit::Incomplete
     } else {
         Exit::Passed
-    })
+    };
+    // As for `scan`: the exit code does not depend on the output's fate.
+    match write_inventory(args.format, &inventory, args.verbose) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => say!("error: the inventory could not be written to stdout: {e}"),
+        Ok(()) => {}
+    }
+    Ok(verdict)
+}
+
+fn write_inventory(format: Format, inventory: &Inventory, verbose: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Table => {
+            render::inventory::write(&mut crate::output::Escaping(&mut out), inventory, verbose)?
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, inventory)?;
+            writeln!(out)?;
+        }
+        // Refused before any discovery.
+        Format::Sarif | Format::Cyclonedx | Format::Markdown => {}
+    }
+    out.flush()
 }

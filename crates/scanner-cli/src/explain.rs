@@ -46,7 +46,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
             args.package
         );
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::Escaping(std::io::stdout().lock());
     for path in &paths {
         writeln!(out, "{}", path.join(" > "))?;
     }

@@ -1,5 +1,8 @@
 //! The `supplygate` command.
 
+#[macro_use]
+mod output;
+
 mod args;
 mod discovery;
 mod duration;
@@ -37,19 +40,15 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(exit) => exit.into(),
-        Err(e) if is_broken_pipe(&e) => Exit::Passed.into(),
+        // Commands without a verdict (inventory, db status) whose reader
+        // went away: nothing went wrong. `scan` keeps its verdict itself.
+        Err(e) if output::is_broken_pipe(&e) => Exit::Passed.into(),
         Err(e) if e.is::<policy::Reported>() => Exit::Invalid.into(),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            say!("error: {e:#}");
             Exit::Invalid.into()
         }
     }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<std::io::Error>())
-        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn run(cli: Cli) -> Result<Exit> {
@@ -110,38 +109,51 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let mut report = scanner_core::evaluate(collected, &source.lookup, &policy, &options)?;
     source.record_in(&mut report);
     for e in &report.policy.expired_exceptions {
-        eprintln!(
+        say!(
             "warning: exception for `{}` (line {}) expired on {}; it no longer applies",
             e.id, e.line, e.expires
         );
     }
     for line in &report.summary.incomplete {
-        eprintln!("incomplete: {line}");
+        say!("incomplete: {line}");
     }
+    let verdict = report.summary.outcome.into();
+    // The exit code is the verdict whatever happens to the report: a reader
+    // that went away (`| head`) is not an error, and a report that could not
+    // be written is said on stderr without turning a block into a pass.
+    match write_report(args.format, &report) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => say!("error: the report could not be written to stdout: {e}"),
+        Ok(()) => {}
+    }
+    Ok(verdict)
+}
+
+fn write_report(format: Format, report: &scanner_core::Report) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Table => render::table::write(&mut out, &report)?,
-        Format::Json => render::json::write(&mut out, &report)?,
-        Format::Sarif => render::sarif::write(&mut out, &report)?,
-        Format::Cyclonedx => render::cyclonedx::write(&mut out, &report)?,
-        Format::Markdown => render::markdown::write(&mut out, &report)?,
+    let mut human = output::Escaping(&mut out);
+    match format {
+        Format::Table => render::table::write(&mut human, report)?,
+        Format::Markdown => render::markdown::write(&mut human, report)?,
+        Format::Json => render::json::write(&mut out, report)?,
+        Format::Sarif => render::sarif::write(&mut out, report)?,
+        Format::Cyclonedx => render::cyclonedx::write(&mut out, report)?,
     }
-    out.flush()?;
-    Ok(report.summary.outcome.into())
+    out.flush()
 }
 
 fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
     let mut store = open_store(db)?;
     for path in sources {
         let source = ImportSource::detect(path)?;
-        eprintln!("importing {} …", path.display());
+        say!("importing {} …", path.display());
         let summary = store.import(&source, ImportLimits::default())?;
         let stored: Vec<String> = summary
             .stored
             .iter()
             .map(|(e, n)| format!("{n} {e}"))
             .collect();
-        eprintln!(
+        say!(
             "imported {}: {} records ({} withdrawn; {} for other ecosystems skipped)",
             path.display(),
             if stored.is_empty() {

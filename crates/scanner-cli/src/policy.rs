@@ -86,7 +86,7 @@ fn report(e: PolicyError) -> anyhow::Error {
     match e {
         PolicyError::Invalid(invalid) => {
             let reported = show(&invalid);
-            eprintln!(
+            say!(
                 "nothing was scanned: an invalid policy never falls back to the built-in one"
             );
             reported
@@ -96,7 +96,7 @@ fn report(e: PolicyError) -> anyhow::Error {
 }
 
 fn show(invalid: &InvalidPolicy) -> anyhow::Error {
-    eprint!("{}", invalid.render());
+    crate::output::write_stderr(&invalid.render());
     Reported.into()
 }
 
@@ -104,7 +104,7 @@ fn show(invalid: &InvalidPolicy) -> anyhow::Error {
 pub fn check(file: &Path, today: Date) -> Result<Exit> {
     let text = policy::read(file)?;
     let policy = Policy::check(&text, file, today).map_err(|e| show(&e))?;
-    eprintln!(
+    say!(
         "{}: policy is valid ({} exceptions, {} servers; checked against {today})",
         file.display(),
         policy.exceptions().len(),

@@ -23,6 +23,11 @@ impl<'t> LineIndex<'t> {
         LineIndex { text, starts }
     }
 
+    /// The indexed text.
+    pub fn text(&self) -> &'t str {
+        self.text
+    }
+
     /// The 1-based line of `offset` (no column: cheap even on one long line).
     pub fn line(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset.min(self.text.len()))
@@ -48,7 +53,8 @@ impl<'t> LineIndex<'t> {
     }
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+/// The largest char boundary of `text` at or before `i`.
+pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while !text.is_char_boundary(i) {
         i -= 1;
     }

@@ -12,9 +12,13 @@ use scanner_core::discover::{parse_document, ConfigLocation, Vars, MAX_CONFIG_BY
 
 /// How many times slower than serde_json a config may parse. serde_json
 /// builds a plain value tree; the config path also keeps lines, checks
-/// duplicates, substitutes and looks for secrets. Quadratic work at 16 MiB
-/// is millions of times slower, so the margin does not hide it.
-const MAX_RATIO: f64 = 60.0;
+/// duplicates, substitutes and looks for secrets. In a dev build this crate
+/// is unoptimised (several times slower per character) while serde_json
+/// gets `opt-level = 1` (the workspace's `profile.dev.package."*"`), hence a
+/// wider margin there. The quadratic parser was 100,000 times slower or more
+/// at 16 MiB (hours against tenths of a second), so neither margin hides it;
+/// `cargo test --release` checks the tight one.
+const MAX_RATIO: f64 = if cfg!(debug_assertions) { 2000.0 } else { 60.0 };
 
 /// Just under the config cap.
 fn size() -> usize {
@@ -93,7 +97,7 @@ fn a_16_mib_json_object_of_many_keys_parses_in_linear_time() {
         text.push_str(&format!("\"k{n}\":0,"));
         n += 1;
     }
-    text.push_str("\"end\":0}}}");
+    text.push_str("\"end\":0}}}}");
     assert_linear("mcp.json", &text, &text);
 }
 
@@ -116,7 +120,7 @@ fn a_16_mib_yaml_map_of_many_keys_parses_in_linear_time() {
         json.push_str(&format!("\"k{n}\":0,"));
         n += 1;
     }
-    json.push_str("\"end\":0}}}");
+    json.push_str("\"end\":0}}}}");
     assert_linear("config.yaml", &config, &json);
 }
 
@@ -129,13 +133,12 @@ fn a_16_mib_value_of_unclosed_substitutions_is_linear() {
             "",
             "\"]}}}",
         );
-        let json = fill(r#"{"a":[""#, "ab", "", "\"]}"#);
         let every_form = Vars {
             bare_dollar: true,
             opencode: true,
             percent: true,
             ..Vars::default()
         };
-        assert_linear_with("mcp.json", &config, &json, &every_form);
+        assert_linear_with("mcp.json", &config, &config, &every_form);
     }
 }

@@ -88,20 +88,11 @@ fn secrets(server: &Server, w: &Written) -> Vec<ConfigFinding> {
         let message = format!("{place}{what} holds a credential in plain text ({}); hint: reference it from the environment or a secret store instead", redact(value.trim()));
         out.push(at(Code::PlaintextSecret, server, message));
     };
-    let named = |place: &str, k: &String, v: &String| {
-        let whole = Secret {
-            range: 0..v.len(),
-            kind: SecretKind::Value,
-        };
-        let found = secrets::find(v).into_iter().next();
-        let secret = if named_secret(k, v) { Some(whole) } else { found };
-        secret.map(|s| (format!("{place} `{k}`"), v, s))
-    };
     let maps = [("env", &w.env), ("header", &w.headers)];
     for (place, map) in maps {
         for (k, v) in map.iter() {
-            if let Some((where_, v, s)) = named(place, k, v) {
-                flag(where_, v, &s);
+            if let Some(s) = named_value(k, v) {
+                flag(format!("{place} `{k}`"), v, &s);
             }
         }
     }
@@ -118,6 +109,19 @@ fn secrets(server: &Server, w: &Written) -> Vec<ConfigFinding> {
         }
     }
     out
+}
+
+/// The secret in the value of a variable or header: the whole value under a
+/// credential name, else the first secret inside it (a URL password in
+/// `DATABASE_URL`).
+fn named_value(name: &str, value: &str) -> Option<Secret> {
+    if named_secret(name, value) {
+        return Some(Secret {
+            range: 0..value.len(),
+            kind: SecretKind::Value,
+        });
+    }
+    secrets::find(value).into_iter().next()
 }
 
 /// `http://` to a host that is not this machine.

@@ -7,6 +7,7 @@
 //! read) and bundle user settings are never guessed: they are reported as
 //! unresolved.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -74,7 +75,7 @@ impl Vars {
     /// The length of the reference at the start of `s` (which starts with
     /// `$`, `{` or `%`) and its value, if it resolves. A character that
     /// starts no reference has length 1 and stands for itself.
-    fn reference(&self, s: &str, braces: &mut NextBrace<'_>) -> (usize, Option<String>) {
+    fn reference(&self, s: &str, braces: &mut NextBrace<'_>) -> (usize, Option<Cow<'static, str>>) {
         match s.as_bytes()[0] {
             b'{' => return self.opencode_reference(s, braces),
             b'%' => return self.percent_reference(s),
@@ -88,7 +89,7 @@ impl Vars {
             let Some(end) = braces.after(s, 2) else {
                 return (1, Some("$".into()));
             };
-            return (end + 3, self.braced(&inner[..end]));
+            return (end + 3, self.braced(&inner[..end]).map(Cow::Owned));
         }
         let name_len = s[1..]
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -96,16 +97,16 @@ impl Vars {
         if !self.bare_dollar || name_len == 0 || s[1..].starts_with(|c: char| c.is_ascii_digit()) {
             return (1, Some("$".into()));
         }
-        (name_len + 1, self.env.get(&s[1..=name_len]).cloned())
+        (name_len + 1, self.env.get(&s[1..=name_len]).cloned().map(Cow::Owned))
     }
 
     /// opencode's `{env:VAR}` (unset is unresolved) and `{file:path}`
     /// (never read: always unresolved).
-    fn opencode_reference(&self, s: &str, braces: &mut NextBrace<'_>) -> (usize, Option<String>) {
+    fn opencode_reference(&self, s: &str, braces: &mut NextBrace<'_>) -> (usize, Option<Cow<'static, str>>) {
         let end = braces.after(s, 0);
         match (end, &s[1..]) {
             (Some(end), inner) if inner.starts_with("env:") => {
-                (end + 1, self.env.get(&s[5..end]).cloned())
+                (end + 1, self.env.get(&s[5..end]).cloned().map(Cow::Owned))
             }
             (Some(end), inner) if inner.starts_with("file:") => (end + 1, None),
             _ => (1, Some("{".into())),
@@ -115,7 +116,7 @@ impl Vars {
     /// Windows `%VAR%`: the name starts with a letter or `_`; names match
     /// case-insensitively, as on Windows. Anything else (`%20`, `100%`)
     /// stands for itself.
-    fn percent_reference(&self, s: &str) -> (usize, Option<String>) {
+    fn percent_reference(&self, s: &str) -> (usize, Option<Cow<'static, str>>) {
         let Some(end) = s[1..].find('%').map(|e| e + 1) else {
             return (1, Some("%".into()));
         };
@@ -133,7 +134,7 @@ impl Vars {
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.clone())
         });
-        (end + 1, value)
+        (end + 1, value.map(Cow::Owned))
     }
 
     fn braced(&self, inner: &str) -> Option<String> {

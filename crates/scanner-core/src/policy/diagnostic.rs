@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::lines::LineIndex;
+use crate::lines::{floor_char_boundary, LineIndex};
 
 /// One problem in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,12 +74,13 @@ impl InvalidPolicy {
 }
 
 fn render_one(out: &mut String, path: &Path, index: &LineIndex<'_>, d: &Diagnostic) {
-    let text = index.text;
+    let text = index.text();
     let (line, col) = index.line_col(d.span.start);
     let line_text = index.line_text(line);
     let width = line.to_string().len();
     let pad = " ".repeat(width);
     let carets = caret_width(text, line_text, &d.span, col);
+    let (line_text, col_shown, carets) = window(line_text, col, carets);
     let _ = writeln!(out, "error: {}", d.message);
     let _ = writeln!(out, "{pad}--> {}:{line}:{col}", path.display());
     let _ = writeln!(out, "{pad} |");
@@ -87,7 +88,7 @@ fn render_one(out: &mut String, path: &Path, index: &LineIndex<'_>, d: &Diagnost
     let _ = writeln!(
         out,
         "{pad} | {}{} {}",
-        " ".repeat(col - 1),
+        " ".repeat(col_shown - 1),
         "^".repeat(carets),
         d.label
     );
@@ -95,6 +96,28 @@ fn render_one(out: &mut String, path: &Path, index: &LineIndex<'_>, d: &Diagnost
         let _ = writeln!(out, "{pad} = hint: {hint}");
     }
     let _ = writeln!(out);
+}
+
+/// Longest stretch of a line shown under a diagnostic.
+const SHOWN_CHARS: usize = 100;
+
+/// A line cut to at most [`SHOWN_CHARS`] characters around the fault (a
+/// hostile policy may hold a 750 KB line), with the column and caret count
+/// adjusted to the cut.
+fn window(line_text: &str, col: usize, carets: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line_text.chars().collect();
+    if chars.len() <= SHOWN_CHARS {
+        return (line_text.to_string(), col, carets);
+    }
+    let fault = (col - 1).min(chars.len());
+    let start = fault.saturating_sub(20);
+    let end = (start + SHOWN_CHARS).min(chars.len());
+    let lead = if start > 0 { "…" } else { "" };
+    let tail = if end < chars.len() { "…" } else { "" };
+    let shown: String = chars[start..end].iter().collect();
+    let col = fault - start + lead.chars().count() + 1;
+    let carets = carets.min(end.saturating_sub(fault)).max(1);
+    (format!("{lead}{shown}{tail}"), col, carets)
 }
 
 /// How many carets: the span's characters on its first line, at least one.
@@ -114,6 +137,20 @@ fn caret_width(text: &str, line_text: &str, span: &Range<usize>, col: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_line_is_cut_around_the_fault() {
+        let text = format!("[[rule]]\nserver = \"{}\"\n", "[a-z]".repeat(150_000));
+        let err = InvalidPolicy {
+            path: "p.toml".into(),
+            text,
+            diagnostics: vec![Diagnostic::new(18..750_018, "bad glob", "bad glob")],
+        };
+        let out = err.render();
+        assert!(out.len() < 1_000, "{} bytes", out.len());
+        assert!(out.contains("2 | server = \"[a-z]"), "{out}");
+        assert!(out.contains("…\n"), "{out}");
+    }
 
     #[test]
     fn renders_caret_under_span() {

@@ -120,11 +120,11 @@ pub(super) fn verify_tree(tree: &mut super::InstalledTree) {
         let root = tree.root.clone();
         tree.packages.par_iter_mut().for_each(|p| {
             if let Some(sri) = p.published.as_deref() {
-                p.integrity = super::cacache::verify(&cache, Some(sri), &root.join(&p.path));
+                p.integrity = super::npm::cacache::verify(&cache, Some(sri), &root.join(&p.path));
             }
         });
     } else {
-        let escapes = super::venv::verify_env(tree);
+        let escapes = super::python::venv::verify_env(tree);
         tree.issues.extend(escapes);
     }
 }

@@ -8,12 +8,17 @@ use std::time::SystemTime;
 
 use advisories_cache::Ecosystem;
 
-use super::sitedirs::site_dirs;
+mod markers;
+mod record;
+mod sitedirs;
+pub(super) mod venv;
+
 use super::{
-    markers, read_tree_file, InstalledPackage, InstalledTree, Integrity, ResolveError,
-    ResolveOptions, TreeIssue, TreeKind,
+    read_tree_file, InstalledPackage, InstalledTree, Integrity, ResolveError, ResolveOptions,
+    TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, PythonSpec, Server};
+use sitedirs::site_dirs;
 
 /// Most entries read from one folder while looking for environments.
 const MAX_DIR_ENTRIES: usize = 100_000;
@@ -283,7 +288,7 @@ pub(super) fn read_env(
         .collect();
     let mut issues = Vec::new();
     for (i, (_, dir)) in dirs.iter().enumerate() {
-        if let Some(issue) = super::venv::direct_url(dir, &mut packages[i]) {
+        if let Some(issue) = venv::direct_url(dir, &mut packages[i]) {
             issues.push(TreeIssue {
                 package: Some(i),
                 ..issue

@@ -3,13 +3,11 @@
 //! the path and what it is named), never read until the end of time.
 //! Reproducer: hostile/fifo-hangs.
 
-#![cfg(unix)]
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use supplygate_tests::{binary, stderr};
+use crate::support::{binary, stderr};
 
 /// Runs supplygate, killing it if it is still running after `limit`.
 fn run_within(args: &[&str], limit: Duration) -> (Output, Duration) {

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use advisories_cache::Ecosystem;
 use serde::Deserialize;
 
-use super::python::read_env;
+use super::read_env;
 use super::record::{self, RecordRow};
-use super::verify::hash_files;
-use super::{
+use crate::discover::{server_env, Server};
+use crate::resolve::verify::hash_files;
+use crate::resolve::{
     read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
     ResolveOptions, TreeIssue, TreeKind,
 };
-use crate::discover::{server_env, Server};
 
 /// Largest small metadata file read (direct_url.json, RECORD, entry points).
 const MAX_SMALL_BYTES: u64 = 16 << 20;
@@ -77,7 +77,7 @@ fn environment_of(program: &Path) -> Option<PathBuf> {
 }
 
 /// The tree of the environment behind `program`.
-pub(super) fn resolve_python(
+pub(in crate::resolve) fn resolve_python(
     server: &Server,
     program: &str,
     hint: TopHint<'_>,
@@ -249,7 +249,7 @@ fn hide_credentials(url: &str) -> String {
 /// Verifies every package's RECORD against the disk, hashing all files of
 /// the environment in one parallel pass. Paths leaving the environment are
 /// not read and are returned as issues.
-pub(super) fn verify_env(tree: &mut InstalledTree) -> Vec<TreeIssue> {
+pub(in crate::resolve) fn verify_env(tree: &mut InstalledTree) -> Vec<TreeIssue> {
     let env = tree.root.clone();
     let dirs: Vec<(PathBuf, PathBuf)> = tree
         .packages

@@ -10,7 +10,7 @@ use base64::Engine;
 use flate2::read::GzDecoder;
 use sha2::{Digest, Sha512};
 
-use super::Integrity;
+use crate::resolve::Integrity;
 
 /// Largest tarball read from the cache.
 const MAX_TARBALL_BYTES: u64 = 256 << 20;
