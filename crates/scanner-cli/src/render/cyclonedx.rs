@@ -55,20 +55,33 @@ pub fn bom(report: &Report, timestamp: &str) -> Value {
 }
 
 /// The package URL of a package: `pkg:npm/%40scope/name@1.2.3`,
-/// `pkg:pypi/pep-503-name@1.2.3`.
+/// `pkg:pypi/pep-503-name@1.2.3`, `pkg:deb/debian/openssl@3.0.11-1?distro=debian-12`,
+/// `pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.19`, `pkg:golang/golang.org/x/net@v0.1.0`.
 pub fn purl(p: &PackageRef) -> String {
-    let (kind, name) = match p.ecosystem {
-        Ecosystem::Npm => ("npm", p.name.clone()),
-        Ecosystem::PyPI => ("pypi", Ecosystem::PyPI.normalize_name(&p.name)),
+    let (kind, name, qualifier) = match p.ecosystem {
+        Ecosystem::Npm => ("npm", p.name.clone(), String::new()),
+        Ecosystem::PyPI => (
+            "pypi",
+            Ecosystem::PyPI.normalize_name(&p.name),
+            String::new(),
+        ),
+        Ecosystem::Debian(release) => (
+            "deb",
+            format!("debian/{}", p.name),
+            release.map_or(String::new(), |m| format!("?distro=debian-{m}")),
+        ),
+        Ecosystem::Alpine(release) => (
+            "apk",
+            format!("alpine/{}", p.name),
+            release.map_or(String::new(), |(a, b)| format!("?distro=alpine-{a}.{b}")),
+        ),
+        Ecosystem::Go => ("golang", p.name.clone(), String::new()),
     };
-    // The scope's `/` separates namespace and name; every other byte is encoded.
-    let name: Vec<String> = name
-        .splitn(2, '/')
-        .map(|s| percent_encode(s, false))
-        .collect();
+    // Each `/` separates namespace segments and name; every other byte is encoded.
+    let segments: Vec<String> = name.split('/').map(|s| percent_encode(s, false)).collect();
     format!(
-        "pkg:{kind}/{}@{}",
-        name.join("/"),
+        "pkg:{kind}/{}@{}{qualifier}",
+        segments.join("/"),
         percent_encode(&p.version, false)
     )
 }

@@ -7,6 +7,7 @@ mod support;
 mod discovery;
 mod discovery_followups;
 mod formats;
+mod launchers;
 mod matching;
 mod online;
 mod policy;

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
-use crate::discover::{Launch, Server};
+use crate::discover::{Launch, Runner, Server};
 
 /// Where resolution looks.
 #[derive(Debug, Clone)]
@@ -157,6 +157,18 @@ pub enum TreeKind {
     Pipx,
     /// A plain virtual environment.
     Venv,
+    /// `bunx`: `<bun install cache>/.bunx-<uid>/<spec>`.
+    BunxCache,
+    /// `pnpm dlx`: `<pnpm cache>/dlx/<key>/pkg`.
+    PnpmDlx,
+    /// `pipx run` with pipx's pip backend: a venv in pipx's cache.
+    PipxRun,
+    /// `uv run script.py`: the script's PEP 723 environment.
+    UvScript,
+    /// `uv run` in a project: the project's `.venv`.
+    UvProject,
+    /// `uv run --with …` outside a project: the cached `--with` layer.
+    UvWith,
 }
 
 /// The installed tree a server runs from.
@@ -267,6 +279,26 @@ pub fn resolve_shared(
             explicit_package,
         } => npm::resolve_npx(server, specs, package, *explicit_package, options)?,
         Launch::Uvx { package } => python::resolve_uvx(server, package, options)?,
+        Launch::PackageRunner { runner, package } => match runner {
+            Runner::Bunx => npm::bunx::resolve_bunx(server, package, options)?,
+            Runner::PnpmDlx => npm::pnpm_dlx::resolve_pnpm_dlx(server, package, options)?,
+            Runner::YarnDlx => Err(npm::yarn_dlx::resolve_yarn_dlx(server, package))?,
+        },
+        Launch::Pipx { package } => python::pipx_run::resolve_pipx_run(server, package, options)?,
+        Launch::UvRun {
+            directory,
+            target,
+            with,
+            no_project,
+        } => {
+            let run = python::uv_run::UvRun {
+                directory: directory.as_deref(),
+                target,
+                with,
+                no_project: *no_project,
+            };
+            python::uv_run::resolve_uv_run(server, &run, options)?
+        }
         Launch::NodeScript { runtime, script } if is_node(runtime) => {
             npm::resolve_script(server, script, options)?
         }
@@ -375,6 +407,15 @@ fn resolve_executable(
         ResolveError::NotInstalled { .. } => unsupported(),
         other => other,
     })
+}
+
+/// The folder the server starts in: its `cwd` (`~/` expanded), else the
+/// project of a project-scoped config.
+fn working_dir(server: &Server, home: &Path) -> Option<PathBuf> {
+    match &server.cwd {
+        Some(cwd) => Some(venv::expand(&cwd.to_string_lossy(), home, None)),
+        None => server.scope.strip_prefix("project:").map(PathBuf::from),
+    }
 }
 
 /// Largest metadata file read (lockfiles, METADATA).

@@ -29,7 +29,7 @@ pub enum TopHint<'a> {
     Script(&'a str),
 }
 
-fn expand(raw: &str, home: &Path, cwd: Option<&Path>) -> PathBuf {
+pub(in crate::resolve) fn expand(raw: &str, home: &Path, cwd: Option<&Path>) -> PathBuf {
     match raw.strip_prefix("~/") {
         Some(rest) => home.join(rest),
         None => cwd.unwrap_or(Path::new("")).join(raw),
