@@ -218,8 +218,8 @@ impl RecordReader {
             path: path.to_path_buf(),
             cause,
         };
-        let file =
-            capped_read::open_regular(path, capped_read::Links::Follow).map_err(ImportError::Read)?;
+        let file = capped_read::open_regular(path, capped_read::Links::Follow)
+            .map_err(ImportError::Read)?;
         let mut archive = zip::ZipArchive::new(file).map_err(zip_err)?;
         self.check_declared(path, &mut archive)?;
         let mut total = 0u64;
@@ -362,14 +362,15 @@ impl RecordReader {
         f: &mut impl FnMut(&str, String) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
         for file in files {
-            let text = capped_read::read_capped_text(file, self.limits.max_record_bytes).map_err(
-                |e| match e.kind() {
-                    capped_read::ReadErrorKind::TooLarge { .. } => {
-                        self.too_large(file, "record", self.limits.max_record_bytes)
+            let text =
+                capped_read::read_capped_text(file, self.limits.max_record_bytes).map_err(|e| {
+                    match e.kind() {
+                        capped_read::ReadErrorKind::TooLarge { .. } => {
+                            self.too_large(file, "record", self.limits.max_record_bytes)
+                        }
+                        _ => ImportError::Read(e),
                     }
-                    _ => ImportError::Read(e),
-                },
-            )?;
+                })?;
             let name = file
                 .strip_prefix(root)
                 .unwrap_or(file)

@@ -236,7 +236,9 @@ pub fn rfc3339_key(text: &str) -> Option<(i64, u32)> {
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(r)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
     };
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
@@ -329,7 +331,12 @@ mod id_and_time_tests {
         assert!(k("2025-01-01T00:00:00.5Z") > k("2025-01-01T00:00:00Z"));
         assert_eq!(k("2025-01-01T02:00:00+02:00"), k("2025-01-01T00:00:00Z"));
         assert_eq!(k("1970-01-02T00:00:00Z"), (86_400, 0));
-        for bad in ["", "yesterday", "2025-13-01T00:00:00Z", "2025-01-01T00:00:00"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2025-13-01T00:00:00Z",
+            "2025-01-01T00:00:00",
+        ] {
             assert_eq!(rfc3339_key(bad), None, "{bad}");
         }
     }

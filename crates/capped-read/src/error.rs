@@ -148,11 +148,14 @@ fn special(_: &std::fs::FileType) -> FileKind {
 fn too_large(size: Option<u64>, cap: u64) -> String {
     match size {
         Some(size) => format!(
-            "{} ({size} bytes), over the limit of {} ({cap} bytes)",
+            "{} ({size} bytes), larger than the limit of {} ({cap} bytes)",
             human(size),
             human(cap)
         ),
-        None => format!("grew past the limit of {} ({cap} bytes)", human(cap)),
+        None => format!(
+            "larger than the limit of {} ({cap} bytes) when read",
+            human(cap)
+        ),
     }
 }
 

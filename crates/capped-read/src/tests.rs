@@ -29,7 +29,7 @@ fn the_cap_is_checked_before_and_while_reading() {
             cap: 100
         }
     ));
-    assert!(err.to_string().contains("over the limit"), "{err}");
+    assert!(err.to_string().contains("larger than the limit"), "{err}");
 }
 
 #[cfg(target_os = "linux")]
@@ -48,7 +48,10 @@ fn invalid_utf8_names_the_offset() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("bad");
     std::fs::write(&p, b"ab\xffc").unwrap();
-    assert_eq!(reason(read_capped_text(&p, 64)), "not valid UTF-8 (at byte 2)");
+    assert_eq!(
+        reason(read_capped_text(&p, 64)),
+        "not valid UTF-8 (at byte 2)"
+    );
 }
 
 #[test]
@@ -56,7 +59,10 @@ fn missing_and_folder_are_named() {
     let d = tempfile::tempdir().unwrap();
     let err = read_capped(&d.path().join("nope"), 64).unwrap_err();
     assert!(err.is_missing());
-    assert_eq!(err.to_string(), format!("{}: no such file", err.path().display()));
+    assert_eq!(
+        err.to_string(),
+        format!("{}: no such file", err.path().display())
+    );
     assert_eq!(
         reason(read_capped(d.path(), 64)),
         "not a regular file (a folder)"
@@ -79,7 +85,10 @@ fn fifo_and_devices_are_refused_at_once() {
     let fifo = d.path().join("fifo.json");
     mkfifo(&fifo);
     let start = Instant::now();
-    assert_eq!(reason(read_capped(&fifo, 64)), "not a regular file (a FIFO)");
+    assert_eq!(
+        reason(read_capped(&fifo, 64)),
+        "not a regular file (a FIFO)"
+    );
     assert_eq!(
         reason(read_capped(Path::new("/dev/zero"), 64)),
         "not a regular file (a character device)"
@@ -96,7 +105,10 @@ fn a_symlink_to_a_fifo_is_refused_and_links_can_be_refused() {
     mkfifo(&fifo);
     let link = d.path().join("link");
     std::os::unix::fs::symlink(&fifo, &link).unwrap();
-    assert_eq!(reason(read_capped(&link, 64)), "not a regular file (a FIFO)");
+    assert_eq!(
+        reason(read_capped(&link, 64)),
+        "not a regular file (a FIFO)"
+    );
     let file = d.path().join("file");
     std::fs::write(&file, "x").unwrap();
     let to_file = d.path().join("to-file");

@@ -85,10 +85,9 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let home = discover.home.clone();
     let today = policy::today(args.policy.today.as_deref())?;
     let policy_file = policy::locate(args.policy.file.clone(), args.policy.policy_dir.clone())?;
-    // Read and validated before any scanning, so a bad policy (a FIFO, a
-    // device, a syntax error) stops the run at once; an invalid policy never
-    // falls back to the built-in one (exit 2).
-    let policy = policy::load(policy_file.as_deref(), today)?;
+    // Read before any scanning, so a FIFO, a device or a folder stops the
+    // run at once; parsed once it is known not to sit in a scanned tree.
+    let policy_text = policy::read(policy_file.as_deref())?;
     let mut store = open_store(db)?;
     let options = ScanOptions {
         discover,
@@ -102,6 +101,8 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     if let Some(file) = &policy_file {
         policy::refuse_inside_trees(file, &collected.tree_roots())?;
     }
+    // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
+    let policy = policy::parse(policy_file.as_deref(), policy_text, today)?;
     let source = match online::choose(&mut store, &collected, &args)? {
         Ok(source) => source,
         Err(exit) => return Ok(exit),
@@ -111,7 +112,9 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     for e in &report.policy.expired_exceptions {
         say!(
             "warning: exception for `{}` (line {}) expired on {}; it no longer applies",
-            e.id, e.line, e.expires
+            e.id,
+            e.line,
+            e.expires
         );
     }
     for line in &report.summary.incomplete {

@@ -275,9 +275,7 @@ pub fn update(store: &mut Store, args: &UpdateArgs) -> Result<Exit> {
                 s.import.withdrawn
             ),
             Err(e) => {
-                say!(
-                    "error: {eco} was not updated, the store keeps its previous {eco} data: {e}"
-                );
+                say!("error: {eco} was not updated, the store keeps its previous {eco} data: {e}");
                 return Ok(Exit::Incomplete);
             }
         }

@@ -85,7 +85,9 @@ pub fn message(args: std::fmt::Arguments<'_>) {
 /// Writes `text` to stderr as it is (no newline added), control characters
 /// escaped; a failed write is ignored.
 pub fn write_stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(escape_controls(text).as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(escape_controls(text).as_bytes());
 }
 
 /// `eprintln!` that escapes control characters and never panics.
@@ -119,7 +121,7 @@ mod tests {
     #[test]
     fn the_writer_escapes_what_it_passes_on() {
         let mut w = Escaping(Vec::new());
-        write!(w, "name \u{1b}]0;title\u{7} ok\n").unwrap();
+        writeln!(w, "name \u{1b}]0;title\u{7} ok").unwrap();
         w.write_all(&[b'\r', 0xff]).unwrap();
         assert_eq!(w.0, b"name \\e]0;title\\x07 ok\n\\r\xff");
     }

@@ -30,7 +30,8 @@ impl<'t> LineIndex<'t> {
 
     /// The 1-based line of `offset` (no column: cheap even on one long line).
     pub fn line(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset.min(self.text.len()))
+        self.starts
+            .partition_point(|&s| s <= offset.min(self.text.len()))
     }
 
     /// The 1-based line and column (in characters) of `offset`.

@@ -111,8 +111,9 @@ fn a_16_mib_toml_array_parses_in_linear_time() {
 
 #[test]
 fn a_16_mib_yaml_map_of_many_keys_parses_in_linear_time() {
-    let mut config =
-        String::from("mcpServers:\n  - name: a\n    command: npx\n    args: [\"-y\", \"a@1.0.0\"]\nx:\n");
+    let mut config = String::from(
+        "mcpServers:\n  - name: a\n    command: npx\n    args: [\"-y\", \"a@1.0.0\"]\nx:\n",
+    );
     let mut json = format!("{SERVER},\"x\":{{");
     let mut n = 0;
     while config.len() + 32 < size() {

@@ -58,7 +58,10 @@ fn policy_given_a_fifo_a_device_or_a_folder_exits_2_at_once() {
     let db = db.to_str().unwrap();
     for (path, what) in [
         (fifo.as_path(), "not a regular file (a FIFO)"),
-        (Path::new("/dev/zero"), "not a regular file (a character device)"),
+        (
+            Path::new("/dev/zero"),
+            "not a regular file (a character device)",
+        ),
         (d.path(), "not a regular file (a folder)"),
     ] {
         let p = path.to_str().unwrap();

@@ -96,7 +96,7 @@ mod tests {
         assert!(read_capped(&big)
             .unwrap_err()
             .reason()
-            .contains("over the limit"));
+            .contains("larger than the limit"));
         let bad = d.path().join("bad.json");
         std::fs::write(&bad, b"{\"a\": \"\xff\"}").unwrap();
         assert!(read_capped(&bad).unwrap_err().reason().contains("UTF-8"));
@@ -130,6 +130,9 @@ mod tests {
         let a = d.path().join("a.json");
         std::os::unix::fs::symlink(d.path().join("b.json"), &a).unwrap();
         std::os::unix::fs::symlink(&a, d.path().join("b.json")).unwrap();
-        assert!(read_capped(&a).unwrap_err().reason().contains("symbolic links"));
+        assert!(read_capped(&a)
+            .unwrap_err()
+            .reason()
+            .contains("symbolic links"));
     }
 }

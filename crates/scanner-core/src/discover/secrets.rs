@@ -153,7 +153,9 @@ fn url_password_spans(text: &str) -> Vec<Range<usize>> {
         let start = at + 3;
         let rest = &text[start..];
         let end = rest
-            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\'')
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\''
+            })
             .unwrap_or(rest.len());
         let authority = &rest[..end];
         let Some((userinfo, _)) = authority.rsplit_once('@') else {
@@ -262,9 +264,9 @@ impl TokenScan {
     fn token(&mut self, text: &str, end: usize, sep: char, out: &mut Vec<Secret>) {
         let range = self.start..end;
         let token = &text[range.clone()];
-        let keyed = |k: &Option<Range<usize>>| k.clone().is_some_and(|k| named_secret(&text[k], token));
-        if !token.is_empty()
-            && (looks_like_secret(token) || keyed(&self.key) || keyed(&self.flag))
+        let keyed =
+            |k: &Option<Range<usize>>| k.clone().is_some_and(|k| named_secret(&text[k], token));
+        if !token.is_empty() && (looks_like_secret(token) || keyed(&self.key) || keyed(&self.flag))
         {
             out.push(Secret {
                 range: range.clone(),

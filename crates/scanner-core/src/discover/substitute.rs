@@ -97,12 +97,19 @@ impl Vars {
         if !self.bare_dollar || name_len == 0 || s[1..].starts_with(|c: char| c.is_ascii_digit()) {
             return (1, Some("$".into()));
         }
-        (name_len + 1, self.env.get(&s[1..=name_len]).cloned().map(Cow::Owned))
+        (
+            name_len + 1,
+            self.env.get(&s[1..=name_len]).cloned().map(Cow::Owned),
+        )
     }
 
     /// opencode's `{env:VAR}` (unset is unresolved) and `{file:path}`
     /// (never read: always unresolved).
-    fn opencode_reference(&self, s: &str, braces: &mut NextBrace<'_>) -> (usize, Option<Cow<'static, str>>) {
+    fn opencode_reference(
+        &self,
+        s: &str,
+        braces: &mut NextBrace<'_>,
+    ) -> (usize, Option<Cow<'static, str>>) {
         let end = braces.after(s, 0);
         match (end, &s[1..]) {
             (Some(end), inner) if inner.starts_with("env:") => {

@@ -45,9 +45,9 @@ use std::path::{Path, PathBuf};
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
+pub use crate::lines::line_col;
 pub use date::{Date, DateError};
 pub use decide::{DecidedBy, DeciderKind, ExceptionNote, PolicyAudit, ServerNote, Verdict};
-pub use crate::lines::line_col;
 pub use diagnostic::{Diagnostic, InvalidPolicy};
 pub use exception::{Classification, Exception, Target, VersionRange};
 pub use rule::{builtin_rules, Conditions, Glob, Origin, Rule};

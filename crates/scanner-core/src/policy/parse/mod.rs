@@ -13,10 +13,10 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::diagnostic::{Diagnostic, InvalidPolicy};
-use crate::lines::LineIndex;
 use super::rule::builtin_rules;
 use super::{Date, Decision, PinRequirement, Policy, ServerPolicy};
 use crate::finding::Severity;
+use crate::lines::LineIndex;
 
 pub(super) type Val<'i> = Spanned<DeValue<'i>>;
 
