@@ -287,3 +287,109 @@ fn a_malformed_script_block_names_the_script() {
         "{text}"
     );
 }
+
+/// Copies a folder, keeping symlinks as symlinks.
+#[cfg(unix)]
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let kind = e.file_type().unwrap();
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if kind.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// A copy of the launchers home, for tests that tamper with it.
+#[cfg(unix)]
+fn home_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&home(), dir.path());
+    dir
+}
+
+/// `scan --format json` of `home` with one server.
+#[cfg(unix)]
+fn scan_one(home: &Path, command: &str, args: &[&str]) -> (i32, Value) {
+    let db = tempfile::tempdir().unwrap();
+    let cfg = config(db.path(), &[("s", command, args, None)]);
+    let extra = [
+        "--format",
+        "json",
+        "--no-default-configs",
+        "--config",
+        cfg.to_str().unwrap(),
+    ];
+    let args = fixture_scan_args(db.path(), home, &extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args);
+    let json = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
+    (out.status.code().unwrap(), json)
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_a_launcher_tree_are_never_followed() {
+    use std::os::unix::fs::symlink;
+    let h = home_copy();
+    let dlx = h.path().join(".cache/pnpm/dlx");
+    let entry = std::fs::read_dir(&dlx)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let install = std::fs::canonicalize(entry.join("pkg")).unwrap();
+    // A dependency link of semver's slot pointing at the root of the disk.
+    let slot = install.join("node_modules/.pnpm/semver@7.5.4/node_modules");
+    std::fs::remove_file(slot.join("lru-cache")).unwrap();
+    symlink("/", slot.join("lru-cache")).unwrap();
+    let (code, report) = scan_one(h.path(), "pnpm", &["dlx", "semver@7.5.4"]);
+    assert_eq!(code, 3);
+    let issues = findings(&report, "unreadable-package", "s");
+    assert_eq!(issues.len(), 1, "{report:#}");
+    assert!(issues[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not followed"));
+    // A `pkg` link leading out of its dlx entry is not an install at all.
+    std::fs::remove_file(entry.join("pkg")).unwrap();
+    symlink(h.path().join("ws"), entry.join("pkg")).unwrap();
+    let (_, report) = scan_one(h.path(), "pnpm", &["dlx", "semver@7.5.4"]);
+    assert_eq!(
+        findings(&report, "tree-not-installed", "s").len(),
+        1,
+        "{report:#}"
+    );
+    // bunx: a symlinked package folder is named, never entered.
+    let bunx = h
+        .path()
+        .join(".bun/install/cache/.bunx-0/semver@7.5.4/node_modules");
+    symlink("/etc", bunx.join("evil")).unwrap();
+    let (_, report) = scan_one(h.path(), "bunx", &["semver@7.5.4"]);
+    let notes = report["servers"][0]["tree"]["notes"].to_string();
+    assert!(notes.contains("node_modules/evil is a symlink"), "{notes}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_broken_bun_lock_is_an_error_naming_the_file() {
+    let h = home_copy();
+    let lock = h
+        .path()
+        .join(".bun/install/cache/.bunx-0/semver@7.5.4/bun.lock");
+    std::fs::write(&lock, "{\"packages\": {\"semver\": [").unwrap();
+    let (code, report) = scan_one(h.path(), "bunx", &["semver@7.5.4"]);
+    assert_eq!(code, 3, "{report:#}");
+    let text = report["findings"].to_string();
+    assert!(
+        text.contains("bun.lock") && text.contains("not a valid bun.lock"),
+        "{text}"
+    );
+}

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod baseline;
 mod discovery;
 mod discovery_followups;
 mod formats;
@@ -13,6 +14,7 @@ mod online;
 mod policy;
 mod resolution;
 mod resolution_sites;
+mod same_name_servers;
 mod scan;
 mod store;
 #[cfg(unix)]

@@ -13,6 +13,9 @@ use python::venv;
 pub use npm::npx_hash;
 pub use verify::{hash_files, FileHash};
 
+/// The integrity of an installed package (the shared [`IntegrityState`]).
+pub use crate::types::IntegrityState as Integrity;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -78,38 +81,11 @@ impl InstalledPackage {
             dependencies: Vec::new(),
             direct: false,
             has_install_script: false,
-            integrity: Integrity::Unverified {
-                reason: "not checked".into(),
-            },
+            integrity: Integrity::Pending,
             source: None,
             published: None,
         }
     }
-}
-
-/// Whether a package's installed files are what was published. A package is
-/// `verified` only when every file was compared; anything short of that is
-/// `unverified`, never "ok".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum Integrity {
-    /// Every published file is installed unchanged.
-    Verified,
-    /// The files could not be compared (no tarball cached, no RECORD, …).
-    Unverified {
-        /// Why not.
-        reason: String,
-    },
-    /// Installed files differ from what was published.
-    Mismatch {
-        /// Files whose content or size differs (relative to the package).
-        modified: Vec<String>,
-        /// Files that were published but are not installed.
-        missing: Vec<String>,
-        /// Other faults (a tarball that does not match its integrity, …).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        other: Vec<String>,
-    },
 }
 
 /// Something about a tree that is a finding in itself.
@@ -414,7 +390,7 @@ fn resolve_executable(
 fn working_dir(server: &Server, home: &Path) -> Option<PathBuf> {
     match &server.cwd {
         Some(cwd) => Some(venv::expand(&cwd.to_string_lossy(), home, None)),
-        None => server.scope.strip_prefix("project:").map(PathBuf::from),
+        None => server.scope.project().map(PathBuf::from),
     }
 }
 

@@ -50,11 +50,13 @@ pub enum Code {
     RecordPathEscape,
     /// A package folder in a tree could not be read, or a walk cap was hit.
     UnreadablePackage,
+    /// A server's installed tree differs from the baseline's.
+    TreeChanged,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 20] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -74,6 +76,7 @@ impl Code {
         Code::NonRegistrySource,
         Code::RecordPathEscape,
         Code::UnreadablePackage,
+        Code::TreeChanged,
     ];
 
     /// The stable kebab-case code.
@@ -98,6 +101,7 @@ impl Code {
             Code::NonRegistrySource => "non-registry-source",
             Code::RecordPathEscape => "record-path-escape",
             Code::UnreadablePackage => "unreadable-package",
+            Code::TreeChanged => "tree-changed",
         }
     }
 
@@ -123,6 +127,7 @@ impl Code {
             Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
+            Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
         }
     }
 
@@ -260,6 +265,19 @@ pub struct Finding {
     /// The config entry it comes from, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<ConfigLocation>,
+    /// Whether it was in the baseline, when the scan had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// Whether a finding was already in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too (same fingerprint).
+    Unchanged,
 }
 
 /// The fields a finding's stable identity is made of, as text: what a

@@ -155,19 +155,27 @@ fn read_isolated(root: &Path, package: &NpmSpec) -> Result<InstalledTree, Resolv
             p
         })
         .collect();
-    // A package's dependencies are the links beside it in its slot.
+    // A package's dependencies are the links beside it in its slot; one
+    // that leads to no package of this tree is never followed.
     for (base, link) in links {
-        let (Some(from), Some(to)) = (
-            disk.keys()
-                .position(|p| p.starts_with(&format!("{base}/node_modules/"))),
-            root.join(&link)
-                .canonicalize()
-                .ok()
-                .and_then(|t| real.get(&t)),
-        ) else {
-            continue;
-        };
-        packages[from].dependencies.push(*to);
+        let from = disk
+            .keys()
+            .position(|p| p.starts_with(&format!("{base}/node_modules/")));
+        let to = root
+            .join(&link)
+            .canonicalize()
+            .ok()
+            .and_then(|t| real.get(&t));
+        match (from, to) {
+            (Some(from), Some(to)) => packages[from].dependencies.push(*to),
+            _ => issues.push(TreeIssue {
+                kind: IssueKind::UnreadablePackage,
+                package: from,
+                message: format!(
+                    "{link} links to no package of this pnpm tree; not followed, what it holds was not checked"
+                ),
+            }),
+        }
     }
     for p in &mut packages {
         p.dependencies.sort_unstable();

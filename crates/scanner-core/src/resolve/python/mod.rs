@@ -185,7 +185,7 @@ impl DistInfo {
         } else if self.egg {
             "an .egg-info install has no RECORD; files not verified"
         } else {
-            "not checked"
+            return Integrity::Pending;
         };
         Integrity::Unverified {
             reason: reason.into(),
