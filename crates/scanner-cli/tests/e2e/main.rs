@@ -8,6 +8,7 @@ mod baseline;
 mod discovery;
 mod discovery_followups;
 mod formats;
+mod images;
 mod launchers;
 mod matching;
 mod online;

@@ -4,12 +4,14 @@
 //! left behind (lockfiles checked against package folders, `dist-info`
 //! metadata), never from what a manifest asks for, and no package code runs.
 
+mod image;
 mod npm;
 mod python;
 mod verify;
 
 use python::venv;
 
+pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
 pub use verify::{hash_files, FileHash};
 
@@ -32,12 +34,18 @@ pub struct ResolveOptions {
     /// Verify installed files (RECORD, cached npm tarballs); without it every
     /// package is `unverified`.
     pub verify: bool,
+    /// Image archives given for `docker run`/`podman run` servers.
+    pub image_archives: Vec<ImageArchive>,
 }
 
 impl ResolveOptions {
     /// Options for `home`, verifying files.
     pub fn new(home: PathBuf) -> Self {
-        ResolveOptions { home, verify: true }
+        ResolveOptions {
+            home,
+            verify: true,
+            image_archives: Vec::new(),
+        }
     }
 }
 
@@ -68,6 +76,10 @@ pub struct InstalledPackage {
     /// The published tarball's integrity (SRI) the lockfile records (npm).
     #[serde(skip)]
     pub published: Option<String>,
+    /// The distribution source package advisories are filed under, when
+    /// it differs from the binary package (dpkg `Source`, apk origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
 }
 
 impl InstalledPackage {
@@ -84,6 +96,7 @@ impl InstalledPackage {
             integrity: Integrity::Pending,
             source: None,
             published: None,
+            source_package: None,
         }
     }
 }
@@ -113,6 +126,10 @@ pub enum IssueKind {
     /// A package folder could not be read, or a walk cap was hit: part of
     /// the tree is unknown.
     UnreadablePackage,
+    /// A digest-pinned image is not the image read for its reference.
+    ImageDigestMismatch,
+    /// A native binary whose contents cannot be listed.
+    UnscannedBinary,
 }
 
 /// The kind of tree resolved.
@@ -145,6 +162,10 @@ pub enum TreeKind {
     UvProject,
     /// `uv run --with …` outside a project: the cached `--with` layer.
     UvWith,
+    /// A container image (OCI layout or `docker save` archive).
+    Image,
+    /// A native binary run directly (a Go binary's build info).
+    Binary,
 }
 
 /// The installed tree a server runs from.
@@ -282,6 +303,21 @@ pub fn resolve_shared(
             venv::resolve_python(server, python, venv::TopHint::Module(module), options)?
         }
         Launch::Executable { path } => resolve_executable(server, path, options)?,
+        Launch::Docker {
+            image,
+            digest,
+            platform,
+            ..
+        } => {
+            let request = ImageRequest {
+                image,
+                digest: digest.as_deref(),
+                platform: platform.as_deref(),
+            };
+            let mut tree = image::resolve_image(server, &request, options)?;
+            tree.mark_direct();
+            return Ok(Some(tree));
+        }
         Launch::Remote { .. } => return Ok(None),
         Launch::Unsupported { command } => Err(ResolveError::Unsupported {
             server: server.name.clone(),
@@ -374,6 +410,9 @@ fn resolve_executable(
         }
     })?;
     if let Some(tree) = npm::resolve_global_bin(&path) {
+        return Ok(tree);
+    }
+    if let Some(tree) = image::resolve_binary(&path) {
         return Ok(tree);
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(command);

@@ -52,11 +52,15 @@ pub enum Code {
     UnreadablePackage,
     /// A server's installed tree differs from the baseline's.
     TreeChanged,
+    /// A digest-pinned image is not the image found for its reference.
+    ImageDigestMismatch,
+    /// A server runs a native binary whose packages cannot be read.
+    UnscannedBinary,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 22] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -77,6 +81,8 @@ impl Code {
         Code::RecordPathEscape,
         Code::UnreadablePackage,
         Code::TreeChanged,
+        Code::ImageDigestMismatch,
+        Code::UnscannedBinary,
     ];
 
     /// The stable kebab-case code.
@@ -102,6 +108,8 @@ impl Code {
             Code::RecordPathEscape => "record-path-escape",
             Code::UnreadablePackage => "unreadable-package",
             Code::TreeChanged => "tree-changed",
+            Code::ImageDigestMismatch => "image-digest-mismatch",
+            Code::UnscannedBinary => "unscanned-binary",
         }
     }
 
@@ -128,6 +136,8 @@ impl Code {
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
             Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
+            Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
+            Code::UnscannedBinary => "the server runs a native binary whose contents supplygate cannot list; allow it by its sha256",
         }
     }
 

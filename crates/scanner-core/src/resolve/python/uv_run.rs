@@ -122,14 +122,29 @@ fn script_deps(
     Ok(Some((path, deps)))
 }
 
-/// Does the environment hold every requirement at a satisfying version?
+/// Is the environment what uv builds for exactly these requirements: each
+/// one installed at a satisfying version, and nothing else installed that
+/// no requirement pulls in (an environment for more, such as another
+/// tool's, is not the one uv would use)?
 fn holds(tree: &InstalledTree, wanted: &[PythonSpec]) -> bool {
-    wanted.iter().all(|spec| {
-        let name = Ecosystem::PyPI.normalize_name(&spec.name);
-        tree.packages
-            .iter()
-            .any(|p| Ecosystem::PyPI.normalize_name(&p.name) == name && satisfies(spec, &p.version))
-    })
+    let names: Vec<String> = wanted
+        .iter()
+        .map(|w| Ecosystem::PyPI.normalize_name(&w.name))
+        .collect();
+    let all_present = wanted.iter().zip(&names).all(|(spec, name)| {
+        tree.packages.iter().any(|p| {
+            Ecosystem::PyPI.normalize_name(&p.name) == *name && satisfies(spec, &p.version)
+        })
+    });
+    let pulled_in: std::collections::HashSet<usize> = tree
+        .packages
+        .iter()
+        .flat_map(|p| p.dependencies.iter().copied())
+        .collect();
+    let no_strangers = tree.packages.iter().enumerate().all(|(i, p)| {
+        pulled_in.contains(&i) || names.contains(&Ecosystem::PyPI.normalize_name(&p.name))
+    });
+    all_present && no_strangers
 }
 
 fn mtime(path: &Path) -> SystemTime {
