@@ -76,6 +76,44 @@ pub(in crate::resolve) fn resolve_uv_run(
     })
 }
 
+/// The requirements a `uv run` server resolves into cached environments (a
+/// PEP 723 script's dependencies, then `--with`), as typed, for resolving
+/// without installing. `Ok(None)` when it is not `uv run`, or runs in a
+/// project's environment (which comes from the project, not from
+/// requirements), or has nothing to resolve.
+pub fn uv_run_requirements(
+    server: &Server,
+    home: &Path,
+) -> Result<Option<Vec<String>>, ResolveError> {
+    let crate::discover::Launch::UvRun {
+        directory,
+        target,
+        with,
+        no_project,
+    } = &server.launch
+    else {
+        return Ok(None);
+    };
+    let cwd = working_dir(server, home);
+    let dir = match directory {
+        Some(d) => super::venv::expand(d, home, cwd.as_deref()),
+        None => cwd.unwrap_or_default(),
+    };
+    let mut wanted: Vec<String> = match script_deps(server, &dir, target, home)? {
+        Some((_, deps)) => deps.into_iter().map(|d| d.raw).collect(),
+        None if !no_project && in_project(&dir) => return Ok(None),
+        None => Vec::new(),
+    };
+    wanted.extend(with.iter().cloned());
+    Ok((!wanted.is_empty()).then_some(wanted))
+}
+
+fn in_project(dir: &Path) -> bool {
+    dir.ancestors()
+        .take(64)
+        .any(|d| d.join("pyproject.toml").is_file())
+}
+
 fn parse_with(server: &Server, with: &[String]) -> Result<Vec<PythonSpec>, ResolveError> {
     with.iter()
         .map(|w| {
