@@ -26,6 +26,9 @@ pub mod resolve;
 pub mod scan;
 mod types;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use matching::{grouping, severity};
 pub use types::{finding, version};
 pub use types::{IntegrityState, Scope, ScopeError, ServerId};

@@ -16,7 +16,8 @@ pub fn parse(text: &str) -> Result<Node, FormatError> {
         FormatError {
             line,
             column,
-            message: "invalid TOML".into(),
+            // The parser's reason, once ("invalid TOML" is said by the caller).
+            message: e.message().trim().to_string(),
         }
     })?;
     Ok(Node::new(1, table_value(&lines, table.get_ref())))

@@ -11,7 +11,7 @@ use advisories_cache::Ecosystem;
 mod markers;
 mod pep723;
 pub(super) mod pipx_run;
-mod record;
+pub(super) mod record;
 mod sitedirs;
 pub(super) mod uv_run;
 pub(super) mod venv;
@@ -361,6 +361,12 @@ pub(in crate::resolve) fn name_and_version(text: &str) -> Option<(String, String
 }
 
 /// Reads `Name`, `Version` and every `Requires-Dist` from the header of a METADATA file (RFC 822 style).
+/// [`parse_metadata`] for the fuzz harness (its result type stays private).
+#[cfg(test)]
+pub(super) fn fuzz_metadata(text: &str) {
+    let _ = parse_metadata(text);
+}
+
 fn parse_metadata(text: &str) -> Option<DistInfo> {
     let (mut name, mut version, mut requires) = (None, None, Vec::new());
     for line in text.lines() {
