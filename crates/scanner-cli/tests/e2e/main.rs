@@ -17,6 +17,8 @@ mod resolution;
 mod resolution_sites;
 mod same_name_servers;
 mod scan;
+mod severity_is_for_advisories;
 mod store;
 #[cfg(unix)]
 mod untrusted_files;
+mod vet;

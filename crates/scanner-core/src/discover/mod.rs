@@ -31,7 +31,7 @@ pub use clients::{
     system_locations, user_locations, Client, ConfigLocation, Os,
 };
 pub use findings::ConfigFinding;
-pub use launcher::{Launch, NpmSpec, PinState, PythonSpec, Runner, SpecSource};
+pub use launcher::{parse_requirement, Launch, NpmSpec, PinState, PythonSpec, Runner, SpecSource};
 pub use parse::{parse_config, parse_document, Parsed};
 pub use read::{read_capped, ConfigError, MAX_CONFIG_BYTES};
 pub use schema::Schema;

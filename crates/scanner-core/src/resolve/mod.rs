@@ -17,28 +17,6 @@ pub use npm::npx_hash;
 pub use python::uv_run::uv_run_requirements;
 pub use verify::{hash_files, FileHash};
 
-/// The parsers of tree files, for the fuzz harness (`crate::fuzz`).
-#[cfg(test)]
-pub(crate) mod fuzz_targets {
-    use std::path::Path;
-
-    pub fn metadata(text: &str) {
-        super::python::fuzz_metadata(text);
-    }
-
-    pub fn record(text: &str) {
-        let _ = super::python::record::parse(text);
-    }
-
-    pub fn lockfile(text: &str) {
-        let _ = super::npm::lockfile::parse(text);
-    }
-
-    pub fn package_json(dir: &Path) {
-        let _ = super::npm::node_modules::manifest(dir);
-    }
-}
-
 /// The integrity of an installed package (the shared [`IntegrityState`]).
 pub use crate::types::IntegrityState as Integrity;
 
@@ -551,4 +529,26 @@ fn read_tree_file(server: &Server, path: &Path) -> Result<String, ResolveError> 
         path: path.to_path_buf(),
         message: e.kind().to_string(),
     })
+}
+
+/// The parsers of tree files, for the fuzz harness (`crate::fuzz`).
+#[cfg(test)]
+pub(crate) mod fuzz_targets {
+    use std::path::Path;
+
+    pub fn metadata(text: &str) {
+        super::python::fuzz_metadata(text);
+    }
+
+    pub fn record(text: &str) {
+        let _ = super::python::record::parse(text);
+    }
+
+    pub fn lockfile(text: &str) {
+        let _ = super::npm::lockfile::parse(text);
+    }
+
+    pub fn package_json(dir: &Path) {
+        let _ = super::npm::node_modules::manifest(dir);
+    }
 }

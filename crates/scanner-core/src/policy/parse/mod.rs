@@ -15,8 +15,8 @@ use toml::Spanned;
 use super::diagnostic::{Diagnostic, InvalidPolicy};
 use super::rule::builtin_rules;
 use super::{Date, Decision, PinRequirement, Policy, ServerPolicy};
-use crate::finding::Severity;
 use crate::lines::LineIndex;
+use crate::types::finding::Severity;
 
 pub(super) type Val<'i> = Spanned<DeValue<'i>>;
 

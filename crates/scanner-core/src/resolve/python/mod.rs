@@ -237,7 +237,7 @@ fn parse_requires_txt(text: &str) -> Vec<Requirement> {
             Some((e, m)) => format!("; extra == '{e}' and ({m})"),
             None => format!("; extra == '{section}'"),
         };
-        if let Ok(r) = Requirement::from_str(&format!("{line}{marker}")) {
+        if let Some(r) = crate::discover::parse_requirement(&format!("{line}{marker}")) {
             out.push(r);
         }
     }
@@ -381,7 +381,7 @@ fn parse_metadata(text: &str) -> Option<DistInfo> {
             "Name" => name = Some(value.to_string()),
             "Version" => version = Some(value.to_string()),
             "Requires-Dist" => {
-                if let Ok(req) = Requirement::from_str(value) {
+                if let Some(req) = crate::discover::parse_requirement(value) {
                     requires.push(req);
                 }
             }
