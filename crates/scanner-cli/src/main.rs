@@ -8,6 +8,7 @@ mod exit;
 mod explain;
 mod online;
 mod policy;
+mod receipt;
 mod render;
 
 use std::io::Write;
@@ -21,7 +22,9 @@ use scanner_core::baseline::FailOn;
 use scanner_core::resolve::ResolveOptions;
 use scanner_core::ScanOptions;
 
-use crate::args::{Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ScanArgs};
+use crate::args::{
+    Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ReceiptCommand, ScanArgs, VerifyArgs,
+};
 use crate::discovery::discover_options;
 use crate::exit::Exit;
 
@@ -66,6 +69,8 @@ fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Policy(PolicyCommand::Init) => policy::init(),
         Command::Explain(args) => explain::run(args),
+        Command::Receipt(ReceiptCommand::Keygen { out }) => keygen(&out),
+        Command::Receipt(ReceiptCommand::Verify(args)) => verify(args),
         Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db()?)?, &args),
     }
 }
@@ -89,6 +94,7 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let today = policy::today(args.policy.today.as_deref())?;
     let policy_file = policy::locate(args.policy.file.clone(), args.policy.policy_dir.clone())?;
     let baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
+    let receipt = receipt_plan(&args)?;
     let mut store = open_store(db)?;
     let options = ScanOptions {
         discover,
@@ -99,6 +105,7 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         advisory_source: store.path().display().to_string(),
     };
     let collected = scanner_core::collect(&options)?;
+    let configs = collected.config_files().to_vec();
     if let Some(file) = &policy_file {
         policy::refuse_inside_trees(file, &collected.tree_roots())?;
     }
@@ -125,6 +132,18 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     for line in &report.summary.incomplete {
         eprintln!("incomplete: {line}");
     }
+    let exit: Exit = report.summary.outcome.into();
+    if let Some(plan) = &receipt {
+        let mut json = Vec::new();
+        render::json::write(&mut json, &report)?;
+        let facts = receipt::RunFacts {
+            report_json: &json,
+            configs: &configs,
+            home: &options.resolve.home,
+            exit_code: exit as i32,
+        };
+        receipt::write(plan, &report, &facts)?;
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Table => render::table::write(&mut out, &report)?,
@@ -134,7 +153,44 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         Format::Markdown => render::markdown::write(&mut out, &report)?,
     }
     out.flush()?;
-    Ok(report.summary.outcome.into())
+    Ok(exit)
+}
+
+/// The receipt a scan must write, with its key loaded before anything is
+/// scanned (a bad key is exit 2, not a scan without receipt).
+fn receipt_plan(args: &ScanArgs) -> Result<Option<receipt::ReceiptPlan>> {
+    if args.receipt.is_none() && args.receipt_log.is_none() {
+        return Ok(None);
+    }
+    let Some(key) = &args.signing_key else {
+        anyhow::bail!("--receipt and --receipt-log need a signing key\nhint: pass --signing-key KEY or set SUPPLYGATE_SIGNING_KEY (make one with `supplygate receipt keygen --out DIR`)");
+    };
+    Ok(Some(receipt::ReceiptPlan {
+        key: receipt::keys::load_signing(key)?,
+        file: args.receipt.clone(),
+        log: args.receipt_log.clone(),
+    }))
+}
+
+fn keygen(dir: &std::path::Path) -> Result<Exit> {
+    let (private, public) = receipt::keys::keygen(dir)?;
+    eprintln!(
+        "wrote {} (private, mode 0600: keep it secret) and {} (public: give it to verifiers)",
+        private.display(),
+        public.display()
+    );
+    Ok(Exit::Passed)
+}
+
+fn verify(args: VerifyArgs) -> Result<Exit> {
+    let d = &args.discovery;
+    let check_trees = d.home.is_some() || !d.projects.is_empty() || !d.configs.is_empty();
+    let discovery = args.discovery.clone();
+    let trees = move || -> Result<Vec<scanner_core::report::ServerReport>> {
+        Ok(discovery::collect_unverified(discovery)?.servers().to_vec())
+    };
+    let trees: Option<Box<dyn FnOnce() -> Result<_>>> = check_trees.then(|| Box::new(trees) as _);
+    receipt::verify::run(&args.path, &args.key, trees)
 }
 
 fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {

@@ -19,6 +19,7 @@ pub mod discover;
 pub mod graph;
 pub mod matching;
 pub mod policy;
+pub mod receipt;
 pub mod report;
 pub mod resolve;
 pub mod scan;

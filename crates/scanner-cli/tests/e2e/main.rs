@@ -12,6 +12,7 @@ mod launchers;
 mod matching;
 mod online;
 mod policy;
+mod receipt;
 mod resolution;
 mod resolution_sites;
 mod scan;

@@ -52,6 +52,7 @@ pub struct Collected {
     graph: DependencyGraph,
     reports: Vec<ServerReport>,
     drafts: Vec<Draft>,
+    configs: Vec<std::path::PathBuf>,
 }
 
 impl Collected {
@@ -82,6 +83,17 @@ impl Collected {
             .collect()
     }
 
+    /// The servers found and their resolved trees, as the report shows them
+    /// (before any advisory is matched).
+    pub fn servers(&self) -> &[ServerReport] {
+        &self.reports
+    }
+
+    /// Every config file that was read and parsed.
+    pub fn config_files(&self) -> &[std::path::PathBuf] {
+        &self.configs
+    }
+
     /// The dependency graph over all servers.
     pub fn graph(&self) -> &DependencyGraph {
         &self.graph
@@ -97,6 +109,12 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         graph: DependencyGraph::default(),
         reports: Vec::new(),
         drafts: inventory.findings.iter().map(config_draft).collect(),
+        configs: inventory
+            .configs
+            .iter()
+            .filter(|c| matches!(c.status, crate::discover::ConfigStatus::Parsed { .. }))
+            .map(|c| c.path.clone())
+            .collect(),
     };
     let mut verified = crate::resolve::VerifiedTrees::default();
     for server in inventory.servers {
@@ -149,6 +167,7 @@ pub fn evaluate_against(
         graph,
         mut reports,
         mut drafts,
+        ..
     } = collected;
     if let Some((baseline, _)) = baseline {
         for (i, changes) in tree_changes_for(&reports, baseline) {
@@ -520,6 +539,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
                     has_install_script: p.has_install_script,
                     integrity: p.integrity.clone(),
                     source: p.source.clone(),
+                    published_integrity: p.published.clone(),
                 })
                 .collect()
         })
