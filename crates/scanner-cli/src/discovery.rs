@@ -18,10 +18,14 @@ pub fn collect_unverified(args: DiscoveryArgs) -> Result<scanner_core::Collected
     let options = scanner_core::ScanOptions {
         resolve: scanner_core::resolve::ResolveOptions {
             home: discover.home.clone(),
+            // Names, versions and the graph only: installed files are not verified.
             verify: false,
+            image_archives: Vec::new(),
         },
         discover,
         advisory_source: String::new(),
+        now: None,
+        min_age_secs: scanner_core::DEFAULT_MIN_AGE_SECS,
     };
     Ok(scanner_core::collect(&options)?)
 }

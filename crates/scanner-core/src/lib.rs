@@ -16,6 +16,7 @@
 pub mod baseline;
 pub mod changes;
 pub mod discover;
+pub mod facts;
 pub mod graph;
 pub mod matching;
 pub mod policy;
@@ -27,8 +28,12 @@ mod types;
 
 pub use matching::{grouping, severity};
 pub use types::{finding, version};
+pub use types::{IntegrityState, Scope, ScopeError, ServerId};
 
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};
 pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
-pub use scan::{collect, evaluate, evaluate_against, scan, Collected, ScanError, ScanOptions};
+pub use scan::{
+    collect, collect_inventory, collect_with, evaluate, evaluate_against, scan, Collected,
+    Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS,
+};

@@ -11,7 +11,6 @@ use advisories_cache::Ecosystem;
 use scanner_core::discover::secrets::redact_text;
 use scanner_core::policy::{Classification, Date, ExceptionNote};
 use scanner_core::report::{PackageEntry, ServerReport};
-use scanner_core::resolve::Integrity;
 use scanner_core::{Finding, Outcome, PackageRef, Report, Severity};
 use serde_json::{json, Value};
 
@@ -234,7 +233,7 @@ fn top_entry(s: &ServerReport) -> Option<&PackageEntry> {
 fn server_component(s: &ServerReport, bom_ref: &str) -> Value {
     let mut props = vec![
         prop("supplygate:client", s.client.id()),
-        prop("supplygate:scope", &s.scope),
+        prop("supplygate:scope", &s.scope.to_string()),
         prop("supplygate:launcher", &s.launcher),
         prop(
             "supplygate:config",
@@ -279,11 +278,7 @@ fn package_component(p: &PackageEntry, bom_ref: &str) -> Value {
 /// Install path, integrity state, install script, direct, and a
 /// non-registry source, as `supplygate:` properties.
 fn package_properties(p: &PackageEntry) -> Vec<Value> {
-    let integrity = match &p.integrity {
-        Integrity::Verified => "verified",
-        Integrity::Unverified { .. } => "unverified",
-        Integrity::Mismatch { .. } => "mismatch",
-    };
+    let integrity = p.integrity.as_str();
     let mut props = vec![
         prop("supplygate:install-path", &p.path),
         prop("supplygate:integrity", integrity),

@@ -10,6 +10,7 @@ use crate::discover::{Client, PinState};
 use crate::finding::{Finding, PackageRef};
 use crate::policy::{Decision, PolicyAudit};
 use crate::resolve::TreeKind;
+use crate::types::Scope;
 
 /// The outcome of a scan, from which the CLI derives its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,6 +47,9 @@ pub struct PackageEntry {
     /// The published integrity the tree records (npm lockfile SRI), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_integrity: Option<String>,
+    /// What the registry says about this version, when known.
+    #[serde(skip_serializing_if = "crate::resolve::RegistryFacts::is_empty")]
+    pub facts: crate::resolve::RegistryFacts,
 }
 
 /// The tree a server runs from.
@@ -68,7 +72,7 @@ pub struct ServerReport {
     /// The client whose config names it.
     pub client: Client,
     /// `user` or `project:<dir>`.
-    pub scope: String,
+    pub scope: Scope,
     /// The config file.
     pub config_path: PathBuf,
     /// 1-based line of the server's entry in the config file.
@@ -93,6 +97,10 @@ pub struct ServerReport {
     /// The server's owner, from the policy file's `[server.NAME]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// `vet`: the config entry that pins what was vetted, in the client
+    /// style asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
     /// What changed in its tree since the baseline, when both were resolved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree_changes: Option<TreeChanges>,
@@ -103,7 +111,7 @@ impl ServerReport {
     pub fn key(&self) -> ServerKey {
         ServerKey {
             client: self.client.id().to_string(),
-            scope: self.scope.clone(),
+            scope: self.scope.to_string(),
             name: self.name.clone(),
         }
     }

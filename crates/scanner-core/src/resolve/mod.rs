@@ -4,14 +4,21 @@
 //! left behind (lockfiles checked against package folders, `dist-info`
 //! metadata), never from what a manifest asks for, and no package code runs.
 
+mod image;
 mod npm;
 mod python;
+pub mod resolved;
 mod verify;
 
 use python::venv;
 
+pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
+pub use python::uv_run::uv_run_requirements;
 pub use verify::{hash_files, FileHash};
+
+/// The integrity of an installed package (the shared [`IntegrityState`]).
+pub use crate::types::IntegrityState as Integrity;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,12 +36,18 @@ pub struct ResolveOptions {
     /// Verify installed files (RECORD, cached npm tarballs); without it every
     /// package is `unverified`.
     pub verify: bool,
+    /// Image archives given for `docker run`/`podman run` servers.
+    pub image_archives: Vec<ImageArchive>,
 }
 
 impl ResolveOptions {
     /// Options for `home`, verifying files.
     pub fn new(home: PathBuf) -> Self {
-        ResolveOptions { home, verify: true }
+        ResolveOptions {
+            home,
+            verify: true,
+            image_archives: Vec::new(),
+        }
     }
 }
 
@@ -65,6 +78,40 @@ pub struct InstalledPackage {
     /// The published tarball's integrity (SRI) the lockfile records (npm).
     #[serde(skip)]
     pub published: Option<String>,
+    /// The distribution source package advisories are filed under, when
+    /// it differs from the binary package (dpkg `Source`, apk origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
+    /// What the registry says about this version, when known.
+    #[serde(skip_serializing_if = "RegistryFacts::is_empty")]
+    pub facts: RegistryFacts,
+}
+
+/// What a package registry says about one version: read from a lockfile
+/// written at resolution (npm copies `deprecated`) or from registry replies
+/// the CLI fetched. Every field is `None` when not known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RegistryFacts {
+    /// The deprecation message (npm `deprecated`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<String>,
+    /// The version is yanked (PyPI); the reason, possibly empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yanked: Option<String>,
+    /// The project's status when not active (PEP 792: `archived`,
+    /// `quarantined`, `deprecated`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_status: Option<String>,
+    /// When the version was published, as Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<i64>,
+}
+
+impl RegistryFacts {
+    /// True when nothing is known.
+    pub fn is_empty(&self) -> bool {
+        *self == RegistryFacts::default()
+    }
 }
 
 impl InstalledPackage {
@@ -78,38 +125,13 @@ impl InstalledPackage {
             dependencies: Vec::new(),
             direct: false,
             has_install_script: false,
-            integrity: Integrity::Unverified {
-                reason: "not checked".into(),
-            },
+            integrity: Integrity::Pending,
             source: None,
             published: None,
+            facts: RegistryFacts::default(),
+            source_package: None,
         }
     }
-}
-
-/// Whether a package's installed files are what was published. A package is
-/// `verified` only when every file was compared; anything short of that is
-/// `unverified`, never "ok".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum Integrity {
-    /// Every published file is installed unchanged.
-    Verified,
-    /// The files could not be compared (no tarball cached, no RECORD, …).
-    Unverified {
-        /// Why not.
-        reason: String,
-    },
-    /// Installed files differ from what was published.
-    Mismatch {
-        /// Files whose content or size differs (relative to the package).
-        modified: Vec<String>,
-        /// Files that were published but are not installed.
-        missing: Vec<String>,
-        /// Other faults (a tarball that does not match its integrity, …).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        other: Vec<String>,
-    },
 }
 
 /// Something about a tree that is a finding in itself.
@@ -137,6 +159,10 @@ pub enum IssueKind {
     /// A package folder could not be read, or a walk cap was hit: part of
     /// the tree is unknown.
     UnreadablePackage,
+    /// A digest-pinned image is not the image read for its reference.
+    ImageDigestMismatch,
+    /// A native binary whose contents cannot be listed.
+    UnscannedBinary,
 }
 
 /// The kind of tree resolved.
@@ -157,6 +183,12 @@ pub enum TreeKind {
     Pipx,
     /// A plain virtual environment.
     Venv,
+    /// Not installed: what the launcher would install now, resolved from
+    /// the registry by the package manager with scripts and builds off.
+    Resolved,
+    /// Not installed and not resolvable: only the package and version the
+    /// config declares, so at least they are matched against advisories.
+    Declared,
     /// `bunx`: `<bun install cache>/.bunx-<uid>/<spec>`.
     BunxCache,
     /// `pnpm dlx`: `<pnpm cache>/dlx/<key>/pkg`.
@@ -169,6 +201,10 @@ pub enum TreeKind {
     UvProject,
     /// `uv run --with …` outside a project: the cached `--with` layer.
     UvWith,
+    /// A container image (OCI layout or `docker save` archive).
+    Image,
+    /// A native binary run directly (a Go binary's build info).
+    Binary,
 }
 
 /// The installed tree a server runs from.
@@ -225,6 +261,19 @@ pub enum ResolveError {
         /// What is wrong.
         message: String,
     },
+    /// Resolving what the launcher would install failed (registry
+    /// unreachable, version gone, dependency refused…).
+    #[error("server `{server}`: {package} could not be resolved: {message}")]
+    ResolutionFailed {
+        /// The server.
+        server: String,
+        /// The package spec.
+        package: String,
+        /// What went wrong, for a human.
+        message: String,
+        /// Why, as a kind findings are made from.
+        cause: FailureCause,
+    },
     /// The launcher is not one supplygate resolves.
     #[error("server `{server}`: launcher `{command}` is not supported yet; its packages were not checked")]
     Unsupported {
@@ -233,6 +282,40 @@ pub enum ResolveError {
         /// The command.
         command: String,
     },
+}
+
+/// Why a resolution failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCause {
+    /// The registry or the package manager failed (unreachable, not found).
+    Registry,
+    /// A package can only be had by building it from source (sdist only);
+    /// builds are never run.
+    NeedsBuild,
+    /// A dependency comes from git or a URL; such dependencies are refused.
+    NonRegistry,
+}
+
+/// How a scan gets trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResolveMode {
+    /// Only installed trees (the default `scan`).
+    #[default]
+    Installed,
+    /// Installed trees; a server with none is resolved (`scan --resolve-missing`).
+    InstalledElseResolve,
+    /// Every server is resolved, never read from disk (`vet`).
+    Resolve,
+}
+
+/// Resolves what a server's launcher would install now, without installing
+/// it and without running package code. Implemented outside scanner-core
+/// (it needs the network and the package managers); scanner-core only
+/// decides when to ask.
+pub trait TreeResolver {
+    /// The tree `server` would run if launched now; `Ok(None)` when this
+    /// resolver does not handle the server's launcher.
+    fn resolve(&self, server: &Server) -> Result<Option<InstalledTree>, ResolveError>;
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
@@ -306,6 +389,21 @@ pub fn resolve_shared(
             venv::resolve_python(server, python, venv::TopHint::Module(module), options)?
         }
         Launch::Executable { path } => resolve_executable(server, path, options)?,
+        Launch::Docker {
+            image,
+            digest,
+            platform,
+            ..
+        } => {
+            let request = ImageRequest {
+                image,
+                digest: digest.as_deref(),
+                platform: platform.as_deref(),
+            };
+            let mut tree = image::resolve_image(server, &request, options)?;
+            tree.mark_direct();
+            return Ok(Some(tree));
+        }
         Launch::Remote { .. } => return Ok(None),
         Launch::Unsupported { command } => Err(ResolveError::Unsupported {
             server: server.name.clone(),
@@ -400,6 +498,9 @@ fn resolve_executable(
     if let Some(tree) = npm::resolve_global_bin(&path) {
         return Ok(tree);
     }
+    if let Some(tree) = image::resolve_binary(&path) {
+        return Ok(tree);
+    }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(command);
     let program = path.to_str().unwrap_or(command);
     venv::resolve_python(server, program, venv::TopHint::Script(name), options).map_err(|e| match e
@@ -414,7 +515,7 @@ fn resolve_executable(
 fn working_dir(server: &Server, home: &Path) -> Option<PathBuf> {
     match &server.cwd {
         Some(cwd) => Some(venv::expand(&cwd.to_string_lossy(), home, None)),
-        None => server.scope.strip_prefix("project:").map(PathBuf::from),
+        None => server.scope.project().map(PathBuf::from),
     }
 }
 

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::Integrity;
+
 /// Largest installed file hashed; bigger files are reported as unreadable.
 const MAX_FILE_BYTES: u64 = 1 << 30;
 
@@ -123,6 +125,14 @@ pub(super) fn verify_tree(tree: &mut super::InstalledTree) {
     } else {
         let escapes = super::python::venv::verify_env(tree);
         tree.issues.extend(escapes);
+    }
+    // Whatever no verifier reached is not verified: never left pending.
+    for p in &mut tree.packages {
+        if p.integrity == Integrity::Pending {
+            p.integrity = Integrity::Unverified {
+                reason: "not checked".into(),
+            };
+        }
     }
 }
 

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha512};
 
 pub(super) mod bunx;
 pub(super) mod cacache;
-mod lockfile;
-mod node_modules;
+pub(super) mod lockfile;
+pub(super) mod node_modules;
 pub(super) mod pnpm_dlx;
 mod workspace;
 pub(super) mod yarn_dlx;
@@ -21,6 +21,7 @@ use super::{
     ResolveOptions, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, NpmSpec, Server};
+use crate::version::{NpmRange, NpmVersion};
 use lockfile::Lock;
 use node_modules::DiskPackage;
 
@@ -64,7 +65,8 @@ pub(super) fn npm_cache(server: &Server, home: &Path) -> PathBuf {
 }
 
 /// Does an installed version satisfy what the spec asks? Name-only and tags:
-/// any version; exact: equal; range: semver.
+/// any version; otherwise node-semver's range rules (a bare version is
+/// exact; `||`, hyphen and x-ranges as npm reads them).
 pub(super) fn satisfies(spec: &NpmSpec, version: &str) -> bool {
     let Some(req) = spec.requested.as_deref() else {
         return true;
@@ -72,15 +74,8 @@ pub(super) fn satisfies(spec: &NpmSpec, version: &str) -> bool {
     if req.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return true;
     }
-    // npm reads a bare version as exact; Rust's semver would read it as `^`.
-    if let Ok(exact) = semver::Version::parse(req) {
-        return semver::Version::parse(version).is_ok_and(|v| v == exact);
-    }
-    match (
-        semver::VersionReq::parse(req),
-        semver::Version::parse(version),
-    ) {
-        (Ok(r), Ok(v)) => r.matches(&v),
+    match (NpmRange::parse(req), NpmVersion::parse(version)) {
+        (Ok(range), Some(v)) => range.satisfies(&v),
         _ => false,
     }
 }
@@ -347,6 +342,7 @@ fn from_walk(
     for p in &mut tree.packages {
         let entry = lock_ref.get(&p.path);
         p.published = entry.and_then(|e| e.integrity.clone());
+        p.facts.deprecated = entry.and_then(|e| e.deprecated.clone());
         let reason = if global {
             "no lockfile records an integrity (global install)"
         } else if entry.is_some_and(|e| e.in_bundle) {
@@ -354,7 +350,8 @@ fn from_walk(
         } else if p.published.is_none() {
             "no integrity recorded (no lockfile entry)"
         } else {
-            "not checked"
+            p.integrity = Integrity::Pending;
+            continue;
         };
         p.integrity = Integrity::Unverified {
             reason: reason.into(),
@@ -446,6 +443,9 @@ mod tests {
         assert!(satisfies(&s("semver@7.6.3"), "7.6.3"));
         assert!(!satisfies(&s("semver@7.6.2"), "7.6.3"));
         assert!(satisfies(&s("semver@^7"), "7.6.3"));
+        assert!(satisfies(&s("semver@^6 || ^7.6"), "7.6.3"));
+        assert!(satisfies(&s("semver@7.0.0 - 7.6.3"), "7.6.3"));
+        assert!(!satisfies(&s("semver@^6 || ^8"), "7.6.3"));
     }
 
     #[test]

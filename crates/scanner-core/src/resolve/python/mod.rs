@@ -184,7 +184,7 @@ impl DistInfo {
         } else if self.egg {
             "an .egg-info install has no RECORD; files not verified"
         } else {
-            "not checked"
+            return Integrity::Pending;
         };
         Integrity::Unverified {
             reason: reason.into(),
@@ -352,6 +352,11 @@ fn dist_edges(env: &Path, dists: &[DistInfo], index: &HashMap<String, usize>) ->
             to
         })
         .collect()
+}
+
+/// `Name` and `Version` from a METADATA file (for packages read from an image).
+pub(in crate::resolve) fn name_and_version(text: &str) -> Option<(String, String)> {
+    parse_metadata(text).map(|d| (d.name, d.version))
 }
 
 /// Reads `Name`, `Version` and every `Requires-Dist` from the header of a METADATA file (RFC 822 style).

@@ -273,8 +273,7 @@ fn verify_records(
     let mut issues = Vec::new();
     let mut planned: Vec<Option<Vec<(RecordRow, PathBuf)>>> = Vec::new();
     for (i, (site, dir)) in dirs.iter().enumerate() {
-        if !matches!(&packages[i].integrity, Integrity::Unverified { reason } if reason == "not checked")
-        {
+        if packages[i].integrity != Integrity::Pending {
             // Already known to be unverifiable (egg-info, system site).
             planned.push(None);
             continue;
@@ -317,12 +316,10 @@ fn verify_records(
     for (pkg, plan) in packages.iter_mut().zip(&planned) {
         match plan {
             Some(rows) => pkg.integrity = record::judge(rows, &hashes),
-            None if matches!(pkg.integrity, Integrity::Unverified { .. }) => {
-                if let Integrity::Unverified { reason } = &mut pkg.integrity {
-                    if reason == "not checked" {
-                        *reason = "no RECORD".into();
-                    }
-                }
+            None if pkg.integrity == Integrity::Pending => {
+                pkg.integrity = Integrity::Unverified {
+                    reason: "no RECORD".into(),
+                };
             }
             None => {}
         }
