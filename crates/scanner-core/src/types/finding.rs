@@ -50,6 +50,18 @@ pub enum Code {
     RecordPathEscape,
     /// A package folder in a tree could not be read, or a walk cap was hit.
     UnreadablePackage,
+    /// What the launcher would install could not be resolved.
+    ResolutionFailed,
+    /// A package could only be resolved by building it from source; builds are never run.
+    NeedsBuild,
+    /// The registry marks the package deprecated (npm) or the project archived/quarantined (PyPI).
+    DeprecatedPackage,
+    /// The version is yanked from the index (PyPI).
+    YankedVersion,
+    /// The version was published less than the minimum release age ago.
+    TooNew,
+    /// The package runs an install script (npm preinstall/install/postinstall).
+    InstallScript,
     /// A server's installed tree differs from the baseline's.
     TreeChanged,
     /// A digest-pinned image is not the image found for its reference.
@@ -60,7 +72,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 28] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -80,6 +92,12 @@ impl Code {
         Code::NonRegistrySource,
         Code::RecordPathEscape,
         Code::UnreadablePackage,
+        Code::ResolutionFailed,
+        Code::NeedsBuild,
+        Code::DeprecatedPackage,
+        Code::YankedVersion,
+        Code::TooNew,
+        Code::InstallScript,
         Code::TreeChanged,
         Code::ImageDigestMismatch,
         Code::UnscannedBinary,
@@ -107,6 +125,12 @@ impl Code {
             Code::NonRegistrySource => "non-registry-source",
             Code::RecordPathEscape => "record-path-escape",
             Code::UnreadablePackage => "unreadable-package",
+            Code::ResolutionFailed => "resolution-failed",
+            Code::NeedsBuild => "needs-build",
+            Code::DeprecatedPackage => "deprecated-package",
+            Code::YankedVersion => "yanked-version",
+            Code::TooNew => "too-new",
+            Code::InstallScript => "install-script",
             Code::TreeChanged => "tree-changed",
             Code::ImageDigestMismatch => "image-digest-mismatch",
             Code::UnscannedBinary => "unscanned-binary",
@@ -135,6 +159,12 @@ impl Code {
             Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
+            Code::ResolutionFailed => "what the launcher would install could not be resolved (registry unreachable, version gone, dependency refused), so the tree was not checked",
+            Code::NeedsBuild => "a package has no wheel and would have to be built from source to resolve it; supplygate never builds, so the tree was not checked",
+            Code::DeprecatedPackage => "the registry marks the package deprecated, or the project archived or quarantined",
+            Code::YankedVersion => "the version is yanked from the package index",
+            Code::TooNew => "the version was published less than the minimum release age ago (default 2 days)",
+            Code::InstallScript => "the package runs an install script (preinstall, install or postinstall) when installed",
             Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
             Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
             Code::UnscannedBinary => "the server runs a native binary whose contents supplygate cannot list; allow it by its sha256",
@@ -152,6 +182,8 @@ impl Code {
                 | Code::InvalidVersion
                 | Code::ConfigSkipped
                 | Code::UnreadablePackage
+                | Code::ResolutionFailed
+                | Code::NeedsBuild
         )
     }
 }
