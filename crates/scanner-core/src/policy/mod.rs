@@ -19,7 +19,7 @@
 //! let policy = Policy::parse(text, Path::new("supplygate.toml"), today).unwrap();
 //! let finding = FindingContext {
 //!     code: Code::VulnerableDependency,
-//!     severity: Severity::High,
+//!     severity: Some(Severity::High),
 //!     server: "gdrive",
 //!     ..FindingContext::default()
 //! };
@@ -92,8 +92,10 @@ impl fmt::Display for Decision {
 pub struct FindingContext<'a> {
     /// The finding's code.
     pub code: Code,
-    /// Its severity label.
-    pub severity: Severity,
+    /// Its severity, for advisory findings (`vulnerable-dependency`,
+    /// `malicious-package`); config and tree findings have none, so rules
+    /// on severity never decide them.
+    pub severity: Option<Severity>,
     /// Its CVSS base score, when known.
     pub cvss: Option<f64>,
     /// The package's ecosystem, for package findings.
@@ -123,7 +125,7 @@ impl Default for FindingContext<'_> {
     fn default() -> Self {
         FindingContext {
             code: Code::VulnerableDependency,
-            severity: Severity::Unscored,
+            severity: None,
             cvss: None,
             ecosystem: None,
             package: None,

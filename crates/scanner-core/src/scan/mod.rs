@@ -356,7 +356,8 @@ fn with_owners(mut servers: Vec<ServerReport>, policy: &Policy) -> Vec<ServerRep
 /// A finding before the policy has decided it.
 struct Draft {
     code: Code,
-    severity: Severity,
+    /// How severe, for advisory findings only.
+    severity: Option<Severity>,
     server: String,
     package: Option<PackageRef>,
     advisory: Option<crate::finding::AdvisoryRef>,
@@ -375,22 +376,22 @@ struct Draft {
 }
 
 impl Draft {
-    fn new(code: Code, severity: Severity, server: &Server, message: String) -> Draft {
+    fn new(code: Code, server: &Server, message: String) -> Draft {
         let location = ConfigLocation {
             path: server.config_path.clone(),
             line: server.line,
         };
         Draft {
             location: Some(location),
-            ..Draft::named(code, severity, server.name.clone(), message)
+            ..Draft::named(code, server.name.clone(), message)
         }
     }
 
     /// A draft about `server` by name (config findings may name a file instead).
-    fn named(code: Code, severity: Severity, server: String, message: String) -> Draft {
+    fn named(code: Code, server: String, message: String) -> Draft {
         Draft {
             code,
-            severity,
+            severity: None,
             server,
             package: None,
             advisory: None,
@@ -456,23 +457,13 @@ fn gaps_for(server: &Server, error: &ResolveError) -> Vec<Draft> {
         },
     };
     let message = redact_text(&error.to_string());
-    let mut drafts = vec![Draft::new(
-        code,
-        Severity::Unscored,
-        server,
-        message.clone(),
-    )];
+    let mut drafts = vec![Draft::new(code, server, message.clone())];
     if let ResolveError::ResolutionFailed {
         cause: FailureCause::NonRegistry,
         ..
     } = error
     {
-        drafts.push(Draft::new(
-            Code::NonRegistrySource,
-            Severity::Unscored,
-            server,
-            message,
-        ));
+        drafts.push(Draft::new(Code::NonRegistrySource, server, message));
     }
     drafts
 }
@@ -489,14 +480,14 @@ fn config_draft(f: &ConfigFinding) -> Draft {
     };
     Draft {
         location: Some(location),
-        ..Draft::named(f.code, Severity::Unscored, server, f.message.clone())
+        ..Draft::named(f.code, server, f.message.clone())
     }
 }
 
 /// Findings about the tree itself: checksum mismatches, lockfile drift,
 /// non-registry sources, RECORD paths that escape.
 fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph) -> Vec<Draft> {
-    let package_draft = |code: Code, severity: Severity, i: usize, message: String| {
+    let package_draft = |code: Code, i: usize, message: String| {
         let p = &tree.packages[i];
         Draft {
             package: Some(PackageRef {
@@ -507,7 +498,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             direct: is_direct(tree, i),
             install_script: install_script(p),
             path: graph.path_labels(&server.id(), &tree.root, &p.path),
-            ..Draft::new(code, severity, server, message)
+            ..Draft::new(code, server, message)
         }
     };
     let mut drafts = Vec::new();
@@ -526,12 +517,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
                 tree.root.join(&p.path).display(),
                 mismatch_summary(modified, missing, other)
             );
-            drafts.push(package_draft(
-                Code::ChecksumMismatch,
-                Severity::High,
-                i,
-                message,
-            ));
+            drafts.push(package_draft(Code::ChecksumMismatch, i, message));
         }
     }
     for issue in &tree.issues {
@@ -545,8 +531,8 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
         };
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {
-            Some(i) => package_draft(code, Severity::Unscored, i, message),
-            None => Draft::new(code, Severity::Unscored, server, message),
+            Some(i) => package_draft(code, i, message),
+            None => Draft::new(code, server, message),
         });
     }
     drafts
@@ -574,12 +560,7 @@ fn fact_findings(
                 direct: is_direct(tree, i),
                 install_script: install_script(p),
                 path: graph.path_labels(&server.id(), &tree.root, &p.path),
-                ..Draft::new(
-                    code,
-                    Severity::Unscored,
-                    server,
-                    format!("server `{}`: {message}", server.name),
-                )
+                ..Draft::new(code, server, format!("server `{}`: {message}", server.name))
             });
         }
     }
@@ -615,7 +596,6 @@ fn tree_changed(server: &Server, changes: &TreeChanges) -> Vec<Draft> {
         package: Some(package),
         ..Draft::new(
             Code::TreeChanged,
-            Severity::Unscored,
             server,
             format!("server `{}`: {what} since the baseline", server.name),
         )
@@ -646,7 +626,7 @@ fn unpinned(server: &Server) -> Option<Draft> {
         let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
         Draft {
             pin: Some(pin),
-            ..Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
+            ..Draft::new(Code::UnpinnedServer, server, message)
         }
     })
 }
@@ -665,7 +645,7 @@ fn no_data(server: &Server, tree: &InstalledTree, uncovered: &[Ecosystem]) -> Op
             missing.join(", "),
             missing.join(",")
         );
-        Draft::new(Code::NoAdvisoryData, Severity::Unscored, server, message)
+        Draft::new(Code::NoAdvisoryData, server, message)
     })
 }
 
@@ -777,7 +757,7 @@ impl Matcher<'_> {
                 );
                 drafts.push(Draft {
                     package: Some(package),
-                    ..Draft::new(Code::InvalidVersion, Severity::Unscored, server, message)
+                    ..Draft::new(Code::InvalidVersion, server, message)
                 });
                 continue;
             };
@@ -810,7 +790,8 @@ impl Matcher<'_> {
                     install_script: install_script(pkg),
                     path: graph.path_labels(&server.id(), &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
-                    ..Draft::new(code, g.severity, server, message)
+                    severity: Some(g.severity),
+                    ..Draft::new(code, server, message)
                 });
             }
         }

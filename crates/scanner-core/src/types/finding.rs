@@ -277,8 +277,11 @@ pub struct ConfigLocation {
 pub struct Finding {
     /// What kind of finding.
     pub code: Code,
-    /// How severe.
-    pub severity: Severity,
+    /// How severe, for advisory findings (`vulnerable-dependency`,
+    /// `malicious-package`) only: config and tree findings have no severity
+    /// (policies decide them by `code`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
     /// What the policy decided.
     pub decision: Decision,
     /// The rule that decided, as one line (`rule `x` (supplygate.toml:12)`).
