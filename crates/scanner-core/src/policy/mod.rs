@@ -32,6 +32,7 @@ mod date;
 mod decide;
 mod diagnostic;
 mod exception;
+mod finding;
 mod parse;
 mod rule;
 mod starter;
@@ -49,11 +50,12 @@ pub use date::{Date, DateError};
 pub use decide::{DecidedBy, DeciderKind, ExceptionNote, PolicyAudit, ServerNote, Verdict};
 pub use diagnostic::{line_col, Diagnostic, InvalidPolicy};
 pub use exception::{Classification, Exception, Target, VersionRange};
+pub use finding::Finding;
 pub use rule::{builtin_rules, Conditions, Glob, Origin, Rule};
 pub use starter::STARTER;
 
 use crate::discover::PinState;
-use crate::finding::{Code, Severity};
+use crate::types::finding::{Code, Severity};
 
 /// What a policy decides for a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -5,7 +5,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
 use super::{Decision, FindingContext};
-use crate::finding::Severity;
+use crate::types::finding::Severity;
 
 /// A glob over names (`*`, `?`, `[abc]`, `{a,b}`), matched case-insensitively.
 #[derive(Debug, Clone)]
@@ -176,7 +176,7 @@ pub fn builtin_rules() -> Vec<Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Code;
+    use crate::types::finding::Code;
 
     fn ctx() -> FindingContext<'static> {
         FindingContext {

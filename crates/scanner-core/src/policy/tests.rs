@@ -5,7 +5,7 @@ use advisories_cache::Ecosystem;
 
 use super::*;
 use crate::discover::PinState;
-use crate::finding::{Code, Severity};
+use crate::types::finding::{Code, Severity};
 
 fn day(s: &str) -> Date {
     s.parse().unwrap()

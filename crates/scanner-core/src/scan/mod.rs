@@ -10,17 +10,18 @@ use crate::discover::Inventory;
 use crate::discover::{
     discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
 };
-use crate::finding::{Code, ConfigLocation, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
-use crate::grouping::group;
+use crate::matching::grouping::group;
 use crate::matching::{affects, only_git_ranges};
+use crate::policy::Finding;
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{
     resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, IssueKind,
     ResolveError, ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
 };
-use crate::version::Version;
+use crate::types::finding::{Code, ConfigLocation, PackageRef, Severity};
+use crate::types::version::Version;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -372,7 +373,7 @@ struct Draft {
     severity: Option<Severity>,
     server: String,
     package: Option<PackageRef>,
-    advisory: Option<crate::finding::AdvisoryRef>,
+    advisory: Option<crate::types::finding::AdvisoryRef>,
     path: Vec<String>,
     message: String,
     /// How the server's spec is pinned (for `unpinned-server`).
