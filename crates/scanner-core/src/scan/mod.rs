@@ -39,6 +39,27 @@ pub struct ScanOptions {
     pub min_age_secs: i64,
 }
 
+impl ScanOptions {
+    /// Scans the well-known client configs under `home` and the trees they
+    /// run, verifying installed files; no machine-wide configs, no
+    /// environment (this process's variables are not the scanned user's),
+    /// no `too-new` check. Set the public fields for more.
+    pub fn new(home: impl Into<std::path::PathBuf>) -> Self {
+        let home = home.into();
+        ScanOptions {
+            discover: DiscoverOptions {
+                home: home.clone(),
+                default_locations: true,
+                ..DiscoverOptions::default()
+            },
+            resolve: ResolveOptions::new(home),
+            advisory_source: "in-memory".into(),
+            now: None,
+            min_age_secs: DEFAULT_MIN_AGE_SECS,
+        }
+    }
+}
+
 /// The default minimum release age: two days.
 pub const DEFAULT_MIN_AGE_SECS: i64 = 2 * 24 * 3600;
 
