@@ -23,6 +23,7 @@ pub mod graph;
 pub mod lines;
 pub mod matching;
 pub mod policy;
+pub mod receipt;
 pub mod report;
 pub mod resolve;
 pub mod scan;

@@ -6,13 +6,14 @@ mod support;
 
 mod baseline;
 mod discovery;
-mod discovery_followups;
+mod discovery_plugins_profiles_and_variables;
 mod formats;
 mod images;
 mod launchers;
 mod matching;
 mod online;
 mod policy;
+mod receipt;
 mod resolution;
 mod resolution_sites;
 mod same_name_servers;
