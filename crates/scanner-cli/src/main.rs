@@ -90,8 +90,8 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let options = ScanOptions {
         discover,
         resolve: ResolveOptions {
-            home,
             verify: !args.no_verify,
+            ..ResolveOptions::new(home)
         },
         advisory_source: store.path().display().to_string(),
     };

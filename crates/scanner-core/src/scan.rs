@@ -376,6 +376,9 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             IssueKind::NonRegistrySource => Code::NonRegistrySource,
             IssueKind::RecordPathEscape => Code::RecordPathEscape,
             IssueKind::UnreadablePackage => Code::UnreadablePackage,
+            IssueKind::RecordMissing => Code::RecordMissing,
+            IssueKind::RecordInvalid => Code::RecordInvalid,
+            IssueKind::VerificationCapped => Code::VerificationCapped,
         };
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {
