@@ -14,16 +14,16 @@
 //! ```
 
 pub mod discover;
-pub mod finding;
 pub mod graph;
-pub mod grouping;
 pub mod matching;
 pub mod policy;
 pub mod report;
 pub mod resolve;
 pub mod scan;
-pub mod severity;
-pub mod version;
+mod types;
+
+pub use matching::{grouping, severity};
+pub use types::{finding, version};
 
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};

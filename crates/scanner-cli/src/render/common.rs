@@ -4,7 +4,6 @@ use std::path::Path;
 
 use scanner_core::finding::Finding;
 use scanner_core::report::Summary;
-use sha2::{Digest, Sha256};
 
 /// The totals line: `2 servers, 116 packages; 1 blocked, … ; 0 not checked`.
 pub fn totals(s: &Summary) -> String {
@@ -60,40 +59,11 @@ pub fn file_uri(path: &Path) -> String {
     }
 }
 
-/// Hex SHA-256 of `parts`, each ended by a NUL so `("ab","c")` ≠ `("a","bc")`.
-pub fn digest(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    hex::encode(hasher.finalize())
-}
+pub use scanner_core::finding::digest_parts as digest;
 
-/// A fingerprint of a finding that is stable across runs on the same
-/// machine: code, server, package, advisory and config file (never a line,
-/// a message or a time, which move).
+/// The finding's stable fingerprint (one function, in scanner-core).
 pub fn fingerprint(f: &Finding) -> String {
-    let package = f
-        .package
-        .as_ref()
-        .map(|p| p.to_string())
-        .unwrap_or_default();
-    let ecosystem = f.package.as_ref().map_or("", |p| p.ecosystem.as_str());
-    let advisory = f.advisory.as_ref().map_or("", |a| a.id.as_str());
-    let config = f
-        .location
-        .as_ref()
-        .map(|l| l.path.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    digest(&[
-        f.code.as_str(),
-        &f.server,
-        ecosystem,
-        &package,
-        advisory,
-        &config,
-    ])
+    f.fingerprint()
 }
 
 #[cfg(test)]
@@ -134,11 +104,5 @@ mod tests {
             "file:///C:/Users/x/mcp.json"
         );
         assert_eq!(file_uri(Path::new("proj/.mcp.json")), "proj/.mcp.json");
-    }
-
-    #[test]
-    fn digest_separates_parts() {
-        assert_ne!(digest(&["ab", "c"]), digest(&["a", "bc"]));
-        assert_eq!(digest(&["x"]).len(), 64);
     }
 }

@@ -4,17 +4,12 @@
 //! left behind (lockfiles checked against package folders, `dist-info`
 //! metadata), never from what a manifest asks for, and no package code runs.
 
-mod cacache;
 mod confine;
-mod lockfile;
-mod markers;
-mod node_modules;
 mod npm;
 mod python;
-mod record;
-mod sitedirs;
-mod venv;
 mod verify;
+
+use python::venv;
 
 pub use npm::npx_hash;
 pub use verify::{hash_files, FileHash, HashBudget};

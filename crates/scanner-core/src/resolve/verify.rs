@@ -231,9 +231,9 @@ fn hash_one(path: &Path, size: u64) -> FileHash {
 /// for each RECORD path that leaves the environment.
 pub(super) fn verify_tree(tree: &mut super::InstalledTree, spending: &Spending) {
     let issues = if let Some(cache) = tree.npm_cache.clone() {
-        super::cacache::verify_tree(tree, &cache, spending)
+        super::npm::cacache::verify_tree(tree, &cache, spending)
     } else {
-        super::venv::verify_env(tree, spending)
+        super::python::venv::verify_env(tree, spending)
     };
     tree.issues.extend(issues);
 }

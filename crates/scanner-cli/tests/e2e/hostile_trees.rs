@@ -1,4 +1,4 @@
-//! End-to-end: hostile installed trees (issue 14 items 1, 2, 3, 4, 8, 9, 10,
+//! Hostile installed trees (issue 14 items 1, 2, 3, 4, 8, 9, 10,
 //! 16). Each tree is built here the way the reproducers in the hostile
 //! round built it (a node project with the malicious chalk 5.6.1, a venv
 //! with the malicious mcp-runcmd-server 1.0), at sizes small enough for
@@ -11,12 +11,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use supplygate_tests::{fixture_scan_args, run, stderr, stdout};
+use crate::support::{fixture_scan_args, run, stderr, stdout};
 
 /// One store with the bundled OSV records, shared by every test here.
 fn db() -> &'static Path {
     static DB: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DB.get_or_init(supplygate_tests::imported_store).path()
+    DB.get_or_init(crate::support::imported_store).path()
 }
 
 /// `scan --offline --format json` of `home`: exit code and report.

@@ -8,13 +8,17 @@ use std::path::{Path, PathBuf};
 use advisories_cache::Ecosystem;
 use sha2::{Digest, Sha512};
 
-use super::lockfile::{self, Lock};
-use super::node_modules::{self, DiskPackage};
+pub(super) mod cacache;
+mod lockfile;
+mod node_modules;
+
 use super::{
     read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
     ResolveOptions, Tally, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, NpmSpec, Server};
+use lockfile::Lock;
+use node_modules::DiskPackage;
 
 /// The npx cache folder name for a set of specs: the first 16 hex digits of
 /// the sha512 of the specs as typed, sorted and joined by newlines (libnpmexec).

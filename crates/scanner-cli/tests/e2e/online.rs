@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::support::osv_server::{OsvData, Reply, Server};
+use crate::support::{fixtures, imported_store, run, stderr, stdout};
 use serde_json::Value;
-use supplygate_tests::osv_server::{OsvData, Reply, Server};
-use supplygate_tests::{fixtures, imported_store, run, stderr, stdout};
 
 fn data() -> Arc<OsvData> {
     static DATA: OnceLock<Arc<OsvData>> = OnceLock::new();
@@ -412,7 +412,7 @@ fn offline_never_touches_the_network_even_with_an_api_configured() {
     let server = api(1000);
     let db = imported_store();
     let home = home("affected");
-    let out = std::process::Command::new(supplygate_tests::binary())
+    let out = std::process::Command::new(crate::support::binary())
         .args([
             "--db",
             &db_arg(db.path()),

@@ -13,9 +13,9 @@ use sha2::{Digest, Sha512};
 
 use rayon::prelude::*;
 
-use super::confine::{open_regular, Place, Placer};
-use super::verify::Spending;
-use super::{InstalledTree, Integrity, IssueKind, TreeIssue};
+use crate::resolve::confine::{open_regular, Place, Placer};
+use crate::resolve::verify::Spending;
+use crate::resolve::{InstalledTree, Integrity, IssueKind, TreeIssue};
 
 /// Largest tarball read from the cache.
 const MAX_TARBALL_BYTES: u64 = 256 << 20;

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::support::{fixtures, run, stderr, stdout};
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, stderr, stdout};
 
 fn home() -> PathBuf {
     fixtures().join("trees/home")

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::support::{fixtures, imported_store, run_with_env, stderr, stdout};
 use serde_json::Value;
-use supplygate_tests::{fixtures, imported_store, run_with_env, stderr, stdout};
 
 const TODAY: &str = "2026-06-01";
 

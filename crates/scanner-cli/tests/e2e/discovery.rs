@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::support::{fixtures, run, stderr, stdout};
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, stderr, stdout};
 
 fn configs() -> PathBuf {
     fixtures().join("configs")

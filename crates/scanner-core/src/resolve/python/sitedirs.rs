@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::python::{file_name, list_dir, site_packages};
+use super::{file_name, list_dir, site_packages};
 
 /// Largest `.pth` or `pyvenv.cfg` read; a bigger `.pth` is reported (Python
 /// reads it whole).

@@ -5,46 +5,15 @@ pub mod osv_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Once;
 
 /// The repository's `fixtures/` folder.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
-/// The path of the `supplygate` binary, built once per test process so the
-/// tests always run the current code.
+/// The path of the `supplygate` binary cargo built for these tests.
 pub fn binary() -> PathBuf {
-    static BUILD: Once = Once::new();
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile dir")
-        .to_path_buf();
-    BUILD.call_once(|| {
-        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => "dev".to_string(),
-            Some(other) => other.to_string(),
-        };
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "scanner-cli",
-                "--bin",
-                "supplygate",
-                "--profile",
-                &profile,
-            ])
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building supplygate failed");
-    });
-    profile_dir.join(format!("supplygate{}", std::env::consts::EXE_SUFFIX))
+    PathBuf::from(env!("CARGO_BIN_EXE_supplygate"))
 }
 
 /// Runs `supplygate` with `args`, with a scrubbed environment.

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use supplygate_tests::{fixtures, run, stderr, stdout};
+use crate::support::{fixtures, run, stderr, stdout};
 
 /// `scan --format json` (offline, empty store) of `home`, with `config` alone if given.
 fn scan(home: &Path, config: Option<&Path>) -> Value {

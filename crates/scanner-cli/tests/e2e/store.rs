@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::support::{binary, fixtures, imported_store, run, scan_json, stderr, stdout};
 use serde_json::Value;
-use supplygate_tests::{binary, fixtures, imported_store, run, scan_json, stderr, stdout};
 
 /// A store holding the bundled OSV records (npm 64, PyPI 2,661 + 31).
 fn store() -> tempfile::TempDir {

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use crate::support::{fixtures, run, scan_json, stderr};
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, scan_json, stderr};
 
 fn import(db: &Path, sources: &[&Path]) {
     let mut args = vec!["--db", db.to_str().unwrap(), "db", "import"];

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use advisories_cache::Ecosystem;
 use serde::Deserialize;
 
-use super::python::read_env;
+use super::read_env;
 use super::record::{self, RecordRow};
-use super::verify::{hash_stats, stat_files, FileHash, Spending, Stat};
-use super::{
+use crate::discover::{server_env, Server};
+use crate::resolve::verify::{hash_stats, stat_files, FileHash, Spending, Stat};
+use crate::resolve::{
     read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
     ResolveOptions, TreeIssue, TreeKind,
 };
-use crate::discover::{server_env, Server};
 
 /// Largest small metadata file read (direct_url.json, RECORD, entry points).
 const MAX_SMALL_BYTES: u64 = 16 << 20;
@@ -77,7 +77,7 @@ fn environment_of(program: &Path) -> Option<PathBuf> {
 }
 
 /// The tree of the environment behind `program`.
-pub(super) fn resolve_python(
+pub(in crate::resolve) fn resolve_python(
     server: &Server,
     program: &str,
     hint: TopHint<'_>,
@@ -253,7 +253,7 @@ fn hide_credentials(url: &str) -> String {
 /// the environment in one parallel pass, within the scan's byte budget.
 /// Paths leaving the environment are not read and are returned as issues,
 /// as are missing, malformed or oversized RECORDs and budget hits.
-pub(super) fn verify_env(tree: &mut InstalledTree, spending: &Spending) -> Vec<TreeIssue> {
+pub(in crate::resolve) fn verify_env(tree: &mut InstalledTree, spending: &Spending) -> Vec<TreeIssue> {
     let env = tree.root.clone();
     let dirs: Vec<(PathBuf, PathBuf)> = tree
         .packages

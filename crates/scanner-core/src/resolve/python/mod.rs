@@ -8,13 +8,18 @@ use std::time::SystemTime;
 
 use advisories_cache::Ecosystem;
 
+mod markers;
+mod record;
+mod sitedirs;
+pub(super) mod venv;
+
 use super::confine::{Place, TreeRoot};
-use super::sitedirs::site_dirs;
 use super::{
-    markers, read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
+    read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
     ResolveOptions, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, PythonSpec, Server};
+use sitedirs::site_dirs;
 
 /// Most entries read from one folder while looking for environments.
 const MAX_DIR_ENTRIES: usize = 100_000;
@@ -368,7 +373,7 @@ pub(super) fn read_env(
         })
         .collect();
     for (i, (_, dir)) in dirs.iter().enumerate() {
-        if let Some(issue) = super::venv::direct_url(dir, &mut packages[i]) {
+        if let Some(issue) = venv::direct_url(dir, &mut packages[i]) {
             issues.push(TreeIssue {
                 package: Some(i),
                 ..issue

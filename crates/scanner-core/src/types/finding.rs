@@ -280,6 +280,71 @@ pub struct Finding {
     pub location: Option<ConfigLocation>,
 }
 
+/// The fields a finding's stable identity is made of, as text: what a
+/// report of this or an older supplygate (JSON without `id`) both carry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FindingIdentity<'a> {
+    /// The kebab-case code.
+    pub code: &'a str,
+    /// The server name.
+    pub server: &'a str,
+    /// The package's ecosystem (`npm`, `PyPI`), empty when no package.
+    pub ecosystem: &'a str,
+    /// `name@version`, empty when no package.
+    pub package: &'a str,
+    /// The advisory's primary id, empty when none.
+    pub advisory: &'a str,
+    /// The config file path, empty when no location.
+    pub config: &'a str,
+}
+
+impl FindingIdentity<'_> {
+    /// The fingerprint: stable across runs on the same machine (never a
+    /// line, a message or a time, which move). SARIF's
+    /// `partialFingerprints`, JSON's `id` and baseline matching all use it.
+    pub fn fingerprint(&self) -> String {
+        digest_parts(&[
+            self.code,
+            self.server,
+            self.ecosystem,
+            self.package,
+            self.advisory,
+            self.config,
+        ])
+    }
+}
+
+impl Finding {
+    /// This finding's stable fingerprint (see [`FindingIdentity`]).
+    pub fn fingerprint(&self) -> String {
+        let package = self.package.as_ref().map(|p| p.to_string());
+        let config = self
+            .location
+            .as_ref()
+            .map(|l| l.path.to_string_lossy().into_owned());
+        FindingIdentity {
+            code: self.code.as_str(),
+            server: &self.server,
+            ecosystem: self.package.as_ref().map_or("", |p| p.ecosystem.as_str()),
+            package: package.as_deref().unwrap_or(""),
+            advisory: self.advisory.as_ref().map_or("", |a| a.id.as_str()),
+            config: config.as_deref().unwrap_or(""),
+        }
+        .fingerprint()
+    }
+}
+
+/// Hex SHA-256 of `parts`, each ended by a NUL so `("ab","c")` ≠ `("a","bc")`.
+pub fn digest_parts(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +372,11 @@ mod tests {
         let m = Vulnerability::from_json(r#"{"id":"MAL-1"}"#).unwrap();
         assert_eq!(Severity::of_record(&m), Severity::Critical);
         assert!(Severity::Unscored < Severity::Low);
+    }
+
+    #[test]
+    fn digest_separates_parts() {
+        assert_ne!(digest_parts(&["ab", "c"]), digest_parts(&["a", "bc"]));
+        assert_eq!(digest_parts(&["x"]).len(), 64);
     }
 }

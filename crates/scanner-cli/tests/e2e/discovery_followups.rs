@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::{fixtures, run, run_with_env, stderr, stdout};
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, run_with_env, stderr, stdout};
 
 fn configs() -> PathBuf {
     fixtures().join("configs")

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::support::{fixture_scan_args, fixtures, imported_store, run_with_env, stderr, stdout};
 use serde_json::Value;
-use supplygate_tests::{fixture_scan_args, fixtures, imported_store, run_with_env, stderr, stdout};
 
 const TODAY: &str = "2026-06-01";
 const FORMATS: [&str; 5] = ["table", "json", "sarif", "cyclonedx", "markdown"];

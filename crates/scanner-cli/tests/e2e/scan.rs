@@ -4,12 +4,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::support::{fixtures, run, scan_json, stderr, stdout};
 use serde_json::Value;
-use supplygate_tests::{fixtures, run, scan_json, stderr, stdout};
 
 /// A store with the bundled OSV records imported.
 fn store() -> tempfile::TempDir {
-    supplygate_tests::imported_store()
+    crate::support::imported_store()
 }
 
 fn expected(home: &str) -> Value {

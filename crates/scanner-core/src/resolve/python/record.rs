@@ -9,8 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::verify::FileHash;
-use super::Integrity;
+use crate::resolve::verify::FileHash;
+use crate::resolve::Integrity;
 
 /// One hashed line of a RECORD.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,17 @@
+//! End-to-end tests: the real `supplygate` binary (built by cargo for this
+//! test target, `CARGO_BIN_EXE_supplygate`) run on copies of `fixtures/`.
+//! One test binary, one module per area.
+
+mod support;
+
+mod discovery;
+mod discovery_followups;
+mod formats;
+mod hostile_trees;
+mod matching;
+mod online;
+mod policy;
+mod resolution;
+mod resolution_sites;
+mod scan;
+mod store;
