@@ -7,11 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::support::{fixture_scan_args, run, stderr, stdout};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use crate::support::{fixture_scan_args, run, stderr, stdout};
 
 /// One store with the bundled OSV records, shared by every test here.
 fn db() -> &'static Path {
@@ -74,7 +74,10 @@ fn npm_project(w: &Path) -> (PathBuf, PathBuf) {
         &proj.join("node_modules/chalk/package.json"),
         r#"{"name":"chalk","version":"5.6.1"}"#,
     );
-    write(&proj.join("node_modules/chalk/index.js"), "module.exports={}\n");
+    write(
+        &proj.join("node_modules/chalk/index.js"),
+        "module.exports={}\n",
+    );
     (home, proj)
 }
 
@@ -89,12 +92,15 @@ fn py_env(w: &Path) -> (PathBuf, PathBuf) {
         python.to_str().unwrap(),
         &["-m", "mcp_runcmd_server"],
     );
+    std::fs::create_dir_all(env.join("bin")).unwrap();
     write(
         &env.join("pyvenv.cfg"),
         "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n",
     );
     #[cfg(unix)]
     std::os::unix::fs::symlink("/usr/bin/python3", &python).unwrap();
+    #[cfg(not(unix))]
+    write(&python, "");
     let sp = env.join("lib/python3.11/site-packages");
     write(&sp.join("mcp_runcmd_server/__init__.py"), "print('hi')\n");
     let di = sp.join(DIST);
@@ -213,8 +219,8 @@ fn blocked_on_runcmd(code: i32, report: &Value) {
     assert_eq!(code, 1, "{report}");
     let m = findings(report, "malicious-package");
     assert!(
-        m.iter().any(|f| f.contains("mcp-runcmd-server@1.0")
-            || f.contains("mcp_runcmd_server@1.0")),
+        m.iter()
+            .any(|f| f.contains("mcp-runcmd-server@1.0") || f.contains("mcp_runcmd_server@1.0")),
         "{m:?}"
     );
 }
@@ -284,7 +290,10 @@ fn py_leading_blank_line_and_no_version_are_findings() {
     });
     blocked_on_runcmd(code, &report);
     let u = findings(&report, "unreadable-package");
-    assert!(u.iter().any(|f| f.contains("no `Name` or `Version`")), "{u:?}");
+    assert!(
+        u.iter().any(|f| f.contains("no `Name` or `Version`")),
+        "{u:?}"
+    );
 }
 
 #[cfg(unix)]
@@ -442,7 +451,10 @@ fn record_rows_through_links_out_of_the_tree_are_not_read() {
     let w = tempfile::tempdir().unwrap();
     let (home, sp) = py_env(w.path());
     let outside = w.path().join("outside");
-    write(&outside.join("secret.txt"), "a file outside the scanned tree\n");
+    write(
+        &outside.join("secret.txt"),
+        "a file outside the scanned tree\n",
+    );
     std::os::unix::fs::symlink("/etc", sp.join("mcp_runcmd_server/link2")).unwrap();
     std::os::unix::fs::symlink(&outside, sp.join("mcp_runcmd_server/link3")).unwrap();
     let secret = std::fs::read(outside.join("secret.txt")).unwrap();
@@ -479,7 +491,9 @@ fn a_lockfile_of_many_missing_packages_is_one_finding() {
     // chalk 5.6.0 is not malicious: only the drift is left.
     for f in ["package.json", "node_modules/chalk/package.json"] {
         let p = proj.join(f);
-        let t = std::fs::read_to_string(&p).unwrap().replace("5.6.1", "5.6.0");
+        let t = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("5.6.1", "5.6.0");
         std::fs::write(&p, t).unwrap();
     }
     let entries: Vec<String> = (0..2000)

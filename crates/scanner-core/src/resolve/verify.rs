@@ -143,24 +143,21 @@ pub fn hash_files(root: &Path, paths: &[PathBuf]) -> HashMap<PathBuf, FileHash> 
 /// Hashes the files already statted; errors pass through unchanged.
 pub fn hash_stats(items: Vec<(PathBuf, Result<Stat, FileHash>)>) -> HashMap<PathBuf, FileHash> {
     let mut by_id: HashMap<FileId, usize> = HashMap::new();
-    let mut unique: Vec<usize> = Vec::new();
+    let mut unique: Vec<(usize, &Stat)> = Vec::new();
     for (i, (_, stat)) in items.iter().enumerate() {
         let Ok(stat) = stat else { continue };
         match stat.id {
             Some(id) if by_id.contains_key(&id) => {}
             Some(id) => {
                 by_id.insert(id, i);
-                unique.push(i);
+                unique.push((i, stat));
             }
-            None => unique.push(i),
+            None => unique.push((i, stat)),
         }
     }
     let hashed: HashMap<usize, FileHash> = unique
         .par_iter()
-        .map(|&i| {
-            let stat = items[i].1.as_ref().ok().expect("only statted files are hashed");
-            (i, hash_one(&stat.real, stat.size))
-        })
+        .map(|&(i, stat)| (i, hash_one(&stat.real, stat.size)))
         .collect();
     items
         .into_iter()

@@ -54,7 +54,12 @@ pub fn verify_tree(tree: &mut InstalledTree, cache: &Path, spending: &Spending) 
             let sri = p.published.clone()?;
             let (integrity, capped) = verify(cache, &sri, &root, &p.path, spending);
             p.integrity = integrity;
-            capped.map(|why| (i, format!("{}@{} ({}): not verified: {why}", p.name, p.version, p.path)))
+            capped.map(|why| {
+                (
+                    i,
+                    format!("{}@{} ({}): not verified: {why}", p.name, p.version, p.path),
+                )
+            })
         })
         .collect();
     capped
@@ -171,7 +176,9 @@ fn compare_tarball(
         let shown = rel.to_string_lossy().into_owned();
         match placer.place_file(&dir.join(&rel)) {
             Place::Missing => missing.push(shown),
-            Place::Outside(_) => modified.push(format!("{shown} (leads outside the tree; not read)")),
+            Place::Outside(_) => {
+                modified.push(format!("{shown} (leads outside the tree; not read)"))
+            }
             Place::Inside(real) => match same_content(&mut entry, size, &real) {
                 Ok(true) => {}
                 Ok(false) => modified.push(shown),
@@ -180,15 +187,17 @@ fn compare_tarball(
             },
         }
     }
-    Ok(Compared::Done(if modified.is_empty() && missing.is_empty() {
-        Integrity::Verified
-    } else {
-        Integrity::Mismatch {
-            modified,
-            missing,
-            other: Vec::new(),
-        }
-    }))
+    Ok(Compared::Done(
+        if modified.is_empty() && missing.is_empty() {
+            Integrity::Verified
+        } else {
+            Integrity::Mismatch {
+                modified,
+                missing,
+                other: Vec::new(),
+            }
+        },
+    ))
 }
 
 /// True when the installed file at `real` holds exactly what `published`

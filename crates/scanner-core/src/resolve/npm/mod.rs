@@ -454,7 +454,9 @@ mod tests {
         ]
         .into();
         let messages: Vec<String> = drift(&lock, &disk, &BTreeMap::new())
-            .into_iter().map(|i| i.message).collect();
+            .into_iter()
+            .map(|i| i.message)
+            .collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
         assert!(messages[0].contains("other version"));
         assert!(messages[1].contains("missing"));

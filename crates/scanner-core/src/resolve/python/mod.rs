@@ -221,12 +221,19 @@ fn read_dist(server: &Server, tree: &TreeRoot, dir: &Path) -> Option<ReadDist> {
     let (metadata, egg, stem) = if let Some(stem) = name.strip_suffix(".dist-info") {
         (dir.join("METADATA"), false, stem)
     } else if let Some(stem) = name.strip_suffix(".egg-info") {
-        let file = if dir.is_dir() { dir.join("PKG-INFO") } else { dir.to_path_buf() };
+        let file = if dir.is_dir() {
+            dir.join("PKG-INFO")
+        } else {
+            dir.to_path_buf()
+        };
         (file, true, stem)
     } else {
         return None;
     };
-    let shown = metadata.file_name().and_then(|n| n.to_str()).unwrap_or("METADATA");
+    let shown = metadata
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("METADATA");
     let text = match tree.place(&metadata) {
         Place::Inside(_) => read_tree_file(server, &metadata).map_err(|e| match e {
             ResolveError::BadTree { message, .. } => format!("{shown}: {message}"),
@@ -242,12 +249,17 @@ fn read_dist(server: &Server, tree: &TreeRoot, dir: &Path) -> Option<ReadDist> {
         Ok(Some(dist)) => (Some(dist), None),
         Ok(None) => (
             from_folder_name(stem),
-            Some(format!("{shown} has no `Name` or `Version` header that Python can read")),
+            Some(format!(
+                "{shown} has no `Name` or `Version` header that Python can read"
+            )),
         ),
         Err(why) => (from_folder_name(stem), Some(why.clone())),
     };
     let problem = problem.map(|p| match &dist {
-        Some(d) => format!("{p}; name and version taken from the folder name ({}@{})", d.name, d.version),
+        Some(d) => format!(
+            "{p}; name and version taken from the folder name ({}@{})",
+            d.name, d.version
+        ),
         None => format!("{p}; the folder name gives no name and version"),
     });
     if let Some(dist) = &mut dist {
@@ -323,10 +335,13 @@ pub(super) fn read_env(
     for site in &sites.dirs {
         let (listing, more) = list_dir_capped(&site.path);
         if more {
-            problems.push((None, format!(
-                "{} holds more than {MAX_DIR_ENTRIES} entries; the rest was not read",
-                site.path.display()
-            )));
+            problems.push((
+                None,
+                format!(
+                    "{} holds more than {MAX_DIR_ENTRIES} entries; the rest was not read",
+                    site.path.display()
+                ),
+            ));
         }
         for dir in listing {
             let Some(read) = read_dist(server, &tree, &dir) else {
@@ -335,7 +350,10 @@ pub(super) fn read_env(
             let rel = dir.strip_prefix(env).unwrap_or(&dir).display().to_string();
             let at = read.dist.is_some().then_some(dists.len());
             if let Some(why) = read.problem {
-                problems.push((at, format!("{rel}: {why}; Python may still import what it holds")));
+                problems.push((
+                    at,
+                    format!("{rel}: {why}; Python may still import what it holds"),
+                ));
             }
             let Some(mut dist) = read.dist else { continue };
             dist.system = site.system;

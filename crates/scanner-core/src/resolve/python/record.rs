@@ -124,7 +124,7 @@ pub fn judge(rows: &[(RecordRow, PathBuf)], hashes: &HashMap<PathBuf, FileHash>)
 /// exactly that rewrite is undone.
 fn pipx_rewritten_shebang(path: &Path, row: &RecordRow) -> bool {
     let mut bytes = Vec::new();
-    let read = super::confine::open_regular(path)
+    let read = crate::resolve::confine::open_regular(path)
         .and_then(|f| f.take((1 << 20) + 1).read_to_end(&mut bytes));
     if read.is_err() {
         return false;

@@ -253,7 +253,10 @@ fn hide_credentials(url: &str) -> String {
 /// the environment in one parallel pass, within the scan's byte budget.
 /// Paths leaving the environment are not read and are returned as issues,
 /// as are missing, malformed or oversized RECORDs and budget hits.
-pub(in crate::resolve) fn verify_env(tree: &mut InstalledTree, spending: &Spending) -> Vec<TreeIssue> {
+pub(in crate::resolve) fn verify_env(
+    tree: &mut InstalledTree,
+    spending: &Spending,
+) -> Vec<TreeIssue> {
     let env = tree.root.clone();
     let dirs: Vec<(PathBuf, PathBuf)> = tree
         .packages
@@ -330,7 +333,12 @@ fn plan_records(
             RecordFile::Rows(rows) => rows,
             RecordFile::Missing => {
                 let why = "no RECORD: its files cannot be verified".to_string();
-                issues.push(package_issue(IssueKind::RecordMissing, i, &packages[i], why));
+                issues.push(package_issue(
+                    IssueKind::RecordMissing,
+                    i,
+                    &packages[i],
+                    why,
+                ));
                 packages[i].integrity = Integrity::Unverified {
                     reason: "no RECORD".into(),
                 };
@@ -339,7 +347,12 @@ fn plan_records(
             }
             RecordFile::Invalid(why) => {
                 let why = format!("RECORD {why}; its files were not verified");
-                issues.push(package_issue(IssueKind::RecordInvalid, i, &packages[i], why.clone()));
+                issues.push(package_issue(
+                    IssueKind::RecordInvalid,
+                    i,
+                    &packages[i],
+                    why.clone(),
+                ));
                 packages[i].integrity = Integrity::Unverified { reason: why };
                 planned.push(None);
                 continue;
@@ -388,9 +401,13 @@ fn verify_records(
             let stat = stats.next().expect("one stat per planned row");
             let stat = match stat {
                 // A size that differs from RECORD's is a change, seen without reading.
-                Ok(s) if row.size.is_some_and(|want| want != s.size) => Err(FileHash::Unreadable(
-                    format!("{} bytes, RECORD says {}", s.size, row.size.unwrap_or_default()),
-                )),
+                Ok(s) if row.size.is_some_and(|want| want != s.size) => {
+                    Err(FileHash::Unreadable(format!(
+                        "{} bytes, RECORD says {}",
+                        s.size,
+                        row.size.unwrap_or_default()
+                    )))
+                }
                 other => other,
             };
             if let Ok(s) = &stat {
@@ -402,7 +419,12 @@ fn verify_records(
             Ok(()) => items.extend(mine),
             Err(why) => {
                 let pkg = &mut packages[i];
-                issues.push(package_issue(IssueKind::VerificationCapped, i, pkg, format!("not verified: {why}")));
+                issues.push(package_issue(
+                    IssueKind::VerificationCapped,
+                    i,
+                    pkg,
+                    format!("not verified: {why}"),
+                ));
                 pkg.integrity = Integrity::Unverified {
                     reason: format!("not verified: {why}"),
                 };
