@@ -67,11 +67,11 @@ impl AdvisoryLookup for MemoryStore {
         ecosystem: Ecosystem,
         name: &str,
     ) -> Result<Vec<Vulnerability>, LookupError> {
-        let key = (ecosystem, ecosystem.normalize_name(name));
+        let key = (ecosystem.base(), ecosystem.normalize_name(name));
         Ok(self.by_package.get(&key).cloned().unwrap_or_default())
     }
 
     fn record_count(&self, ecosystem: Ecosystem) -> Result<u64, LookupError> {
-        Ok(self.counts.get(&ecosystem).copied().unwrap_or(0))
+        Ok(self.counts.get(&ecosystem.base()).copied().unwrap_or(0))
     }
 }

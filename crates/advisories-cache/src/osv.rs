@@ -48,7 +48,8 @@ impl Vulnerability {
 
     /// The (ecosystem, normalised name) of every package the record names in
     /// an ecosystem supplygate handles, sorted and deduplicated: the keys a
-    /// store files it under.
+    /// store files it under. Ecosystems are taken as a whole (`Debian`, not
+    /// `Debian:12`); the matcher checks the release.
     pub fn package_keys(&self) -> Vec<(crate::Ecosystem, String)> {
         let mut keys: Vec<(crate::Ecosystem, String)> = self
             .affected
@@ -56,7 +57,7 @@ impl Vulnerability {
             .filter_map(|a| a.package.as_ref())
             .filter_map(|p| {
                 let eco: crate::Ecosystem = p.ecosystem.parse().ok()?;
-                Some((eco, eco.normalize_name(&p.name)))
+                Some((eco.base(), eco.normalize_name(&p.name)))
             })
             .collect();
         keys.sort();

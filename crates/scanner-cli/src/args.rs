@@ -163,6 +163,25 @@ pub struct ScanArgs {
     /// Which policy decides.
     #[command(flatten)]
     pub policy: PolicyArgs,
+
+    /// An earlier `--format json` report: mark findings `new` or
+    /// `unchanged`, list resolved ones and every tree change.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
+
+    /// Which blocking findings exit 1: `any` (the launch gate) or only
+    /// those not in the --baseline (`new`, the nightly alert).
+    #[arg(long, value_enum, default_value_t = FailOnArg::Any, requires = "baseline")]
+    pub fail_on: FailOnArg,
+}
+
+/// Values of `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Every blocking finding fails the run.
+    Any,
+    /// Only blocking findings that are not in the baseline fail the run.
+    New,
 }
 
 /// Where the policy comes from, shared by `scan` and `inventory`.
@@ -216,7 +235,8 @@ pub enum DbCommand {
 /// Options of `db update`.
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// Ecosystems to update (comma-separated) [default: all].
+    /// Ecosystems to update (comma-separated): npm, PyPI, Debian, Alpine, Go
+    /// [default: npm,PyPI].
     #[arg(long = "ecosystem", value_name = "ECO", value_delimiter = ',')]
     pub ecosystems: Vec<Ecosystem>,
 

@@ -1,6 +1,7 @@
 //! The `supplygate` command.
 
 mod args;
+mod baseline;
 mod discovery;
 mod duration;
 mod exit;
@@ -16,10 +17,11 @@ use std::process::ExitCode;
 use advisories_cache::{ImportLimits, ImportSource, Store};
 use anyhow::{Context, Result};
 use clap::Parser;
+use scanner_core::baseline::FailOn;
 use scanner_core::resolve::ResolveOptions;
 use scanner_core::ScanOptions;
 
-use crate::args::{Cli, Command, DbCommand, Format, PolicyCommand, ScanArgs};
+use crate::args::{Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ScanArgs};
 use crate::discovery::discover_options;
 use crate::exit::Exit;
 
@@ -86,6 +88,7 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let home = discover.home.clone();
     let today = policy::today(args.policy.today.as_deref())?;
     let policy_file = policy::locate(args.policy.file.clone(), args.policy.policy_dir.clone())?;
+    let baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
     let mut store = open_store(db)?;
     let options = ScanOptions {
         discover,
@@ -105,8 +108,14 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         Ok(source) => source,
         Err(exit) => return Ok(exit),
     };
-    let mut report = scanner_core::evaluate(collected, &source.lookup, &policy, &options)?;
+    let label = args.baseline.as_ref().map(|p| p.display().to_string());
+    let against = baseline.as_ref().zip(label.as_deref());
+    let mut report =
+        scanner_core::evaluate_against(collected, &source.lookup, &policy, &options, against)?;
     source.record_in(&mut report);
+    if args.fail_on == FailOnArg::New {
+        scanner_core::baseline::apply_fail_on(&mut report, FailOn::New);
+    }
     for e in &report.policy.expired_exceptions {
         eprintln!(
             "warning: exception for `{}` (line {}) expired on {}; it no longer applies",

@@ -257,10 +257,13 @@ fn report_failure(error: &OsvApiError, queries: &[PackageQuery], why: &str) {
 pub fn update(store: &mut Store, args: &UpdateArgs) -> Result<Exit> {
     let base = ApiUrl::parse(&args.data_url)?;
     let transport = Transport::new(client_options(&args.net))?;
+    // The image ecosystems' archives are large (Debian's is hundreds of
+    // MB): they are downloaded when asked for, and a scan that meets their
+    // packages without data says so (incomplete) and names the command.
     let ecos = if args.ecosystems.is_empty() {
-        Ecosystem::ALL.to_vec()
+        vec![Ecosystem::Npm, Ecosystem::PyPI]
     } else {
-        args.ecosystems.clone()
+        args.ecosystems.iter().map(|e| e.base()).collect()
     };
     for eco in ecos {
         match update_ecosystem(&transport, &base, store, eco, args.max_size) {

@@ -13,6 +13,8 @@
 //! assert_eq!(a, b);
 //! ```
 
+pub mod baseline;
+pub mod changes;
 pub mod discover;
 pub mod graph;
 pub mod matching;
@@ -24,8 +26,9 @@ mod types;
 
 pub use matching::{grouping, severity};
 pub use types::{finding, version};
+pub use types::{IntegrityState, Scope, ScopeError, ServerId};
 
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};
 pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
-pub use scan::{collect, evaluate, scan, Collected, ScanError, ScanOptions};
+pub use scan::{collect, evaluate, evaluate_against, scan, Collected, ScanError, ScanOptions};

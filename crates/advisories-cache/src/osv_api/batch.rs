@@ -46,7 +46,8 @@ struct Query<'a> {
 
 #[derive(Serialize)]
 struct Package<'a> {
-    ecosystem: &'a str,
+    /// Serialised as OSV spells it, with the release (`Debian:12`).
+    ecosystem: Ecosystem,
     name: &'a str,
 }
 
@@ -111,7 +112,7 @@ fn post(
             .iter()
             .map(|(i, token)| Query {
                 package: Package {
-                    ecosystem: packages[*i].ecosystem.as_str(),
+                    ecosystem: packages[*i].ecosystem,
                     name: &packages[*i].name,
                 },
                 version: &packages[*i].version,

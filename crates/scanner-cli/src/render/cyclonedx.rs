@@ -11,7 +11,6 @@ use advisories_cache::Ecosystem;
 use scanner_core::discover::secrets::redact_text;
 use scanner_core::policy::{Classification, Date, ExceptionNote};
 use scanner_core::report::{PackageEntry, ServerReport};
-use scanner_core::resolve::Integrity;
 use scanner_core::{Finding, Outcome, PackageRef, Report, Severity};
 use serde_json::{json, Value};
 
@@ -55,20 +54,33 @@ pub fn bom(report: &Report, timestamp: &str) -> Value {
 }
 
 /// The package URL of a package: `pkg:npm/%40scope/name@1.2.3`,
-/// `pkg:pypi/pep-503-name@1.2.3`.
+/// `pkg:pypi/pep-503-name@1.2.3`, `pkg:deb/debian/openssl@3.0.11-1?distro=debian-12`,
+/// `pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.19`, `pkg:golang/golang.org/x/net@v0.1.0`.
 pub fn purl(p: &PackageRef) -> String {
-    let (kind, name) = match p.ecosystem {
-        Ecosystem::Npm => ("npm", p.name.clone()),
-        Ecosystem::PyPI => ("pypi", Ecosystem::PyPI.normalize_name(&p.name)),
+    let (kind, name, qualifier) = match p.ecosystem {
+        Ecosystem::Npm => ("npm", p.name.clone(), String::new()),
+        Ecosystem::PyPI => (
+            "pypi",
+            Ecosystem::PyPI.normalize_name(&p.name),
+            String::new(),
+        ),
+        Ecosystem::Debian(release) => (
+            "deb",
+            format!("debian/{}", p.name),
+            release.map_or(String::new(), |m| format!("?distro=debian-{m}")),
+        ),
+        Ecosystem::Alpine(release) => (
+            "apk",
+            format!("alpine/{}", p.name),
+            release.map_or(String::new(), |(a, b)| format!("?distro=alpine-{a}.{b}")),
+        ),
+        Ecosystem::Go => ("golang", p.name.clone(), String::new()),
     };
-    // The scope's `/` separates namespace and name; every other byte is encoded.
-    let name: Vec<String> = name
-        .splitn(2, '/')
-        .map(|s| percent_encode(s, false))
-        .collect();
+    // Each `/` separates namespace segments and name; every other byte is encoded.
+    let segments: Vec<String> = name.split('/').map(|s| percent_encode(s, false)).collect();
     format!(
-        "pkg:{kind}/{}@{}",
-        name.join("/"),
+        "pkg:{kind}/{}@{}{qualifier}",
+        segments.join("/"),
         percent_encode(&p.version, false)
     )
 }
@@ -221,7 +233,7 @@ fn top_entry(s: &ServerReport) -> Option<&PackageEntry> {
 fn server_component(s: &ServerReport, bom_ref: &str) -> Value {
     let mut props = vec![
         prop("supplygate:client", s.client.id()),
-        prop("supplygate:scope", &s.scope),
+        prop("supplygate:scope", &s.scope.to_string()),
         prop("supplygate:launcher", &s.launcher),
         prop(
             "supplygate:config",
@@ -266,11 +278,7 @@ fn package_component(p: &PackageEntry, bom_ref: &str) -> Value {
 /// Install path, integrity state, install script, direct, and a
 /// non-registry source, as `supplygate:` properties.
 fn package_properties(p: &PackageEntry) -> Vec<Value> {
-    let integrity = match &p.integrity {
-        Integrity::Verified => "verified",
-        Integrity::Unverified { .. } => "unverified",
-        Integrity::Mismatch { .. } => "mismatch",
-    };
+    let integrity = p.integrity.as_str();
     let mut props = vec![
         prop("supplygate:install-path", &p.path),
         prop("supplygate:integrity", integrity),

@@ -24,7 +24,7 @@ pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std:
             "  {:<10} {:<15} {:<24} {}{detail}",
             status,
             c.client.id(),
-            short(&c.scope, 24),
+            short(&c.scope.to_string(), 24),
             c.path.display(),
         )?;
     }
@@ -87,7 +87,7 @@ fn server_line(out: &mut impl Write, s: &Server) -> std::io::Result<()> {
         "  {:<20} {:<15} {:<14} {:<9} {:<13} {:<44} {:<9} {:<24} {:<16} {}:{}",
         name,
         s.client.id(),
-        short(&s.scope, 14),
+        short(&s.scope.to_string(), 14),
         s.transport.as_str(),
         s.launch.launcher(),
         short(&package, 44),

@@ -13,6 +13,7 @@ use super::common::{osv_url, totals};
 /// Writes `report` as Markdown.
 pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     write_verdict(out, report)?;
+    super::changes::write_markdown(out, report)?;
     write_servers(out, &report.servers)?;
     write_findings(out, &report.findings)?;
     write_not_checked(out, report)?;

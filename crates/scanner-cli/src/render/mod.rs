@@ -1,5 +1,6 @@
 //! Rendering reports.
 
+pub mod changes;
 pub mod common;
 pub mod cyclonedx;
 pub mod inventory;

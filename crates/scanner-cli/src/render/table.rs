@@ -7,6 +7,7 @@ use scanner_core::{Outcome, Report, SourceMode};
 
 /// Writes `report` as a table.
 pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    super::changes::write_table(out, report)?;
     writeln!(out, "SERVERS")?;
     for s in &report.servers {
         let package = s.package.as_ref().map_or_else(

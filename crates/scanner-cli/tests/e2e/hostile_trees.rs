@@ -387,14 +387,46 @@ fn py_modified_file_with_intact_record_blocks() {
     assert!(!findings(&report, "checksum-mismatch").is_empty());
 }
 
+/// A second package, with its RECORD: the environment keeps RECORDs.
+fn with_recorded_neighbour(sp: &Path) {
+    let di = sp.join("six-1.16.0.dist-info");
+    write(&sp.join("six.py"), "# six\n");
+    write(
+        &di.join("METADATA"),
+        "Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n\n",
+    );
+    let mut rows = record_row("six.py", b"# six\n");
+    rows += &record_row(
+        "six-1.16.0.dist-info/METADATA",
+        &std::fs::read(di.join("METADATA")).unwrap(),
+    );
+    write(&di.join("RECORD"), &rows);
+}
+
 #[test]
 fn py_deleted_record_is_record_missing_and_incomplete() {
     let (code, report) = py_scan(|_, sp| {
+        with_recorded_neighbour(sp);
         modified_v3(sp);
         std::fs::remove_file(sp.join(DIST).join("RECORD")).unwrap();
     });
     assert_eq!(code, 3, "{report}");
-    assert_eq!(findings(&report, "record-missing").len(), 1, "{report}");
+    let f = findings(&report, "record-missing");
+    assert!(
+        f.len() == 1 && f[0].contains("mcp-runcmd-server@3.0"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn py_env_without_any_record_leaves_packages_unverified() {
+    let (code, report) = py_scan(|_, sp| {
+        modified_v3(sp);
+        std::fs::remove_file(sp.join(DIST).join("RECORD")).unwrap();
+    });
+    assert_eq!(code, 0, "{report}");
+    let p = &report["servers"][0]["packages"][0];
+    assert_eq!(p["integrity"]["reason"], "no RECORD", "{p}");
 }
 
 #[test]

@@ -4,14 +4,17 @@
 
 mod support;
 
+mod baseline;
 mod discovery;
 mod discovery_followups;
 mod formats;
 mod hostile_trees;
+mod launchers;
 mod matching;
 mod online;
 mod policy;
 mod resolution;
 mod resolution_sites;
+mod same_name_servers;
 mod scan;
 mod store;

@@ -270,3 +270,25 @@ fn npm_exec_package_flag_skips_the_global_install() {
         "the npx cache was looked in, not the global prefix: {text}"
     );
 }
+
+#[test]
+fn npx_range_with_or_is_satisfied_by_a_matching_global_install() {
+    // The global prefix holds semver 7.6.3: npx runs it for any spec whose
+    // node-semver range it satisfies, `||` and hyphen ranges included.
+    let env = serde_json::json!({ "npm_config_prefix": "~/.npm-global" });
+    let (_dir, path) = config(serde_json::json!({
+        "or": {"command": "npx", "args": ["-y", "semver@^6.0.0 || ^7.6.0"], "env": env},
+        "hyphen": {"command": "npx", "args": ["-y", "semver@7.0.0 - 7.6.3"], "env": env},
+        "bare": {"command": "npx", "args": ["-y", "semver@7.6.3"], "env": env},
+        "other": {"command": "npx", "args": ["-y", "semver@^6.0.0 || ^8.0.0"], "env": env},
+    }));
+    let report = scan(&fixtures().join("trees/home"), Some(&path));
+    for name in ["or", "hyphen", "bare"] {
+        assert_eq!(
+            server(&report, name)["tree"]["kind"],
+            "npm-global",
+            "{name}: {report}"
+        );
+    }
+    assert!(server(&report, "other")["tree"].is_null(), "{report}");
+}

@@ -9,6 +9,7 @@ use super::formats::Format;
 use super::listed;
 use super::schema::Schema;
 use super::walk;
+use crate::types::Scope;
 
 /// An MCP client (host application) whose configuration names servers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -175,8 +176,8 @@ pub struct ConfigLocation {
     pub client: Client,
     /// Where the servers are in it.
     pub schema: Schema,
-    /// `user`, `project:<dir>`, `managed`, `plugin`, `profile:<id>`, `extension:<id>`.
-    pub scope: String,
+    /// Where its servers belong (user, a project, managed, a plugin, …).
+    pub scope: Scope,
     /// Named by the user: missing or broken is then an error, not a skip.
     pub explicit: bool,
     /// The folder `${CLAUDE_PLUGIN_ROOT}` / `${__dirname}` name, when it is
@@ -191,19 +192,19 @@ impl ConfigLocation {
             path,
             client: Client::Custom,
             schema: Schema::Detect,
-            scope: "user".into(),
+            scope: Scope::User,
             explicit: true,
             root: None,
         }
     }
 
     /// A well-known file: missing or broken is a skip with a reason.
-    pub fn at(path: PathBuf, client: Client, schema: Schema, scope: &str) -> Self {
+    pub fn at(path: PathBuf, client: Client, schema: Schema, scope: Scope) -> Self {
         ConfigLocation {
             path,
             client,
             schema,
-            scope: scope.into(),
+            scope,
             explicit: false,
             root: None,
         }
@@ -239,7 +240,7 @@ pub fn user_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
     let claude_dir = ad.join("Claude");
     let code_user = ad.join("Code/User");
     let u = |path: PathBuf, client: Client, schema: Schema| {
-        ConfigLocation::at(path, client, schema, "user")
+        ConfigLocation::at(path, client, schema, Scope::User)
     };
     let mut out = vec![
         u(h(".claude.json"), ClaudeCode, ClaudeCodeState),
@@ -320,9 +321,14 @@ pub fn system_locations(os: Os, root: &Path) -> Vec<ConfigLocation> {
             root.join(managed),
             Client::ClaudeCode,
             Schema::McpServers,
-            "managed",
+            Scope::Managed,
         ),
-        ConfigLocation::at(root.join(codex), Client::Codex, Schema::CodexToml, "system"),
+        ConfigLocation::at(
+            root.join(codex),
+            Client::Codex,
+            Schema::CodexToml,
+            Scope::System,
+        ),
     ]
 }
 
@@ -330,9 +336,9 @@ pub fn system_locations(os: Os, root: &Path) -> Vec<ConfigLocation> {
 pub fn project_locations(dir: &Path) -> Vec<ConfigLocation> {
     use Client::*;
     use Schema::*;
-    let scope = format!("project:{}", dir.display());
+    let scope = Scope::Project(dir.to_path_buf());
     let at = |rel: &str, client: Client, schema: Schema| {
-        ConfigLocation::at(dir.join(rel), client, schema, &scope)
+        ConfigLocation::at(dir.join(rel), client, schema, scope.clone())
     };
     let mut out = vec![
         at(".mcp.json", ClaudeCode, McpServers),
@@ -353,7 +359,12 @@ pub fn project_locations(dir: &Path) -> Vec<ConfigLocation> {
     ];
     for ext in ["yaml", "yml", "json"] {
         for path in walk::files_with_ext(&dir.join(".continue/mcpServers"), ext) {
-            out.push(ConfigLocation::at(path, Continue, ContinueList, &scope));
+            out.push(ConfigLocation::at(
+                path,
+                Continue,
+                ContinueList,
+                scope.clone(),
+            ));
         }
     }
     out
@@ -368,12 +379,12 @@ pub fn ancestor_locations(dir: &Path, stop: &Path) -> Vec<ConfigLocation> {
         .take_while(|a| !inside || (a.starts_with(stop) && *a != stop))
         .take(32)
         .map(|a| {
-            let scope = format!("project:{}", a.display());
+            let scope = Scope::Project(a.to_path_buf());
             ConfigLocation::at(
                 a.join(".mcp.json"),
                 Client::ClaudeCode,
                 Schema::McpServers,
-                &scope,
+                scope,
             )
         })
         .collect()
@@ -390,7 +401,7 @@ pub fn env_locations(env: &std::collections::BTreeMap<String, String>) -> Vec<Co
             path,
             Client::ClaudeCode,
             Schema::ClaudeCodeState,
-            "user",
+            Scope::User,
         ));
     }
     if let Some(dir) = env.get("CODEX_HOME").filter(|d| !d.is_empty()) {
@@ -399,7 +410,7 @@ pub fn env_locations(env: &std::collections::BTreeMap<String, String>) -> Vec<Co
             path,
             Client::Codex,
             Schema::CodexToml,
-            "user",
+            Scope::User,
         ));
         out.extend(listed::codex_extras(Path::new(dir)));
     }

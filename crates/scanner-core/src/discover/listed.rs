@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::clients::{Client, ConfigLocation, Os};
 use super::schema::Schema;
 use super::walk;
+use crate::types::Scope;
 
 /// The folders walked for plugin configs, under the home.
 const PLUGIN_ROOTS: [&str; 5] = [
@@ -34,45 +35,46 @@ pub fn listed_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
     use Schema::*;
     let ad = os.app_data(home);
     let mut out = Vec::new();
-    let mut each = |dir: PathBuf, file: &str, client: Client, schema: Schema, scope: &str| {
-        for (id, sub) in walk::subdirs(&dir) {
-            let path = sub.join(file);
-            out.push(ConfigLocation::at(
-                path,
-                client.clone(),
-                schema,
-                &format!("{scope}:{id}"),
-            ));
-        }
-    };
+    let mut each =
+        |dir: PathBuf, file: &str, client: Client, schema: Schema, scope: fn(String) -> Scope| {
+            for (id, sub) in walk::subdirs(&dir) {
+                let path = sub.join(file);
+                out.push(ConfigLocation::at(path, client.clone(), schema, scope(id)));
+            }
+        };
     each(
         ad.join("Code/User/profiles"),
         "mcp.json",
         VsCode,
         Servers,
-        "profile",
+        Scope::Profile,
     );
     each(
         ad.join("Claude/Claude Extensions"),
         "manifest.json",
         ClaudeDesktop,
         McpbManifest,
-        "extension",
+        Scope::Extension,
     );
     each(
         home.join(".gemini/extensions"),
         "gemini-extension.json",
         GeminiCli,
         McpServers,
-        "extension",
+        Scope::Extension,
     );
-    let mut files = |dir: PathBuf, client: Client, scope: &str| {
+    let mut files = |dir: PathBuf, client: Client, scope: Scope| {
         for path in walk::files_with_ext(&dir, "json") {
-            out.push(ConfigLocation::at(path, client.clone(), McpServers, scope));
+            out.push(ConfigLocation::at(
+                path,
+                client.clone(),
+                McpServers,
+                scope.clone(),
+            ));
         }
     };
-    files(home.join(".aws/amazonq/cli-agents"), AmazonQ, "agent");
-    files(home.join(".kiro/agents"), Kiro, "agent");
+    files(home.join(".aws/amazonq/cli-agents"), AmazonQ, Scope::Agent);
+    files(home.join(".kiro/agents"), Kiro, Scope::Agent);
     let plugins = [
         (PLUGIN_ROOTS[0], ".mcp.json", ClaudeCode),
         (PLUGIN_ROOTS[1], ".mcp.json", ClaudeCode),
@@ -83,7 +85,12 @@ pub fn listed_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
     ];
     for (root, name, client) in plugins {
         for path in walk::find_named(&home.join(root), name) {
-            out.push(ConfigLocation::at(path, client.clone(), Plugin, "plugin"));
+            out.push(ConfigLocation::at(
+                path,
+                client.clone(),
+                Plugin,
+                Scope::Plugin,
+            ));
         }
     }
     for root in [".claude/plugins/cache", ".claude/plugins/repos"] {
@@ -100,12 +107,12 @@ pub fn codex_extras(dir: &Path) -> Vec<ConfigLocation> {
         .into_iter()
         .filter_map(|path| {
             let name = path.file_name()?.to_str()?.strip_suffix(".config.toml")?;
-            let scope = format!("profile:{name}");
+            let scope = Scope::Profile(name.to_string());
             Some(ConfigLocation::at(
                 path.clone(),
                 Client::Codex,
                 Schema::CodexToml,
-                &scope,
+                scope,
             ))
         })
         .collect();
@@ -114,7 +121,7 @@ pub fn codex_extras(dir: &Path) -> Vec<ConfigLocation> {
             path,
             Client::Codex,
             Schema::Plugin,
-            "plugin",
+            Scope::Plugin,
         ));
     }
     out
@@ -132,7 +139,7 @@ fn claude_plugin_manifests(root: &Path) -> Vec<ConfigLocation> {
                 path,
                 Client::ClaudeCode,
                 Schema::ClaudePluginManifest,
-                "plugin",
+                Scope::Plugin,
             )
         })
         .collect()

@@ -24,12 +24,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::types::{Scope, ServerId};
+
 pub use clients::{
     ancestor_locations, default_config_locations, env_locations, project_locations,
     system_locations, user_locations, Client, ConfigLocation, Os,
 };
 pub use findings::ConfigFinding;
-pub use launcher::{Launch, NpmSpec, PinState, PythonSpec, SpecSource};
+pub use launcher::{Launch, NpmSpec, PinState, PythonSpec, Runner, SpecSource};
 pub use parse::{parse_config, parse_document, Parsed};
 pub use read::{read_capped, ConfigError, MAX_CONFIG_BYTES};
 pub use schema::Schema;
@@ -89,8 +91,8 @@ pub struct Server {
     pub name: String,
     /// The client whose config names it.
     pub client: Client,
-    /// `user`, `project:<path>`, `managed`, `plugin`, `profile:<id>`, `extension:<id>`, `agent`.
-    pub scope: String,
+    /// Where the entry belongs: the user, a project, managed, a plugin, …
+    pub scope: Scope,
     /// The config file.
     pub config_path: PathBuf,
     /// 1-based line of the entry in the config file.
@@ -153,6 +155,12 @@ fn redacted_opt<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok,
 }
 
 impl Server {
+    /// Its identity: config file, scope and name (the name alone is shared
+    /// by servers of different clients).
+    pub fn id(&self) -> ServerId {
+        ServerId::new(self.config_path.clone(), self.scope.clone(), &self.name)
+    }
+
     /// The command line as written, secrets redacted, for display.
     pub fn display_command(&self) -> String {
         let mut words: Vec<String> = self.command.iter().cloned().collect();
@@ -187,7 +195,7 @@ pub struct ConfigFile {
     /// The client it belongs to.
     pub client: Client,
     /// The scope its servers get.
-    pub scope: String,
+    pub scope: Scope,
     /// What came of it.
     #[serde(flatten)]
     pub status: ConfigStatus,
@@ -293,7 +301,7 @@ impl Run {
             .workspaces
             .into_iter()
             .map(|path| ConfigLocation {
-                scope: format!("workspace:{}", path.display()),
+                scope: Scope::Workspace(path.clone()),
                 path,
                 client: Client::VsCode,
                 schema: Schema::CodeWorkspace,

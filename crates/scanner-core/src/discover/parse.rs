@@ -14,6 +14,7 @@ use super::schema::{self, Entry, Schema};
 use super::secrets::redact_text;
 use super::substitute::Vars;
 use super::{Server, Transport};
+use crate::types::Scope;
 
 /// What one config file holds.
 #[derive(Debug, Default)]
@@ -42,7 +43,7 @@ pub fn parse_config(text: &str, path: &Path, client: &Client) -> Result<Vec<Serv
         path: path.to_path_buf(),
         client: client.clone(),
         schema,
-        scope: "user".into(),
+        scope: Scope::User,
         explicit: true,
         root: None,
     };
@@ -323,10 +324,10 @@ fn server_from(
     Ok((server, found))
 }
 
-fn vars_for(ctx: &Context<'_>, scope: &str) -> Vars {
+fn vars_for(ctx: &Context<'_>, scope: &Scope) -> Vars {
     let config_dir = ctx.location.root_dir();
     Vars {
-        workspace: scope.strip_prefix("project:").map(PathBuf::from),
+        workspace: scope.project().map(PathBuf::from),
         bare_dollar: *ctx.client == Client::GeminiCli,
         opencode: *ctx.client == Client::Opencode,
         config_dir,
@@ -363,9 +364,16 @@ mod tests {
             "projects":{"/p":{"mcpServers":{"b":{"command":"uvx","args":["y"]}}}}}"#;
         let s = parse_config(text, Path::new("c.json"), &Client::ClaudeCode).unwrap();
         assert_eq!(s.len(), 2);
-        assert_eq!((s[0].name.as_str(), s[0].scope.as_str()), ("a", "user"));
         assert_eq!(
-            (s[1].name.as_str(), s[1].scope.as_str(), s[1].line),
+            (s[0].name.as_str(), s[0].scope.to_string().as_str()),
+            ("a", "user")
+        );
+        assert_eq!(
+            (
+                s[1].name.as_str(),
+                s[1].scope.to_string().as_str(),
+                s[1].line
+            ),
             ("b", "project:/p", 2)
         );
     }

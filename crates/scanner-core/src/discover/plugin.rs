@@ -45,7 +45,7 @@ pub fn referenced(
         match inside(&root, &w) {
             Some(path) => found.0.push(ConfigLocation {
                 root: Some(root.clone()),
-                ..ConfigLocation::at(path, location.client.clone(), Schema::Plugin, &location.scope)
+                ..ConfigLocation::at(path, location.client.clone(), Schema::Plugin, location.scope.clone())
             }),
             None => found.1.push(Refused {
                 reason: format!("`mcpServers` names `{w}`, which is not a relative path inside the plugin folder; not read"),
@@ -93,7 +93,7 @@ mod tests {
                 PathBuf::from("/p/plug/.claude-plugin/plugin.json"),
                 Client::ClaudeCode,
                 Schema::ClaudePluginManifest,
-                "plugin",
+                crate::types::Scope::Plugin,
             )
         };
         referenced(&Format::Json.parse(text).unwrap(), &location)

@@ -3,6 +3,7 @@
 
 use super::clients::Client;
 use super::formats::{Node, Value};
+use crate::types::Scope;
 
 /// The layout of servers in a config document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub struct Entry<'a> {
     /// Its name (map key, `name` field, or bundle name).
     pub name: String,
     /// A scope other than the file's (Claude Code `projects`).
-    pub scope: Option<String>,
+    pub scope: Option<Scope>,
     /// The entry itself.
     pub node: &'a Node,
 }
@@ -155,7 +156,7 @@ fn claude_state(root: &Node) -> Result<Vec<Entry<'_>>, String> {
     if let Some(projects) = root.get("projects") {
         for (dir, project) in projects.members() {
             for mut e in keyed(project, "mcpServers").map_err(|e| format!("projects.{dir}: {e}"))? {
-                e.scope = Some(format!("project:{dir}"));
+                e.scope = Some(Scope::Project(dir.into()));
                 out.push(e);
             }
         }

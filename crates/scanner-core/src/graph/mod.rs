@@ -1,19 +1,20 @@
 //! One dependency graph over every server: servers are roots, packages are
 //! nodes keyed by (tree root, install path), edges say "depends on".
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
 use crate::resolve::InstalledTree;
+use crate::types::ServerId;
 
 /// A node of the graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     /// A configured server.
-    Server(String),
+    Server(ServerId),
     /// An installed package.
     Package {
         /// Its name.
@@ -31,7 +32,7 @@ impl Node {
     /// `name@version` for packages, the name for servers.
     pub fn label(&self) -> String {
         match self {
-            Node::Server(name) => name.clone(),
+            Node::Server(id) => id.name.clone(),
             Node::Package { name, version, .. } => format!("{name}@{version}"),
         }
     }
@@ -41,15 +42,15 @@ impl Node {
 #[derive(Debug, Default)]
 pub struct DependencyGraph {
     graph: DiGraph<Node, ()>,
-    servers: HashMap<String, NodeIndex>,
+    servers: BTreeMap<ServerId, NodeIndex>,
     packages: HashMap<(PathBuf, String), NodeIndex>,
 }
 
 impl DependencyGraph {
     /// Adds a server and its tree; trees shared by several servers are added once.
-    pub fn add_server(&mut self, server: &str, tree: Option<&InstalledTree>) -> NodeIndex {
-        let root = self.graph.add_node(Node::Server(server.to_string()));
-        self.servers.insert(server.to_string(), root);
+    pub fn add_server(&mut self, server: &ServerId, tree: Option<&InstalledTree>) -> NodeIndex {
+        let root = self.graph.add_node(Node::Server(server.clone()));
+        self.servers.insert(server.clone(), root);
         let Some(tree) = tree else { return root };
         let nodes: Vec<NodeIndex> = tree
             .packages
@@ -94,8 +95,8 @@ impl DependencyGraph {
     }
 
     /// The node of a server.
-    pub fn server(&self, name: &str) -> Option<NodeIndex> {
-        self.servers.get(name).copied()
+    pub fn server(&self, id: &ServerId) -> Option<NodeIndex> {
+        self.servers.get(id).copied()
     }
 
     /// The node's data.
@@ -127,7 +128,7 @@ impl DependencyGraph {
     }
 
     /// Labels of the shortest path from a server to a package.
-    pub fn path_labels(&self, server: &str, root: &Path, path: &str) -> Vec<String> {
+    pub fn path_labels(&self, server: &ServerId, root: &Path, path: &str) -> Vec<String> {
         let (Some(s), Some(p)) = (self.server(server), self.package(root, path)) else {
             return Vec::new();
         };
@@ -152,10 +153,8 @@ impl DependencyGraph {
                 Node::Server(_) => false,
             })
             .collect();
-        let mut roots: Vec<(&String, &NodeIndex)> = self.servers.iter().collect();
-        roots.sort();
         let mut paths: Vec<Vec<String>> = Vec::new();
-        for (_, &root) in roots {
+        for &root in self.servers.values() {
             for &target in &targets {
                 let found = petgraph::algo::all_simple_paths::<
                     Vec<NodeIndex>,
@@ -203,7 +202,8 @@ mod tests {
     #[test]
     fn explain_lists_every_path_shortest_first() {
         let mut g = DependencyGraph::default();
-        g.add_server("s", Some(&tree()));
+        let s = ServerId::new(PathBuf::from("/c.json"), crate::types::Scope::User, "s");
+        g.add_server(&s, Some(&tree()));
         let paths = g.explain("b", None, 100);
         assert_eq!(
             paths,
@@ -214,7 +214,7 @@ mod tests {
         );
         assert!(g.explain("b", Some("2.0.0"), 100).is_empty());
         assert_eq!(
-            g.path_labels("s", Path::new("/t"), "node_modules/b").len(),
+            g.path_labels(&s, Path::new("/t"), "node_modules/b").len(),
             3
         );
     }

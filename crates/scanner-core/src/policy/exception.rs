@@ -111,7 +111,7 @@ impl VersionRange {
 fn is_strict_version(ecosystem: Ecosystem, text: &str) -> bool {
     match ecosystem {
         Ecosystem::PyPI => text.parse::<pep440_rs::Version>().is_ok(),
-        Ecosystem::Npm => Version::parse(ecosystem, text).is_ok(),
+        _ => Version::parse(ecosystem, text).is_ok(),
     }
 }
 
@@ -183,7 +183,11 @@ impl Exception {
     }
 
     fn scope_matches(&self, ctx: &FindingContext<'_>) -> bool {
-        let eco_ok = self.ecosystem.is_none_or(|e| ctx.ecosystem == Some(e));
+        // `ecosystem = "Debian"` covers every Debian release.
+        let eco_ok = self.ecosystem.is_none_or(|e| {
+            ctx.ecosystem
+                .is_some_and(|c| c == e || (e == e.base() && c.base() == e))
+        });
         let pkg_ok = self.package.as_ref().is_none_or(|p| {
             matches!((ctx.ecosystem, ctx.package), (Some(e), Some(name))
                 if e.normalize_name(name) == e.normalize_name(p))

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
+use crate::changes::{BaselineDiff, ServerKey, TreeChanges};
 use crate::discover::{Client, PinState};
 use crate::finding::{Finding, PackageRef};
 use crate::policy::{Decision, PolicyAudit};
 use crate::resolve::TreeKind;
+use crate::types::Scope;
 
 /// The outcome of a scan, from which the CLI derives its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,7 +66,7 @@ pub struct ServerReport {
     /// The client whose config names it.
     pub client: Client,
     /// `user` or `project:<dir>`.
-    pub scope: String,
+    pub scope: Scope,
     /// The config file.
     pub config_path: PathBuf,
     /// 1-based line of the server's entry in the config file.
@@ -89,6 +91,20 @@ pub struct ServerReport {
     /// The server's owner, from the policy file's `[server.NAME]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// What changed in its tree since the baseline, when both were resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_changes: Option<TreeChanges>,
+}
+
+impl ServerReport {
+    /// Its name across runs: `<client>/<scope>/<server>`.
+    pub fn key(&self) -> ServerKey {
+        ServerKey {
+            client: self.client.id().to_string(),
+            scope: self.scope.to_string(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 /// Where the advisories came from.
@@ -189,6 +205,9 @@ pub struct Report {
     pub summary: Summary,
     /// The policy used: its file, unused and expired exceptions, server metadata.
     pub policy: PolicyAudit,
+    /// What changed since the baseline, when the scan had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineDiff>,
 }
 
 impl Summary {

@@ -14,13 +14,16 @@ use python::venv;
 pub use npm::npx_hash;
 pub use verify::{hash_files, FileHash, HashBudget};
 
+/// The integrity of an installed package (the shared [`IntegrityState`]).
+pub use crate::types::IntegrityState as Integrity;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
-use crate::discover::{Launch, Server};
+use crate::discover::{Launch, Runner, Server};
 
 /// Where resolution looks.
 #[derive(Debug, Clone)]
@@ -85,38 +88,11 @@ impl InstalledPackage {
             dependencies: Vec::new(),
             direct: false,
             has_install_script: false,
-            integrity: Integrity::Unverified {
-                reason: "not checked".into(),
-            },
+            integrity: Integrity::Pending,
             source: None,
             published: None,
         }
     }
-}
-
-/// Whether a package's installed files are what was published. A package is
-/// `verified` only when every file was compared; anything short of that is
-/// `unverified`, never "ok".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum Integrity {
-    /// Every published file is installed unchanged.
-    Verified,
-    /// The files could not be compared (no tarball cached, no RECORD, …).
-    Unverified {
-        /// Why not.
-        reason: String,
-    },
-    /// Installed files differ from what was published.
-    Mismatch {
-        /// Files whose content or size differs (relative to the package).
-        modified: Vec<String>,
-        /// Files that were published but are not installed.
-        missing: Vec<String>,
-        /// Other faults (a tarball that does not match its integrity, …).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        other: Vec<String>,
-    },
 }
 
 /// Something about a tree that is a finding in itself.
@@ -259,6 +235,18 @@ pub enum TreeKind {
     Pipx,
     /// A plain virtual environment.
     Venv,
+    /// `bunx`: `<bun install cache>/.bunx-<uid>/<spec>`.
+    BunxCache,
+    /// `pnpm dlx`: `<pnpm cache>/dlx/<key>/pkg`.
+    PnpmDlx,
+    /// `pipx run` with pipx's pip backend: a venv in pipx's cache.
+    PipxRun,
+    /// `uv run script.py`: the script's PEP 723 environment.
+    UvScript,
+    /// `uv run` in a project: the project's `.venv`.
+    UvProject,
+    /// `uv run --with …` outside a project: the cached `--with` layer.
+    UvWith,
 }
 
 /// The installed tree a server runs from.
@@ -372,6 +360,26 @@ pub fn resolve_shared(
             explicit_package,
         } => npm::resolve_npx(server, specs, package, *explicit_package, options)?,
         Launch::Uvx { package } => python::resolve_uvx(server, package, options)?,
+        Launch::PackageRunner { runner, package } => match runner {
+            Runner::Bunx => npm::bunx::resolve_bunx(server, package, options)?,
+            Runner::PnpmDlx => npm::pnpm_dlx::resolve_pnpm_dlx(server, package, options)?,
+            Runner::YarnDlx => Err(npm::yarn_dlx::resolve_yarn_dlx(server, package))?,
+        },
+        Launch::Pipx { package } => python::pipx_run::resolve_pipx_run(server, package, options)?,
+        Launch::UvRun {
+            directory,
+            target,
+            with,
+            no_project,
+        } => {
+            let run = python::uv_run::UvRun {
+                directory: directory.as_deref(),
+                target,
+                with,
+                no_project: *no_project,
+            };
+            python::uv_run::resolve_uv_run(server, &run, options)?
+        }
         Launch::NodeScript { runtime, script } if is_node(runtime) => {
             npm::resolve_script(server, script, options)?
         }
@@ -490,6 +498,15 @@ fn resolve_executable(
         ResolveError::NotInstalled { .. } => unsupported(),
         other => other,
     })
+}
+
+/// The folder the server starts in: its `cwd` (`~/` expanded), else the
+/// project of a project-scoped config.
+fn working_dir(server: &Server, home: &Path) -> Option<PathBuf> {
+    match &server.cwd {
+        Some(cwd) => Some(venv::expand(&cwd.to_string_lossy(), home, None)),
+        None => server.scope.project().map(PathBuf::from),
+    }
 }
 
 /// Largest metadata file read (lockfiles, METADATA).

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::confine::{open_regular, Place, Placer};
+use super::Integrity;
 
 /// Largest installed file hashed; bigger files are reported as unreadable.
 const MAX_FILE_BYTES: u64 = 1 << 30;
@@ -233,6 +234,14 @@ pub(super) fn verify_tree(tree: &mut super::InstalledTree, spending: &Spending) 
         super::python::venv::verify_env(tree, spending)
     };
     tree.issues.extend(issues);
+    // Whatever no verifier reached is not verified: never left pending.
+    for p in &mut tree.packages {
+        if p.integrity == Integrity::Pending {
+            p.integrity = Integrity::Unverified {
+                reason: "not checked".into(),
+            };
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Vulnerability};
 
+use crate::baseline::{annotate, tree_changes_for, Baseline, TreeChanges};
 use crate::discover::secrets::redact_text;
 use crate::discover::{
     discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
@@ -106,7 +107,7 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
                 None
             }
         };
-        collected.graph.add_server(&server.name, tree.as_ref());
+        collected.graph.add_server(&server.id(), tree.as_ref());
         collected.drafts.extend(unpinned(&server));
         if let Some(tree) = &tree {
             collected
@@ -129,13 +130,32 @@ pub fn evaluate(
     policy: &Policy,
     options: &ScanOptions,
 ) -> Result<Report, ScanError> {
+    evaluate_against(collected, lookup, policy, options, None)
+}
+
+/// [`evaluate`], and when a `baseline` is given: a `tree-changed` finding
+/// for every package added, removed or changed since it, each server's
+/// `tree_changes`, and every finding marked `new` or `unchanged`.
+pub fn evaluate_against(
+    collected: Collected,
+    lookup: &dyn AdvisoryLookup,
+    policy: &Policy,
+    options: &ScanOptions,
+    baseline: Option<(&Baseline, &str)>,
+) -> Result<Report, ScanError> {
     let Collected {
         servers,
         trees,
         graph,
-        reports,
+        mut reports,
         mut drafts,
     } = collected;
+    if let Some((baseline, _)) = baseline {
+        for (i, changes) in tree_changes_for(&reports, baseline) {
+            drafts.extend(tree_changed(&servers[i], &changes));
+            reports[i].tree_changes = Some(changes);
+        }
+    }
     let mut matcher = Matcher {
         lookup,
         cache: HashMap::new(),
@@ -159,6 +179,9 @@ pub fn evaluate(
     }
     let mut report = finish(reports, drafts, policy, options, counts);
     report.advisories.git_ranges_not_evaluated = matcher.git_only.into_iter().collect();
+    if let Some((baseline, file)) = baseline {
+        annotate(&mut report, baseline, file);
+    }
     Ok(report)
 }
 
@@ -202,6 +225,7 @@ fn finish(
         },
         summary,
         policy: audit,
+        baseline: None,
     }
 }
 
@@ -296,6 +320,7 @@ impl Draft {
             path: self.path,
             message: self.message,
             location: self.location,
+            change: None,
         }
     }
 }
@@ -342,7 +367,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             }),
             direct: is_direct(tree, i),
             install_script: install_script(p),
-            path: graph.path_labels(&server.name, &tree.root, &p.path),
+            path: graph.path_labels(&server.id(), &tree.root, &p.path),
             ..Draft::new(code, severity, server, message)
         }
     };
@@ -408,6 +433,38 @@ fn mismatch_summary(modified: &[String], missing: &[String], other: &[String]) -
         parts.push(list("missing", missing));
     }
     parts.join("; ")
+}
+
+/// One `tree-changed` finding per package added, removed or at another
+/// version since the baseline (the package named is the one installed now,
+/// or the one removed).
+fn tree_changed(server: &Server, changes: &TreeChanges) -> Vec<Draft> {
+    let draft = |package: PackageRef, what: String| Draft {
+        package: Some(package),
+        ..Draft::new(
+            Code::TreeChanged,
+            Severity::Unscored,
+            server,
+            format!("server `{}`: {what} since the baseline", server.name),
+        )
+    };
+    let changed = changes.changed.iter().map(|c| {
+        let now = PackageRef {
+            ecosystem: c.ecosystem,
+            name: c.name.clone(),
+            version: c.to.clone(),
+        };
+        draft(now, format!("{} changed {} → {}", c.name, c.from, c.to))
+    });
+    let added = changes
+        .added
+        .iter()
+        .map(|p| draft(p.clone(), format!("{p} was added")));
+    let removed = changes
+        .removed
+        .iter()
+        .map(|p| draft(p.clone(), format!("{p} was removed")));
+    changed.chain(added).chain(removed).collect()
 }
 
 fn unpinned(server: &Server) -> Option<Draft> {
@@ -489,6 +546,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
         }),
         packages,
         owner: None,
+        tree_changes: None,
     }
 }
 
@@ -572,7 +630,7 @@ impl Matcher<'_> {
                     package: Some(package.clone()),
                     direct: is_direct(tree, index),
                     install_script: install_script(pkg),
-                    path: graph.path_labels(&server.name, &tree.root, &pkg.path),
+                    path: graph.path_labels(&server.id(), &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
                     ..Draft::new(code, g.severity, server, message)
                 });

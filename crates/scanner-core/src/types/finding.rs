@@ -56,11 +56,13 @@ pub enum Code {
     RecordInvalid,
     /// The byte budget for verification was spent before a package was read.
     VerificationCapped,
+    /// A server's installed tree differs from the baseline's.
+    TreeChanged,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -83,6 +85,7 @@ impl Code {
         Code::RecordMissing,
         Code::RecordInvalid,
         Code::VerificationCapped,
+        Code::TreeChanged,
     ];
 
     /// The stable kebab-case code.
@@ -110,6 +113,7 @@ impl Code {
             Code::RecordMissing => "record-missing",
             Code::RecordInvalid => "record-invalid",
             Code::VerificationCapped => "verification-capped",
+            Code::TreeChanged => "tree-changed",
         }
     }
 
@@ -135,9 +139,10 @@ impl Code {
             Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "part of the tree could not be read (a package folder without a usable package.json or METADATA, a file or symlink Node or Python may load, a symlink out of the tree, a folder or .pth over a cap), so what it holds was not checked",
-            Code::RecordMissing => "a Python package has no RECORD, so its installed files could not be verified",
+            Code::RecordMissing => "a Python package has no RECORD while other packages of its environment have one, so its installed files could not be verified",
             Code::RecordInvalid => "a Python package's RECORD is malformed, not a regular file or over its size cap, so its installed files could not be verified",
             Code::VerificationCapped => "verifying installed files stopped at the byte budget per package or per scan, so a package's files were not verified",
+            Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
         }
     }
 
@@ -278,6 +283,19 @@ pub struct Finding {
     /// The config entry it comes from, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<ConfigLocation>,
+    /// Whether it was in the baseline, when the scan had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// Whether a finding was already in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too (same fingerprint).
+    Unchanged,
 }
 
 /// The fields a finding's stable identity is made of, as text: what a

@@ -1,5 +1,13 @@
-//! The shared vocabulary every stage speaks: finding codes, severities,
-//! package references and versions. A leaf: it uses nothing else in the crate.
+//! The shared vocabulary every stage speaks: server identities, scopes,
+//! finding codes, severities, package references and versions. A leaf: it
+//! uses nothing else in the crate.
 
 pub mod finding;
+mod integrity;
+mod scope;
+mod server;
 pub mod version;
+
+pub use integrity::IntegrityState;
+pub use scope::{Scope, ScopeError};
+pub use server::ServerId;

@@ -38,8 +38,8 @@ pub enum Launch {
     },
     /// `pnpm dlx`, `yarn dlx`, `bunx`: an npm package run from that tool's own cache.
     PackageRunner {
-        /// `pnpm`, `yarn` or `bunx`.
-        runner: String,
+        /// Which package runner.
+        runner: Runner,
         /// The package that provides the server.
         package: NpmSpec,
     },
@@ -48,13 +48,23 @@ pub enum Launch {
         /// The requirement run.
         package: PythonSpec,
     },
-    /// `uv run`: a script or project run in a uv project environment.
+    /// `uv run`: a command or script run in a project environment, a
+    /// script's own environment (PEP 723), and/or a cached `--with` layer.
     UvRun {
         /// `--directory` / `--project`, if given.
         #[serde(skip_serializing_if = "Option::is_none")]
         directory: Option<String>,
         /// The command or script run.
         target: String,
+        /// The `--with` requirements, as typed (shown redacted).
+        #[serde(
+            skip_serializing_if = "Vec::is_empty",
+            serialize_with = "serialize_redacted_list"
+        )]
+        with: Vec<String>,
+        /// `--no-project` (or `--script`/`--isolated` alike): no project environment.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        no_project: bool,
     },
     /// `python -m module`.
     PythonModule {
@@ -116,7 +126,7 @@ impl Launch {
             Launch::Npx { .. } => "npx",
             Launch::Uvx { .. } => "uvx",
             Launch::Remote { .. } => "remote",
-            Launch::PackageRunner { .. } => "dlx",
+            Launch::PackageRunner { runner, .. } => runner.label(),
             Launch::Pipx { .. } => "pipx",
             Launch::UvRun { .. } => "uv-run",
             Launch::PythonModule { .. } => "python-module",
@@ -141,6 +151,29 @@ impl Launch {
     }
 }
 
+/// The package runners that fetch an npm package into their own cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runner {
+    /// `bunx` / `bun x`: Bun's install cache.
+    Bunx,
+    /// `pnpm dlx` / `pnpx`: pnpm's dlx cache.
+    PnpmDlx,
+    /// `yarn dlx` (Berry): a temporary project.
+    YarnDlx,
+}
+
+impl Runner {
+    /// The launcher's name as a user types it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Runner::Bunx => "bunx",
+            Runner::PnpmDlx => "pnpm dlx",
+            Runner::YarnDlx => "yarn dlx",
+        }
+    }
+}
+
 /// Classifies an unwrapped command line.
 fn classify(command: &str, args: &[String]) -> Launch {
     let base = program_name(command);
@@ -150,11 +183,12 @@ fn classify(command: &str, args: &[String]) -> Launch {
         "npm" if sub("exec") || sub("x") => npx(&args[1..]),
         "uvx" => uvx(args),
         "uv" if args.len() >= 2 && args[0] == "tool" && args[1] == "run" => uvx(&args[2..]),
-        "uv" if sub("run") => others::uv_run(&args[1..]),
-        "pnpm" | "yarn" if sub("dlx") => others::dlx(&base, &args[1..]),
-        "pnpx" => others::dlx("pnpm", args),
-        "bunx" => others::dlx("bunx", args),
-        "bun" if sub("x") => others::dlx("bunx", &args[1..]),
+        "uv" => others::uv(args),
+        "pnpm" if sub("dlx") => others::dlx(Runner::PnpmDlx, &args[1..]),
+        "yarn" if sub("dlx") => others::dlx(Runner::YarnDlx, &args[1..]),
+        "pnpx" => others::dlx(Runner::PnpmDlx, args),
+        "bunx" => others::dlx(Runner::Bunx, args),
+        "bun" if sub("x") => others::dlx(Runner::Bunx, &args[1..]),
         "pipx" if sub("run") => others::pipx(&args[1..]),
         "docker" | "podman" => others::docker(args),
         b if b.starts_with("python") => others::python(command, args),

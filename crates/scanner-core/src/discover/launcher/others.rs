@@ -2,7 +2,7 @@
 //! `bunx`), `pipx run`, `uv run`, `python -m`, `node script.js`, `docker
 //! run`; and npm specs that are not registry names (git, URL, file).
 
-use super::{Launch, NpmSpec, PinState, PythonSpec, SpecSource};
+use super::{Launch, NpmSpec, PinState, PythonSpec, Runner, SpecSource};
 
 /// A git, URL or file spec; `None` for registry specs.
 pub fn non_registry_spec(raw: &str) -> Option<NpmSpec> {
@@ -78,7 +78,7 @@ fn first_positional<'a>(args: &'a [String], valued: &[&str]) -> Option<(usize, &
 }
 
 /// `pnpm dlx`, `yarn dlx`, `bunx`: `--package`/`-p` names the package, else the first positional.
-pub fn dlx(runner: &str, args: &[String]) -> Option<Launch> {
+pub fn dlx(runner: Runner, args: &[String]) -> Option<Launch> {
     let flagged = args
         .windows(2)
         .find(|w| w[0] == "--package" || w[0] == "-p")
@@ -94,7 +94,7 @@ pub fn dlx(runner: &str, args: &[String]) -> Option<Launch> {
             .to_string(),
     };
     Some(Launch::PackageRunner {
-        runner: runner.to_string(),
+        runner,
         package: NpmSpec::parse(&spec)?,
     })
 }
@@ -120,27 +120,74 @@ pub fn pipx(args: &[String]) -> Option<Launch> {
     })
 }
 
-/// `uv run [--directory DIR] TARGET …`.
+/// uv's options that take a value, before or after `run`.
+const UV_VALUED: &[&str] = &[
+    "--directory",
+    "--project",
+    "--with",
+    "-w",
+    "--with-editable",
+    "--with-requirements",
+    "--python",
+    "-p",
+    "--package",
+    "--env-file",
+    "--index",
+    "--index-url",
+    "-i",
+    "--extra-index-url",
+    "--default-index",
+    "--extra",
+    "--group",
+    "--cache-dir",
+    "--config-file",
+    "--color",
+];
+
+/// `uv [GLOBAL OPTIONS] run …`; `None` for other uv subcommands.
+pub fn uv(args: &[String]) -> Option<Launch> {
+    let (at, sub) = first_positional(args, UV_VALUED)?;
+    (sub == "run").then_some(())?;
+    let mut run = args[..at].to_vec();
+    run.extend_from_slice(&args[at + 1..]);
+    uv_run(&run)
+}
+
+/// `uv run [--directory DIR] [--with REQ]… TARGET …` (options from before
+/// `run` included).
 pub fn uv_run(args: &[String]) -> Option<Launch> {
-    let directory = args
-        .windows(2)
-        .find(|w| w[0] == "--directory" || w[0] == "--project")
-        .map(|w| w[1].clone());
-    let valued = [
-        "--directory",
-        "--project",
-        "--with",
-        "--python",
-        "-p",
-        "--package",
-        "--env-file",
-        "--index",
-        "--extra",
-    ];
-    let (_, target) = first_positional(args, &valued)?;
+    let (at, target) = first_positional(args, UV_VALUED)?;
+    let options = &args[..at];
+    let valued = |names: &[&str]| -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, a) in options.iter().enumerate() {
+            if names.contains(&a.as_str()) {
+                out.extend(options.get(i + 1).cloned());
+            }
+            for n in names.iter().filter(|n| n.starts_with("--")) {
+                if let Some(v) = a.strip_prefix(&format!("{n}=")) {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        out
+    };
+    let with = valued(&["--with", "-w"])
+        .iter()
+        .flat_map(|w| w.split(',').map(|s| s.trim().to_string()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let no_project = options.iter().any(|a| {
+        matches!(
+            a.as_str(),
+            "--no-project" | "--isolated" | "--script" | "-s"
+        )
+    });
     Some(Launch::UvRun {
-        directory,
+        directory: valued(&["--directory", "--project"]).pop(),
         target: target.to_string(),
+        with,
+        no_project,
     })
 }
 
@@ -272,6 +319,52 @@ mod tests {
             )
         );
         assert_eq!(s("@s/a").source, SpecSource::Registry);
+    }
+
+    #[test]
+    fn runners_are_named_as_typed() {
+        let l = |c: &str, a: &[&str]| Launch::from_entry(Some(c), &strings(a), None).launcher();
+        assert_eq!(l("bunx", &["x@1.0.0"]), "bunx");
+        assert_eq!(l("bun", &["x", "x@1.0.0"]), "bunx");
+        assert_eq!(l("pnpm", &["dlx", "x"]), "pnpm dlx");
+        assert_eq!(l("pnpx", &["x"]), "pnpm dlx");
+        assert_eq!(l("yarn", &["dlx", "x"]), "yarn dlx");
+    }
+
+    #[test]
+    fn uv_run_options_before_and_after_run() {
+        let l = Launch::from_entry(
+            Some("uv"),
+            &strings(&[
+                "--directory",
+                "/srv/p",
+                "run",
+                "--with",
+                "a==1,b",
+                "--with=c",
+                "--no-project",
+                "server",
+                "--port",
+            ]),
+            None,
+        );
+        let Launch::UvRun {
+            directory,
+            target,
+            with,
+            no_project,
+        } = l
+        else {
+            panic!("{l:?}")
+        };
+        assert_eq!(directory.as_deref(), Some("/srv/p"));
+        assert_eq!(target, "server");
+        assert_eq!(with, ["a==1", "b", "c"]);
+        assert!(no_project);
+        assert!(matches!(
+            Launch::from_entry(Some("uv"), &strings(&["sync"]), None),
+            Launch::Unsupported { .. }
+        ));
     }
 
     #[test]

@@ -8,15 +8,20 @@ use std::path::{Path, PathBuf};
 use advisories_cache::Ecosystem;
 use sha2::{Digest, Sha512};
 
+pub(super) mod bunx;
 pub(super) mod cacache;
 mod lockfile;
 mod node_modules;
+pub(super) mod pnpm_dlx;
+mod workspace;
+pub(super) mod yarn_dlx;
 
 use super::{
     read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
     ResolveOptions, Tally, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, NpmSpec, Server};
+use crate::version::{NpmRange, NpmVersion};
 use lockfile::Lock;
 use node_modules::DiskPackage;
 
@@ -55,28 +60,22 @@ fn npmrc(path: &Path, key: &str, home: &Path) -> Option<PathBuf> {
     })
 }
 
-fn npm_cache(server: &Server, home: &Path) -> PathBuf {
+pub(super) fn npm_cache(server: &Server, home: &Path) -> PathBuf {
     npm_setting(server, "cache", home).unwrap_or_else(|| home.join(".npm"))
 }
 
 /// Does an installed version satisfy what the spec asks? Name-only and tags:
-/// any version; exact: equal; range: semver.
-fn satisfies(spec: &NpmSpec, version: &str) -> bool {
+/// any version; otherwise node-semver's range rules (a bare version is
+/// exact; `||`, hyphen and x-ranges as npm reads them).
+pub(super) fn satisfies(spec: &NpmSpec, version: &str) -> bool {
     let Some(req) = spec.requested.as_deref() else {
         return true;
     };
     if req.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return true;
     }
-    // npm reads a bare version as exact; Rust's semver would read it as `^`.
-    if let Ok(exact) = semver::Version::parse(req) {
-        return semver::Version::parse(version).is_ok_and(|v| v == exact);
-    }
-    match (
-        semver::VersionReq::parse(req),
-        semver::Version::parse(version),
-    ) {
-        (Ok(r), Ok(v)) => r.matches(&v),
+    match (NpmRange::parse(req), NpmVersion::parse(version)) {
+        (Ok(range), Some(v)) => range.satisfies(&v),
         _ => false,
     }
 }
@@ -95,11 +94,11 @@ pub(super) fn resolve_npx(
     let home = &options.home;
     let cache = npm_cache(server, home);
     let mut looked_in = Vec::new();
-    if let Some(project) = server.cwd.as_deref().and_then(project_root) {
-        if let Some(tree) = installed_in(server, &project, package, &cache, TreeKind::NpmProject)? {
+    if let Some(cwd) = super::working_dir(server, home) {
+        let found = workspace::installed_in_project(server, &cwd, package, &cache, &mut looked_in)?;
+        if let Some(tree) = found {
             return Ok(tree);
         }
-        looked_in.push(project);
     }
     if let Some(prefix) = npm_setting(server, "prefix", home).filter(|_| !explicit) {
         let lib = global_lib(&prefix);
@@ -130,7 +129,7 @@ fn global_lib(prefix: &Path) -> PathBuf {
 }
 
 /// The tree at `root` if it has `package` at a satisfying version.
-fn installed_in(
+pub(super) fn installed_in(
     server: &Server,
     root: &Path,
     package: &NpmSpec,
@@ -159,16 +158,8 @@ fn installed_in(
     Ok(tree.top.map(|_| tree))
 }
 
-/// The nearest folder at or above `dir` holding a package.json or node_modules.
-fn project_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .take(64)
-        .find(|d| d.join("package.json").is_file() || d.join("node_modules").is_dir())
-        .map(Path::to_path_buf)
-}
-
 /// `package-lock.json`, else the hidden lockfile.
-fn read_lock(server: &Server, root: &Path) -> Result<Option<Lock>, ResolveError> {
+pub(super) fn read_lock(server: &Server, root: &Path) -> Result<Option<Lock>, ResolveError> {
     for rel in ["package-lock.json", "node_modules/.package-lock.json"] {
         let path = root.join(rel);
         if path.is_file() {
@@ -273,23 +264,52 @@ fn edges(from: &str, wants: &[String], known: &HashMap<String, usize>) -> Vec<us
 }
 
 /// Builds a tree from the disk under `root/<base>`, checked against `lock`.
-fn build_tree(
+pub(super) fn build_tree(
     root: &Path,
     base: &str,
     lock: Option<Lock>,
     cache: &Path,
     kind: TreeKind,
 ) -> InstalledTree {
-    let node_modules::Walk {
-        found: mut disk,
-        links,
-        unreadable,
-    } = node_modules::walk(root, base);
+    let mut walk = node_modules::walk(root, base);
     if !base.is_empty() {
         if let Some(own) = node_modules::manifest(&root.join(base)) {
-            disk.insert(base.to_string(), own);
+            walk.found.insert(base.to_string(), own);
         }
     }
+    from_walk(root, walk, lock, cache, kind)
+}
+
+/// A project with workspaces: the root's `node_modules` and each
+/// workspace folder's own (`packages/a/node_modules`), checked against `lock`.
+pub(super) fn build_workspace_tree(
+    root: &Path,
+    workspaces: &[String],
+    lock: Option<Lock>,
+    cache: &Path,
+) -> InstalledTree {
+    let mut walk = node_modules::walk(root, "");
+    for ws in workspaces {
+        let more = node_modules::walk(root, ws);
+        walk.found.extend(more.found);
+        walk.links.extend(more.links);
+        walk.unreadable.extend(more.unreadable);
+    }
+    from_walk(root, walk, lock, cache, TreeKind::NpmProject)
+}
+
+fn from_walk(
+    root: &Path,
+    walk: node_modules::Walk,
+    lock: Option<Lock>,
+    cache: &Path,
+    kind: TreeKind,
+) -> InstalledTree {
+    let node_modules::Walk {
+        found: disk,
+        links,
+        unreadable,
+    } = walk;
     let mut tree = InstalledTree {
         kind,
         root: root.to_path_buf(),
@@ -331,7 +351,8 @@ fn build_tree(
         } else if p.published.is_none() {
             "no integrity recorded (no lockfile entry)"
         } else {
-            "not checked"
+            p.integrity = Integrity::Pending;
+            continue;
         };
         p.integrity = Integrity::Unverified {
             reason: reason.into(),
@@ -427,6 +448,9 @@ mod tests {
         assert!(satisfies(&s("semver@7.6.3"), "7.6.3"));
         assert!(!satisfies(&s("semver@7.6.2"), "7.6.3"));
         assert!(satisfies(&s("semver@^7"), "7.6.3"));
+        assert!(satisfies(&s("semver@^6 || ^7.6"), "7.6.3"));
+        assert!(satisfies(&s("semver@7.0.0 - 7.6.3"), "7.6.3"));
+        assert!(!satisfies(&s("semver@^6 || ^8"), "7.6.3"));
     }
 
     #[test]

@@ -9,8 +9,11 @@ use std::time::SystemTime;
 use advisories_cache::Ecosystem;
 
 mod markers;
+mod pep723;
+pub(super) mod pipx_run;
 mod record;
 mod sitedirs;
+pub(super) mod uv_run;
 pub(super) mod venv;
 
 use super::confine::{Place, TreeRoot};
@@ -24,13 +27,13 @@ use sitedirs::site_dirs;
 /// Most entries read from one folder while looking for environments.
 const MAX_DIR_ENTRIES: usize = 100_000;
 
-fn uv_cache(server: &Server, home: &Path) -> PathBuf {
+pub(super) fn uv_cache(server: &Server, home: &Path) -> PathBuf {
     env_path(server, "UV_CACHE_DIR", home)
         .or_else(|| env_path(server, "XDG_CACHE_HOME", home).map(|p| p.join("uv")))
         .unwrap_or_else(|| home.join(".cache/uv"))
 }
 
-fn uv_tools(server: &Server, home: &Path) -> PathBuf {
+pub(super) fn uv_tools(server: &Server, home: &Path) -> PathBuf {
     env_path(server, "UV_TOOL_DIR", home)
         .or_else(|| env_path(server, "XDG_DATA_HOME", home).map(|p| p.join("uv/tools")))
         .unwrap_or_else(|| home.join(".local/share/uv/tools"))
@@ -88,7 +91,7 @@ pub(super) fn resolve_uvx(
     Ok(tree)
 }
 
-fn satisfies(spec: &PythonSpec, installed: &str) -> bool {
+pub(super) fn satisfies(spec: &PythonSpec, installed: &str) -> bool {
     let Some(specifier) = &spec.specifier else {
         return true;
     };
@@ -102,7 +105,7 @@ fn satisfies(spec: &PythonSpec, installed: &str) -> bool {
 }
 
 /// `<cache>/environments-v*/<interpreter>/<resolution>` entries.
-fn environment_links(cache: &Path) -> Vec<PathBuf> {
+pub(super) fn environment_links(cache: &Path) -> Vec<PathBuf> {
     let mut links = Vec::new();
     for bucket in list_dir(cache)
         .into_iter()
@@ -122,7 +125,7 @@ fn environment_links(cache: &Path) -> Vec<PathBuf> {
 
 /// Follows an environment link (a symlink on Unix, a file naming the target
 /// on Windows) to its folder, only if that stays inside the cache.
-fn resolve_link(cache: &Path, link: &Path) -> Option<PathBuf> {
+pub(super) fn resolve_link(cache: &Path, link: &Path) -> Option<PathBuf> {
     let meta = std::fs::symlink_metadata(link).ok()?;
     let target = if meta.file_type().is_symlink() {
         link.parent()?.join(std::fs::read_link(link).ok()?)
@@ -196,7 +199,7 @@ impl DistInfo {
         } else if self.egg {
             "an .egg-info install has no RECORD; files not verified"
         } else {
-            "not checked"
+            return Integrity::Pending;
         };
         Integrity::Unverified {
             reason: reason.into(),

@@ -29,7 +29,7 @@ pub enum TopHint<'a> {
     Script(&'a str),
 }
 
-fn expand(raw: &str, home: &Path, cwd: Option<&Path>) -> PathBuf {
+pub(in crate::resolve) fn expand(raw: &str, home: &Path, cwd: Option<&Path>) -> PathBuf {
     match raw.strip_prefix("~/") {
         Some(rest) => home.join(rest),
         None => cwd.unwrap_or(Path::new("")).join(raw),
@@ -321,10 +321,16 @@ fn plan_records(
     packages: &mut [InstalledPackage],
     issues: &mut Vec<TreeIssue>,
 ) -> Vec<Plan> {
+    // An environment whose installer keeps RECORDs (any package has one)
+    // should have one for every package: a missing one is a finding there.
+    // With none at all (a hand-made or trimmed tree) packages are only
+    // `unverified: no RECORD`.
+    let keeps_records = dirs.iter().zip(packages.iter()).any(|((_, dir), p)| {
+        p.integrity == Integrity::Pending && std::fs::symlink_metadata(dir.join("RECORD")).is_ok()
+    });
     let mut planned = Vec::new();
     for (i, (site, dir)) in dirs.iter().enumerate() {
-        if !matches!(&packages[i].integrity, Integrity::Unverified { reason } if reason == "not checked")
-        {
+        if packages[i].integrity != Integrity::Pending {
             // Already known to be unverifiable (egg-info, system site).
             planned.push(None);
             continue;
@@ -332,13 +338,15 @@ fn plan_records(
         let rows = match read_record(dir) {
             RecordFile::Rows(rows) => rows,
             RecordFile::Missing => {
-                let why = "no RECORD: its files cannot be verified".to_string();
-                issues.push(package_issue(
-                    IssueKind::RecordMissing,
-                    i,
-                    &packages[i],
-                    why,
-                ));
+                if keeps_records {
+                    let why = "no RECORD, while the other packages of this environment have one: its files cannot be verified".to_string();
+                    issues.push(package_issue(
+                        IssueKind::RecordMissing,
+                        i,
+                        &packages[i],
+                        why,
+                    ));
+                }
                 packages[i].integrity = Integrity::Unverified {
                     reason: "no RECORD".into(),
                 };
@@ -400,8 +408,14 @@ fn verify_records(
         for (row, path) in rows.iter() {
             let stat = stats.next().expect("one stat per planned row");
             let stat = match stat {
-                // A size that differs from RECORD's is a change, seen without reading.
-                Ok(s) if row.size.is_some_and(|want| want != s.size) => {
+                // A size that differs from RECORD's is a change, seen without
+                // reading (but for the 3 bytes of pipx's ` -E` shebang
+                // rewrite, which `judge` checks).
+                Ok(s)
+                    if row
+                        .size
+                        .is_some_and(|want| want != s.size && want + 3 != s.size) =>
+                {
                     Err(FileHash::Unreadable(format!(
                         "{} bytes, RECORD says {}",
                         s.size,

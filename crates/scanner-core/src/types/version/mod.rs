@@ -3,6 +3,9 @@
 //! OSV ranges are plain orderings over an ecosystem's versions, so matching
 //! needs only parsing and `Ord`, never a range or specifier library.
 
+mod apk;
+mod dpkg;
+mod go;
 mod legacy;
 mod npm;
 mod npm_range;
@@ -14,6 +17,9 @@ use std::fmt;
 
 use advisories_cache::Ecosystem;
 
+pub use apk::ApkVersion;
+pub use dpkg::DpkgVersion;
+pub use go::GoVersion;
 pub use npm::NpmVersion;
 pub use npm_range::{NpmRange, RangeError, RangeOptions};
 pub use pypi::PypiVersion;
@@ -36,6 +42,12 @@ pub enum Version {
     Npm(NpmVersion),
     /// PEP 440, with legacy (non-PEP 440) versions ordered before all others.
     PyPI(PypiVersion),
+    /// dpkg's `[epoch:]upstream[-revision]` order.
+    Debian(DpkgVersion),
+    /// apk-tools' order.
+    Alpine(ApkVersion),
+    /// Go's SemVer (`v` prefix, pseudo-versions, `+incompatible` ignored).
+    Go(GoVersion),
 }
 
 impl Version {
@@ -48,28 +60,41 @@ impl Version {
         match ecosystem {
             Ecosystem::Npm => NpmVersion::parse(text).map(Version::Npm).ok_or_else(err),
             Ecosystem::PyPI => PypiVersion::parse(text).map(Version::PyPI).ok_or_else(err),
+            Ecosystem::Debian(_) => DpkgVersion::parse(text)
+                .map(Version::Debian)
+                .ok_or_else(err),
+            Ecosystem::Alpine(_) => ApkVersion::parse(text).map(Version::Alpine).ok_or_else(err),
+            Ecosystem::Go => GoVersion::parse(text).map(Version::Go).ok_or_else(err),
         }
     }
 
     /// Parses a version named in an OSV range event, which may be written
     /// more loosely than an installed version (npm `1.0` for `1.0.0`).
+    /// OSV `Go` records write versions without Go's `v`.
     pub fn parse_event(ecosystem: Ecosystem, text: &str) -> Result<Self, VersionError> {
+        let err = || VersionError {
+            ecosystem,
+            text: text.to_string(),
+        };
         match ecosystem {
             Ecosystem::Npm => NpmVersion::parse_loose(text)
                 .map(Version::Npm)
-                .ok_or_else(|| VersionError {
-                    ecosystem,
-                    text: text.to_string(),
-                }),
-            Ecosystem::PyPI => Self::parse(ecosystem, text),
+                .ok_or_else(err),
+            Ecosystem::Go => GoVersion::parse_event(text)
+                .map(Version::Go)
+                .ok_or_else(err),
+            _ => Self::parse(ecosystem, text),
         }
     }
 
-    /// The ecosystem this version belongs to.
+    /// The ecosystem this version belongs to (as a whole, without a release).
     pub fn ecosystem(&self) -> Ecosystem {
         match self {
             Version::Npm(_) => Ecosystem::Npm,
             Version::PyPI(_) => Ecosystem::PyPI,
+            Version::Debian(_) => Ecosystem::Debian(None),
+            Version::Alpine(_) => Ecosystem::Alpine(None),
+            Version::Go(_) => Ecosystem::Go,
         }
     }
 }
@@ -93,6 +118,9 @@ impl Ord for Version {
         match (self, other) {
             (Version::Npm(a), Version::Npm(b)) => a.cmp(b),
             (Version::PyPI(a), Version::PyPI(b)) => a.cmp(b),
+            (Version::Debian(a), Version::Debian(b)) => a.cmp(b),
+            (Version::Alpine(a), Version::Alpine(b)) => a.cmp(b),
+            (Version::Go(a), Version::Go(b)) => a.cmp(b),
             // Versions of different ecosystems are never compared by the
             // matcher; order them by ecosystem to keep `Ord` total.
             (a, b) => a.ecosystem().cmp(&b.ecosystem()),
@@ -105,6 +133,9 @@ impl fmt::Display for Version {
         match self {
             Version::Npm(v) => v.fmt(f),
             Version::PyPI(v) => v.fmt(f),
+            Version::Debian(v) => v.fmt(f),
+            Version::Alpine(v) => v.fmt(f),
+            Version::Go(v) => v.fmt(f),
         }
     }
 }
