@@ -156,6 +156,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_verify: bool,
 
+    /// The image a `docker run`/`podman run` server uses, as an OCI image
+    /// layout folder or a `docker save` tar (repeatable). Nothing is run.
+    #[arg(long = "image-archive", value_name = "IMAGE=PATH")]
+    pub image_archives: Vec<scanner_core::resolve::ImageArchive>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

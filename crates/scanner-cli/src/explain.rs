@@ -33,6 +33,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
             home: discover.home.clone(),
             // The paths need the graph only: installed files are not verified.
             verify: false,
+            image_archives: Vec::new(),
             ..ResolveOptions::new(discover.home.clone())
         },
         discover,

@@ -83,6 +83,22 @@ fn open_store(db: &std::path::Path) -> Result<Store> {
     Store::open(db).with_context(|| format!("cannot open the advisories store in {}", db.display()))
 }
 
+/// A mistyped `--image-archive` path is bad input, not an unchecked server.
+fn checked_archives(
+    archives: &[scanner_core::resolve::ImageArchive],
+) -> Result<Vec<scanner_core::resolve::ImageArchive>> {
+    for a in archives {
+        if !a.path.exists() {
+            anyhow::bail!(
+                "--image-archive {}={}: no such file or folder\nhint: give an OCI image layout folder or a `docker save` tar",
+                a.image,
+                a.path.display()
+            );
+        }
+    }
+    Ok(archives.to_vec())
+}
+
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let discover = discover_options(args.discovery.clone())?;
     let home = discover.home.clone();
@@ -94,6 +110,7 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
         discover,
         resolve: ResolveOptions {
             verify: !args.no_verify,
+            image_archives: checked_archives(&args.image_archives)?,
             ..ResolveOptions::new(home)
         },
         advisory_source: store.path().display().to_string(),

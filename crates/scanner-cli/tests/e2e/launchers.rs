@@ -407,3 +407,82 @@ fn a_broken_bun_lock_is_an_error_naming_the_file() {
         "{text}"
     );
 }
+
+#[test]
+fn with_requirements_in_a_project_add_the_cached_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &[(
+            "stacked",
+            "uv",
+            &[
+                "--directory",
+                "~/uvproj",
+                "run",
+                "--with",
+                "click==8.1.7",
+                "--with",
+                "six==1.16.0",
+                "python",
+            ],
+            None,
+        )],
+    );
+    let (_, report) = scan(&cfg);
+    let s = &servers(&report)["stacked"];
+    assert_eq!(s["tree"]["kind"], "uv-project", "{s:#}");
+    // The project's six, and the layer's click and six (two installs, one name@version).
+    let mut want = expected("uv-run-project");
+    want.extend(expected("uv-run-with"));
+    assert_eq!(resolved(s), want);
+    assert_eq!(s["packages"].as_array().unwrap().len(), 3);
+    let states: BTreeSet<&str> = s["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["integrity"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, BTreeSet::from(["verified"]), "{s:#}");
+}
+
+#[test]
+fn an_environment_made_for_more_is_not_the_with_layer() {
+    // pycowsay's cached uvx environment holds pycowsay and nothing else;
+    // `--with six` must not match the script environment (pycowsay + six).
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &[(
+            "six-only",
+            "uv",
+            &["run", "--no-project", "--with", "six==1.16.0", "python"],
+            None,
+        )],
+    );
+    let (code, report) = scan(&cfg);
+    assert_eq!(code, 3);
+    assert_eq!(
+        findings(&report, "tree-not-installed", "six-only").len(),
+        1,
+        "{report:#}"
+    );
+}
+
+#[test]
+fn bunx_in_a_project_runs_the_project_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &[(
+            "local",
+            "bunx",
+            &["semver@6.3.1"],
+            Some("~/ws/packages/legacy"),
+        )],
+    );
+    let (_, report) = scan(&cfg);
+    let s = &servers(&report)["local"];
+    assert_eq!(s["tree"]["kind"], "npm-project", "{s:#}");
+    assert_eq!(top(s), "semver@6.3.1");
+}

@@ -9,6 +9,7 @@ mod discovery;
 mod discovery_followups;
 mod formats;
 mod hostile_trees;
+mod images;
 mod launchers;
 mod matching;
 mod online;

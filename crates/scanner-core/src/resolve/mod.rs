@@ -5,13 +5,16 @@
 //! metadata), never from what a manifest asks for, and no package code runs.
 
 mod confine;
+mod image;
 mod npm;
 mod python;
 mod verify;
 
 use python::venv;
 
+pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
+pub use python::uv_run::uv_run_requirements;
 pub use verify::{hash_files, FileHash, HashBudget};
 
 /// The integrity of an installed package (the shared [`IntegrityState`]).
@@ -24,6 +27,7 @@ use advisories_cache::Ecosystem;
 use serde::Serialize;
 
 use crate::discover::{Launch, Runner, Server};
+use crate::finding::Code;
 
 /// Where resolution looks.
 #[derive(Debug, Clone)]
@@ -35,6 +39,8 @@ pub struct ResolveOptions {
     pub verify: bool,
     /// Most bytes read to verify files, per package and per scan.
     pub budget: HashBudget,
+    /// Image archives given for `docker run`/`podman run` servers.
+    pub image_archives: Vec<ImageArchive>,
 }
 
 impl ResolveOptions {
@@ -44,6 +50,7 @@ impl ResolveOptions {
             home,
             verify: true,
             budget: HashBudget::default(),
+            image_archives: Vec::new(),
         }
     }
 }
@@ -75,6 +82,10 @@ pub struct InstalledPackage {
     /// The published tarball's integrity (SRI) the lockfile records (npm).
     #[serde(skip)]
     pub published: Option<String>,
+    /// The distribution source package advisories are filed under, when
+    /// it differs from the binary package (dpkg `Source`, apk origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
 }
 
 impl InstalledPackage {
@@ -91,6 +102,7 @@ impl InstalledPackage {
             integrity: Integrity::Pending,
             source: None,
             published: None,
+            source_package: None,
         }
     }
 }
@@ -126,6 +138,10 @@ pub enum IssueKind {
     RecordInvalid,
     /// The byte budget for verification stopped before a package was read.
     VerificationCapped,
+    /// A digest-pinned image is not the image read for its reference.
+    ImageDigestMismatch,
+    /// A native binary whose contents cannot be listed.
+    UnscannedBinary,
 }
 
 /// Past this many issues of one kind in one tree, they are reported as one
@@ -174,7 +190,7 @@ impl Tally {
         let message = format!(
             "{} {} issues in this tree, reported as one; the first {LISTED}: {}; and {} more",
             self.total,
-            self.kind.label(),
+            self.kind.code(),
             first.join("; "),
             self.total - LISTED
         );
@@ -203,16 +219,18 @@ fn aggregate(issues: Vec<TreeIssue>) -> Vec<TreeIssue> {
 }
 
 impl IssueKind {
-    /// The kebab-case name, as in the finding code.
-    fn label(self) -> &'static str {
+    /// The finding code an issue of this kind is reported under.
+    pub fn code(self) -> Code {
         match self {
-            IssueKind::LockfileMismatch => "lockfile-mismatch",
-            IssueKind::NonRegistrySource => "non-registry-source",
-            IssueKind::RecordPathEscape => "record-path-escape",
-            IssueKind::UnreadablePackage => "unreadable-package",
-            IssueKind::RecordMissing => "record-missing",
-            IssueKind::RecordInvalid => "record-invalid",
-            IssueKind::VerificationCapped => "verification-capped",
+            IssueKind::LockfileMismatch => Code::LockfileMismatch,
+            IssueKind::NonRegistrySource => Code::NonRegistrySource,
+            IssueKind::RecordPathEscape => Code::RecordPathEscape,
+            IssueKind::UnreadablePackage => Code::UnreadablePackage,
+            IssueKind::RecordMissing => Code::RecordMissing,
+            IssueKind::RecordInvalid => Code::RecordInvalid,
+            IssueKind::VerificationCapped => Code::VerificationCapped,
+            IssueKind::ImageDigestMismatch => Code::ImageDigestMismatch,
+            IssueKind::UnscannedBinary => Code::UnscannedBinary,
         }
     }
 }
@@ -247,6 +265,10 @@ pub enum TreeKind {
     UvProject,
     /// `uv run --with …` outside a project: the cached `--with` layer.
     UvWith,
+    /// A container image (OCI layout or `docker save` archive).
+    Image,
+    /// A native binary run directly (a Go binary's build info).
+    Binary,
 }
 
 /// The installed tree a server runs from.
@@ -387,6 +409,21 @@ pub fn resolve_shared(
             venv::resolve_python(server, python, venv::TopHint::Module(module), options)?
         }
         Launch::Executable { path } => resolve_executable(server, path, options)?,
+        Launch::Docker {
+            image,
+            digest,
+            platform,
+            ..
+        } => {
+            let request = ImageRequest {
+                image,
+                digest: digest.as_deref(),
+                platform: platform.as_deref(),
+            };
+            let mut tree = image::resolve_image(server, &request, options)?;
+            tree.mark_direct();
+            return Ok(Some(tree));
+        }
         Launch::Remote { .. } => return Ok(None),
         Launch::Unsupported { command } => Err(ResolveError::Unsupported {
             server: server.name.clone(),
@@ -489,6 +526,9 @@ fn resolve_executable(
         }
     })?;
     if let Some(tree) = npm::resolve_global_bin(&path) {
+        return Ok(tree);
+    }
+    if let Some(tree) = image::resolve_binary(&path) {
         return Ok(tree);
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(command);

@@ -15,9 +15,7 @@ use crate::grouping::group;
 use crate::matching::{affects, only_git_ranges};
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
-use crate::resolve::{
-    resolve_shared, InstalledTree, Integrity, IssueKind, ResolveError, ResolveOptions,
-};
+use crate::resolve::{resolve_shared, InstalledTree, Integrity, ResolveError, ResolveOptions};
 use crate::version::Version;
 
 /// What to scan and how.
@@ -396,15 +394,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
         }
     }
     for issue in &tree.issues {
-        let code = match issue.kind {
-            IssueKind::LockfileMismatch => Code::LockfileMismatch,
-            IssueKind::NonRegistrySource => Code::NonRegistrySource,
-            IssueKind::RecordPathEscape => Code::RecordPathEscape,
-            IssueKind::UnreadablePackage => Code::UnreadablePackage,
-            IssueKind::RecordMissing => Code::RecordMissing,
-            IssueKind::RecordInvalid => Code::RecordInvalid,
-            IssueKind::VerificationCapped => Code::VerificationCapped,
-        };
+        let code = issue.kind.code();
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {
             Some(i) => package_draft(code, Severity::Unscored, i, message),
@@ -480,7 +470,7 @@ fn unpinned(server: &Server) -> Option<Draft> {
 }
 
 fn no_data(server: &Server, tree: &InstalledTree, uncovered: &[Ecosystem]) -> Option<Draft> {
-    let used: BTreeSet<Ecosystem> = tree.packages.iter().map(|p| p.ecosystem).collect();
+    let used: BTreeSet<Ecosystem> = tree.packages.iter().map(|p| p.ecosystem.base()).collect();
     let missing: Vec<&str> = used
         .iter()
         .filter(|e| uncovered.contains(e))
@@ -488,9 +478,10 @@ fn no_data(server: &Server, tree: &InstalledTree, uncovered: &[Ecosystem]) -> Op
         .collect();
     (!missing.is_empty()).then(|| {
         let message = format!(
-            "server `{}`: the advisories store has no {} records, so its packages were not checked (hint: run `supplygate db import`)",
+            "server `{}`: the advisories store has no {} records, so its packages were not checked (hint: run `supplygate db update --ecosystem {}` or `supplygate db import`)",
             server.name,
-            missing.join(", ")
+            missing.join(", "),
+            missing.join(",")
         );
         Draft::new(Code::NoAdvisoryData, Severity::Unscored, server, message)
     })
@@ -606,15 +597,17 @@ impl Matcher<'_> {
                 });
                 continue;
             };
-            let records = self.records(pkg.ecosystem, &pkg.name)?;
+            // Distribution advisories name the source package.
+            let name = pkg.source_package.as_deref().unwrap_or(&pkg.name);
+            let records = self.records(pkg.ecosystem, name)?;
             let git_only: Vec<String> = records
                 .iter()
-                .filter(|v| only_git_ranges(v, pkg.ecosystem, &pkg.name))
-                .map(|v| format!("{} ({})", v.id, pkg.name))
+                .filter(|v| only_git_ranges(v, pkg.ecosystem, name))
+                .map(|v| format!("{} ({})", v.id, name))
                 .collect();
             let matched: Vec<Vulnerability> = records
                 .iter()
-                .filter(|v| affects(v, pkg.ecosystem, &pkg.name, &version))
+                .filter(|v| affects(v, pkg.ecosystem, name, &version))
                 .cloned()
                 .collect();
             self.git_only.extend(git_only);

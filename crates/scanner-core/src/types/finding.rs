@@ -58,11 +58,15 @@ pub enum Code {
     VerificationCapped,
     /// A server's installed tree differs from the baseline's.
     TreeChanged,
+    /// A digest-pinned image is not the image found for its reference.
+    ImageDigestMismatch,
+    /// A server runs a native binary whose packages cannot be read.
+    UnscannedBinary,
 }
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 25] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -86,6 +90,8 @@ impl Code {
         Code::RecordInvalid,
         Code::VerificationCapped,
         Code::TreeChanged,
+        Code::ImageDigestMismatch,
+        Code::UnscannedBinary,
     ];
 
     /// The stable kebab-case code.
@@ -114,6 +120,8 @@ impl Code {
             Code::RecordInvalid => "record-invalid",
             Code::VerificationCapped => "verification-capped",
             Code::TreeChanged => "tree-changed",
+            Code::ImageDigestMismatch => "image-digest-mismatch",
+            Code::UnscannedBinary => "unscanned-binary",
         }
     }
 
@@ -143,6 +151,8 @@ impl Code {
             Code::RecordInvalid => "a Python package's RECORD is malformed, not a regular file or over its size cap, so its installed files could not be verified",
             Code::VerificationCapped => "verifying installed files stopped at the byte budget per package or per scan, so a package's files were not verified",
             Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
+            Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
+            Code::UnscannedBinary => "the server runs a native binary whose contents supplygate cannot list; allow it by its sha256",
         }
     }
 

@@ -90,6 +90,9 @@ pub enum Launch {
         /// The `sha256:` digest, if pinned by digest.
         #[serde(skip_serializing_if = "Option::is_none")]
         digest: Option<String>,
+        /// `--platform os/arch[/variant]`, if given.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        platform: Option<String>,
     },
     /// A program run directly (a binary or script on disk or on `PATH`).
     Executable {

@@ -262,10 +262,20 @@ pub fn docker(args: &[String]) -> Option<Launch> {
     };
     let last = rest.rsplit('/').next().unwrap_or(rest);
     let tag = last.split_once(':').map(|(_, t)| t.to_string());
+    let platform =
+        args[1..]
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| match a.strip_prefix("--platform") {
+                Some("") => args.get(i + 2).cloned(),
+                Some(rest) => rest.strip_prefix('=').map(str::to_string),
+                None => None,
+            });
     Some(Launch::Docker {
         image: image.to_string(),
         tag,
         digest,
+        platform,
     })
 }
 

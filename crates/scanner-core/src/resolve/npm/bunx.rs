@@ -35,6 +35,16 @@ pub(in crate::resolve) fn resolve_bunx(
     options: &ResolveOptions,
 ) -> Result<InstalledTree, ResolveError> {
     let home = &options.home;
+    // Like npx, bunx first runs the package's bin from the project it starts in.
+    let mut looked_in = Vec::new();
+    if let Some(cwd) = crate::resolve::working_dir(server, home) {
+        let npm = npm_cache(server, home);
+        let local =
+            super::workspace::installed_in_project(server, &cwd, package, &npm, &mut looked_in)?;
+        if let Some(tree) = local {
+            return Ok(tree);
+        }
+    }
     let cache = bun_cache(server, home);
     let folder = folder_name(package);
     let tmp = env_path(server, "TMPDIR", home).unwrap_or_else(|| PathBuf::from("/tmp"));
@@ -49,10 +59,11 @@ pub(in crate::resolve) fn resolve_bunx(
     }));
     candidates.retain(|d| d.join("node_modules").is_dir());
     let Some(root) = candidates.first().cloned() else {
+        looked_in.push(cache.join(".bunx-<uid>").join(&folder));
         return Err(ResolveError::NotInstalled {
             server: server.name.clone(),
             package: package.raw.clone(),
-            looked_in: vec![cache.join(".bunx-<uid>").join(&folder)],
+            looked_in,
         });
     };
     let lock = read_bun_lock(server, &root)?;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha512};
 pub(super) mod bunx;
 pub(super) mod cacache;
 mod lockfile;
-mod node_modules;
+pub(super) mod node_modules;
 pub(super) mod pnpm_dlx;
 mod workspace;
 pub(super) mod yarn_dlx;

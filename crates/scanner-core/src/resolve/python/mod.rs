@@ -458,6 +458,11 @@ fn dist_edges(env: &Path, dists: &[DistInfo], index: &HashMap<String, usize>) ->
         .collect()
 }
 
+/// `Name` and `Version` from a METADATA file (for packages read from an image).
+pub(in crate::resolve) fn name_and_version(text: &str) -> Option<(String, String)> {
+    parse_metadata(text).map(|d| (d.name, d.version))
+}
+
 /// Reads `Name`, `Version` and every `Requires-Dist` from the header of a METADATA file (RFC 822 style).
 fn parse_metadata(text: &str) -> Option<DistInfo> {
     let (mut name, mut version, mut requires) = (None, None, Vec::new());

@@ -76,6 +76,44 @@ pub(in crate::resolve) fn resolve_uv_run(
     })
 }
 
+/// The requirements a `uv run` server resolves into cached environments (a
+/// PEP 723 script's dependencies, then `--with`), as typed, for resolving
+/// without installing. `Ok(None)` when it is not `uv run`, or runs in a
+/// project's environment (which comes from the project, not from
+/// requirements), or has nothing to resolve.
+pub fn uv_run_requirements(
+    server: &Server,
+    home: &Path,
+) -> Result<Option<Vec<String>>, ResolveError> {
+    let crate::discover::Launch::UvRun {
+        directory,
+        target,
+        with,
+        no_project,
+    } = &server.launch
+    else {
+        return Ok(None);
+    };
+    let cwd = working_dir(server, home);
+    let dir = match directory {
+        Some(d) => super::venv::expand(d, home, cwd.as_deref()),
+        None => cwd.unwrap_or_default(),
+    };
+    let mut wanted: Vec<String> = match script_deps(server, &dir, target, home)? {
+        Some((_, deps)) => deps.into_iter().map(|d| d.raw).collect(),
+        None if !no_project && in_project(&dir) => return Ok(None),
+        None => Vec::new(),
+    };
+    wanted.extend(with.iter().cloned());
+    Ok((!wanted.is_empty()).then_some(wanted))
+}
+
+fn in_project(dir: &Path) -> bool {
+    dir.ancestors()
+        .take(64)
+        .any(|d| d.join("pyproject.toml").is_file())
+}
+
 fn parse_with(server: &Server, with: &[String]) -> Result<Vec<PythonSpec>, ResolveError> {
     with.iter()
         .map(|w| {
@@ -122,14 +160,29 @@ fn script_deps(
     Ok(Some((path, deps)))
 }
 
-/// Does the environment hold every requirement at a satisfying version?
+/// Is the environment what uv builds for exactly these requirements: each
+/// one installed at a satisfying version, and nothing else installed that
+/// no requirement pulls in (an environment for more, such as another
+/// tool's, is not the one uv would use)?
 fn holds(tree: &InstalledTree, wanted: &[PythonSpec]) -> bool {
-    wanted.iter().all(|spec| {
-        let name = Ecosystem::PyPI.normalize_name(&spec.name);
-        tree.packages
-            .iter()
-            .any(|p| Ecosystem::PyPI.normalize_name(&p.name) == name && satisfies(spec, &p.version))
-    })
+    let names: Vec<String> = wanted
+        .iter()
+        .map(|w| Ecosystem::PyPI.normalize_name(&w.name))
+        .collect();
+    let all_present = wanted.iter().zip(&names).all(|(spec, name)| {
+        tree.packages.iter().any(|p| {
+            Ecosystem::PyPI.normalize_name(&p.name) == *name && satisfies(spec, &p.version)
+        })
+    });
+    let pulled_in: std::collections::HashSet<usize> = tree
+        .packages
+        .iter()
+        .flat_map(|p| p.dependencies.iter().copied())
+        .collect();
+    let no_strangers = tree.packages.iter().enumerate().all(|(i, p)| {
+        pulled_in.contains(&i) || names.contains(&Ecosystem::PyPI.normalize_name(&p.name))
+    });
+    all_present && no_strangers
 }
 
 fn mtime(path: &Path) -> SystemTime {

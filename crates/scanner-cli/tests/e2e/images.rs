@@ -1,0 +1,424 @@
+//! Container images: an OCI image layout written here from real metadata
+//! (`fixtures/images`: a Debian 12 root filesystem's dpkg status made by
+//! mmdebstrap, a real npm MCP server's package.json files, a Go binary built
+//! with Debian's Go), scanned through `--image-archive` without running
+//! anything. Layers are applied with whiteouts; hostile layers are refused
+//! or skipped with a message.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::write::GzEncoder;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::support::{fixtures, run, stderr, stdout};
+
+enum Item {
+    File(Vec<u8>, u32),
+    Link(&'static str),
+}
+
+fn images() -> PathBuf {
+    fixtures().join("images")
+}
+
+/// A gzip-compressed tar layer.
+fn layer(items: &[(String, Item)]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    for (path, item) in items {
+        let mut h = tar::Header::new_gnu();
+        match item {
+            Item::File(bytes, mode) => {
+                h.set_size(bytes.len() as u64);
+                h.set_mode(*mode);
+                h.set_entry_type(tar::EntryType::Regular);
+                // Write the name raw: hostile names must reach the reader as given.
+                let name = h.as_old_mut().name.as_mut();
+                name[..path.len()].copy_from_slice(path.as_bytes());
+                h.set_cksum();
+                tar.append(&h, bytes.as_slice()).unwrap();
+            }
+            Item::Link(target) => {
+                h.set_size(0);
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_link_name(target).unwrap();
+                tar.append_data(&mut h, path, std::io::empty()).unwrap();
+            }
+        }
+    }
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+fn file(path: &str, bytes: Vec<u8>) -> (String, Item) {
+    (path.to_string(), Item::File(bytes, 0o644))
+}
+
+fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+fn put_blob(dir: &Path, bytes: &[u8]) -> Value {
+    let d = digest(bytes);
+    std::fs::write(dir.join("blobs/sha256").join(&d[7..]), bytes).unwrap();
+    json!({"digest": d, "size": bytes.len()})
+}
+
+/// Writes an OCI image layout; returns the manifest digest.
+fn write_layout(dir: &Path, layers: &[Vec<u8>]) -> String {
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let config = json!({"architecture": "amd64", "os": "linux",
+        "config": {"Entrypoint": ["node", "/app/node_modules/@modelcontextprotocol/server-memory/dist/index.js"]},
+        "rootfs": {"type": "layers", "diff_ids": []}});
+    let mut config_desc = put_blob(dir, config.to_string().as_bytes());
+    config_desc["mediaType"] = json!("application/vnd.oci.image.config.v1+json");
+    let layer_descs: Vec<Value> = layers
+        .iter()
+        .map(|l| {
+            let mut d = put_blob(dir, l);
+            d["mediaType"] = json!("application/vnd.oci.image.layer.v1.tar+gzip");
+            d
+        })
+        .collect();
+    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config_desc, "layers": layer_descs});
+    let mut desc = put_blob(dir, manifest.to_string().as_bytes());
+    desc["mediaType"] = json!("application/vnd.oci.image.manifest.v1+json");
+    desc["annotations"] = json!({"org.opencontainers.image.ref.name": "test"});
+    let index = json!({"schemaVersion": 2, "manifests": [desc.clone()]});
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    desc["digest"].as_str().unwrap().to_string()
+}
+
+fn rootfs_layer() -> Vec<u8> {
+    let deb = images().join("debian-bookworm");
+    layer(&[
+        file(
+            "var/lib/dpkg/status",
+            std::fs::read(deb.join("status")).unwrap(),
+        ),
+        file(
+            "usr/lib/os-release",
+            std::fs::read(deb.join("os-release")).unwrap(),
+        ),
+        ("etc/os-release".into(), Item::Link("../usr/lib/os-release")),
+    ])
+}
+
+/// The npm server's metadata, a malicious package planted beside it, and
+/// the Go binary.
+fn app_layer() -> Vec<u8> {
+    let npm = images().join("npm-server-memory");
+    let mut items = Vec::new();
+    for entry in walk(&npm.join("node_modules")) {
+        let rel = entry
+            .strip_prefix(&npm)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        items.push(file(&format!("app/{rel}"), std::fs::read(&entry).unwrap()));
+    }
+    items.push(file(
+        "app/node_modules/chalk/package.json",
+        br#"{"name":"chalk","version":"5.6.1"}"#.to_vec(),
+    ));
+    let go = std::fs::read(images().join("go/tinymcp")).unwrap();
+    items.push(("usr/local/bin/tinymcp".into(), Item::File(go, 0o755)));
+    layer(&items)
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Deletes the planted package again.
+fn whiteout_layer() -> Vec<u8> {
+    layer(&[file("app/node_modules/.wh.chalk", Vec::new())])
+}
+
+fn home_with(dir: &Path, image: &str) -> PathBuf {
+    let home = dir.join("home");
+    std::fs::create_dir_all(home.join(".cursor")).unwrap();
+    let config = json!({"mcpServers": {"memory": {"command": "docker", "args": ["run", "-i", "--rm", image]}}});
+    std::fs::write(home.join(".cursor/mcp.json"), config.to_string()).unwrap();
+    home
+}
+
+/// A store with the bundled npm and Go records and two planted Debian
+/// records for zlib (Debian's source package of zlib1g): one for Debian 12,
+/// one for Debian 11 that must not match.
+fn store(dir: &Path) -> PathBuf {
+    let db = dir.join("db");
+    let planted = dir.join("planted");
+    std::fs::create_dir_all(&planted).unwrap();
+    for (id, eco) in [
+        ("DEBIAN-TEST-12", "Debian:12"),
+        ("DEBIAN-TEST-11", "Debian:11"),
+    ] {
+        let record = json!({"id": id, "modified": "2026-01-01T00:00:00Z", "summary": "planted",
+            "affected": [{"package": {"ecosystem": eco, "name": "zlib"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:9.9-1"}]}]}]});
+        std::fs::write(planted.join(format!("{id}.json")), record.to_string()).unwrap();
+    }
+    let osv = fixtures().join("osv");
+    let out = run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "db",
+        "import",
+        osv.join("npm").to_str().unwrap(),
+        osv.join("go").to_str().unwrap(),
+        planted.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    db
+}
+
+fn scan(db: &Path, home: &Path, archive: &Path, image: &str) -> (i32, Value, String) {
+    let spec = format!("{image}={}", archive.display());
+    let out = run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "scan",
+        "--offline",
+        "--home",
+        home.to_str().unwrap(),
+        "--image-archive",
+        &spec,
+        "--format",
+        "json",
+    ]);
+    let report = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
+    (out.status.code().unwrap(), report, stderr(&out))
+}
+
+fn set_of(report: &Value, ecosystem_prefix: &str) -> BTreeSet<(String, String)> {
+    report["servers"][0]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["ecosystem"]
+                .as_str()
+                .unwrap()
+                .starts_with(ecosystem_prefix)
+        })
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn expected(file: &str) -> BTreeSet<(String, String)> {
+    std::fs::read_to_string(images().join(file))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (n, v) = l.split_once('\t').unwrap();
+            (n.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn ids(report: &Value) -> BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["advisory_ids"].as_array().cloned().unwrap_or_default())
+        .map(|i| i.as_str().unwrap_or_default().to_string())
+        .chain(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| f["advisory"]["id"].as_str().map(str::to_string)),
+        )
+        .collect()
+}
+
+fn codes(report: &Value) -> BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_image_lists_dpkg_npm_and_go_packages_exactly_and_honours_whiteouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("oci");
+    let manifest = write_layout(&archive, &[rootfs_layer(), app_layer(), whiteout_layer()]);
+    let db = store(dir.path());
+    let home = home_with(dir.path(), "mcp/memory:test");
+    let (_, report, err) = scan(&db, &home, &archive, "mcp/memory:test");
+    assert!(!report.is_null(), "{err}");
+    // dpkg set equals `dpkg-query -W --admindir=` on the mmdebstrap root.
+    assert_eq!(
+        set_of(&report, "Debian:12"),
+        expected("debian-bookworm/dpkg-query.txt")
+    );
+    // npm set equals `npm query '*'`; the planted package is whited out.
+    assert_eq!(
+        set_of(&report, "npm"),
+        expected("npm-server-memory/npm-query.txt")
+    );
+    // Go: the standard library and the one module `go version -m` lists.
+    let go: BTreeSet<(String, String)> = [("stdlib", "go1.19.8"), ("golang.org/x/text", "v0.7.0")]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(set_of(&report, "Go"), go);
+    let found = ids(&report);
+    assert!(found.contains("DEBIAN-TEST-12"), "{found:?}");
+    assert!(found.contains("GO-2023-2102"), "stdlib go1.19.8: {found:?}");
+    assert!(
+        !found.contains("DEBIAN-TEST-11"),
+        "other release: {found:?}"
+    );
+    assert!(!found.contains("MAL-2025-46969"), "whited out: {found:?}");
+    let notes = report["servers"][0]["tree"]["notes"].to_string();
+    assert!(
+        notes.contains(&manifest),
+        "image digest in the report: {notes}"
+    );
+
+    // Without the whiteout layer, the planted malicious package is found.
+    let plain = dir.path().join("oci-plain");
+    write_layout(&plain, &[rootfs_layer(), app_layer()]);
+    let (code, report, err) = scan(&db, &home, &plain, "mcp/memory:test");
+    assert_eq!(code, 1, "{err}");
+    assert!(ids(&report).contains("MAL-2025-46969"));
+}
+
+#[test]
+fn a_digest_pinned_config_is_checked_against_the_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("oci");
+    let manifest = write_layout(&archive, &[rootfs_layer()]);
+    let db = store(dir.path());
+    let other = format!("mcp/memory:test@sha256:{}", "0".repeat(64));
+    let home = home_with(dir.path(), &other);
+    let (_, report, err) = scan(&db, &home, &archive, &other);
+    assert!(codes(&report).contains("image-digest-mismatch"), "{err}");
+    let pinned = format!("mcp/memory:test@{manifest}");
+    let home = home_with(dir.path(), &pinned);
+    let (_, report, err) = scan(&db, &home, &archive, &pinned);
+    assert!(!codes(&report).contains("image-digest-mismatch"), "{err}");
+}
+
+#[test]
+fn hostile_layers_are_refused_or_skipped_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let home = home_with(dir.path(), "mcp/memory:test");
+    // `../` names and an absolute symlink: skipped or resolved inside the image.
+    let archive = dir.path().join("climb");
+    let sneaky = layer(&[
+        file("../../outside-the-root", b"x".to_vec()),
+        file("usr/lib/os-release", b"ID=debian\nVERSION_ID=\"12\"\n".to_vec()),
+        ("etc/os-release".into(), Item::Link("/usr/lib/os-release")),
+        file("var/lib/dpkg/status", b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nSource: zlib\n".to_vec()),
+    ]);
+    write_layout(&archive, &[sneaky]);
+    let (_, report, err) = scan(&db, &home, &archive, "mcp/memory:test");
+    let notes = report["servers"][0]["tree"]["notes"].to_string();
+    assert!(
+        notes.contains("climbs out of the image root"),
+        "{notes} {err}"
+    );
+    assert!(
+        ids(&report).contains("DEBIAN-TEST-12"),
+        "absolute os-release link read inside the image"
+    );
+    assert!(!dir
+        .path()
+        .parent()
+        .unwrap()
+        .join("outside-the-root")
+        .exists());
+    // A 50 MB status file: over the cap, a clear message, incomplete.
+    let archive = dir.path().join("big");
+    let mut big = b"Package: a\nStatus: install ok installed\nVersion: 1\n\n".to_vec();
+    big.resize(50 << 20, b'#');
+    write_layout(&archive, &[layer(&[file("var/lib/dpkg/status", big)])]);
+    let (code, _, err) = scan(&db, &home, &archive, "mcp/memory:test");
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("over the") && err.contains("var/lib/dpkg/status"),
+        "{err}"
+    );
+    // A blob whose content does not match its digest.
+    let archive = dir.path().join("altered");
+    write_layout(&archive, &[rootfs_layer()]);
+    for e in std::fs::read_dir(archive.join("blobs/sha256")).unwrap() {
+        let p = e.unwrap().path();
+        if std::fs::metadata(&p).unwrap().len() > 10_000 {
+            let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+            f.write_all(b"tampered").unwrap();
+        }
+    }
+    let (code, _, err) = scan(&db, &home, &archive, "mcp/memory:test");
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("damaged or altered"), "{err}");
+    // A mistyped archive path is bad input.
+    let (code, _, err) = scan(&db, &home, &dir.path().join("nope"), "mcp/memory:test");
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_direct_go_binary_is_read_and_other_binaries_are_unscanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path());
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".cursor")).unwrap();
+    let go = images().join("go/tinymcp");
+    let native = dir.path().join("native-server");
+    let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+    elf.resize(4096, 0);
+    std::fs::write(&native, &elf).unwrap();
+    let config = json!({"mcpServers": {
+        "go": {"command": go.to_str().unwrap()},
+        "native": {"command": native.to_str().unwrap()}}});
+    std::fs::write(home.join(".cursor/mcp.json"), config.to_string()).unwrap();
+    let out = run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "scan",
+        "--offline",
+        "--home",
+        home.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let found = ids(&report);
+    assert!(found.contains("GO-2023-2102"), "{found:?} {}", stderr(&out));
+    let unscanned: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "unscanned-binary")
+        .collect();
+    assert_eq!(unscanned.len(), 1);
+    let sha = hex::encode(Sha256::digest(&elf));
+    assert!(unscanned[0].to_string().contains(&sha), "{}", unscanned[0]);
+}

@@ -1,0 +1,355 @@
+//! Applying an image's layers in order, with OCI whiteouts, into a view of
+//! just the files supplygate reads: package databases, `os-release`,
+//! npm and Python metadata, and what Go binaries say about themselves.
+//! Nothing is extracted; every entry name is checked before use.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+
+use flate2::read::GzDecoder;
+
+use super::gobuild::{self, BuildInfo};
+
+/// Largest metadata file kept (a dpkg status file is a few MB).
+pub const MAX_FILE_BYTES: u64 = 32 << 20;
+/// Largest executable searched for Go build info.
+const MAX_BINARY_BYTES: u64 = 512 << 20;
+/// Most bytes one layer may expand to (a gzip bomb stops here).
+const MAX_LAYER_BYTES: u64 = 16 << 30;
+/// Most entries in one layer.
+const MAX_ENTRIES: u64 = 2_000_000;
+/// Most bytes of metadata kept for the whole image.
+const MAX_KEPT_BYTES: u64 = 1 << 30;
+
+/// What a Go-looking executable gave.
+#[derive(Debug, Clone)]
+pub enum GoBinary {
+    /// Its build info.
+    Info(BuildInfo),
+    /// A Go binary whose build info could not be read, and why.
+    Unreadable(String),
+}
+
+/// The squashed view: the kept files of the top-most layer that has them.
+#[derive(Debug, Default)]
+pub struct View {
+    /// Kept regular files, by path relative to the root (no leading `/`).
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Symlinks among the kept paths: path → target as written.
+    pub links: BTreeMap<String, String>,
+    /// Executables that are Go binaries.
+    pub go: BTreeMap<String, GoBinary>,
+    /// Entries refused or skipped, with why (hostile names, caps).
+    pub skipped: Vec<String>,
+    kept_bytes: u64,
+    /// Paths of lower entries this layer replaces (while applying).
+    replaced: Vec<String>,
+}
+
+/// True for the paths the readers need.
+pub fn wanted(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        path,
+        "var/lib/dpkg/status" | "lib/apk/db/installed" | "etc/os-release" | "usr/lib/os-release"
+    ) || (path.starts_with("var/lib/dpkg/status.d/") && !name.ends_with(".md5sums"))
+        || (path.contains("node_modules/")
+            && matches!(name, "package.json" | ".package-lock.json" | "binding.gyp"))
+        || (path.contains(".dist-info/") && matches!(name, "METADATA" | "RECORD" | "INSTALLER"))
+}
+
+/// An entry name made relative and checked: `None` for names that climb
+/// out of the root or are empty.
+pub fn clean(raw: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+impl View {
+    /// Applies one layer (plain or gzip tar) on top of the view.
+    pub fn apply(&mut self, blob: impl Read, label: &str) -> Result<(), String> {
+        let mut buffered = BufReader::new(blob);
+        let head = buffered
+            .fill_buf()
+            .map_err(|e| format!("layer {label}: {e}"))?
+            .to_vec();
+        let counted: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(GzDecoder::new(buffered))
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            return Err(format!(
+                "layer {label}: zstd-compressed layers are not read yet"
+            ));
+        } else {
+            Box::new(buffered)
+        };
+        let mut limited = Capped {
+            inner: counted,
+            left: MAX_LAYER_BYTES,
+        };
+        let mut upper = View::default();
+        let mut removed: Vec<(String, bool)> = Vec::new();
+        let mut archive = tar::Archive::new(&mut limited);
+        let mut count = 0u64;
+        let entries = archive
+            .entries()
+            .map_err(|e| format!("layer {label}: {e}"))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| layer_error(label, &e))?;
+            count += 1;
+            if count > MAX_ENTRIES {
+                return Err(format!("layer {label}: more than {MAX_ENTRIES} entries"));
+            }
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let Some(path) = clean(&raw) else {
+                self.skipped.push(format!(
+                    "layer {label}: entry `{raw}` climbs out of the image root; ignored"
+                ));
+                continue;
+            };
+            let (dir, name) = match path.rsplit_once('/') {
+                Some((d, n)) => (d.to_string(), n),
+                None => (String::new(), path.as_str()),
+            };
+            if name == ".wh..wh..opq" {
+                removed.push((dir, true));
+                continue;
+            }
+            if let Some(target) = name.strip_prefix(".wh.") {
+                let p = if dir.is_empty() {
+                    target.to_string()
+                } else {
+                    format!("{dir}/{target}")
+                };
+                removed.push((p, false));
+                continue;
+            }
+            upper.take_entry(&mut entry, &path, self, label)?;
+        }
+        // Whiteouts hide lower entries only, whatever their order in the layer.
+        for (path, opaque) in removed {
+            self.remove(&path, !opaque);
+        }
+        self.merge(upper);
+        Ok(())
+    }
+
+    fn take_entry<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        path: &str,
+        lower: &View,
+        label: &str,
+    ) -> Result<(), String> {
+        let kind = entry.header().entry_type();
+        // Any entry at a path replaces what lower layers had there.
+        if lower.go.contains_key(path) || lower.files.contains_key(path) {
+            self.replaced.push(path.to_string());
+        }
+        if kind.is_symlink() {
+            if wanted(path) {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned());
+                self.links
+                    .insert(path.to_string(), target.unwrap_or_default());
+            }
+            self.files.remove(path);
+            return Ok(());
+        }
+        if kind.is_hard_link() {
+            let target = entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned());
+            let Some(target) = target.as_deref().and_then(clean) else {
+                self.skipped.push(format!(
+                    "layer {label}: hard link `{path}` points out of the image root; ignored"
+                ));
+                return Ok(());
+            };
+            let content = self
+                .files
+                .get(&target)
+                .or_else(|| lower.files.get(&target))
+                .cloned();
+            if let (true, Some(c)) = (wanted(path), content) {
+                self.files.insert(path.to_string(), c);
+            }
+            if let Some(go) = self
+                .go
+                .get(&target)
+                .or_else(|| lower.go.get(&target))
+                .cloned()
+            {
+                self.go.insert(path.to_string(), go);
+            }
+            return Ok(());
+        }
+        if !kind.is_file() && kind != tar::EntryType::Continuous {
+            return Ok(());
+        }
+        let size = entry.size();
+        if wanted(path) {
+            if size > MAX_FILE_BYTES {
+                return Err(format!("layer {label}: {path} is {size} bytes, over the {MAX_FILE_BYTES}-byte cap for metadata; its packages cannot be listed"));
+            }
+            let mut bytes = Vec::with_capacity(size as usize);
+            entry
+                .take(MAX_FILE_BYTES)
+                .read_to_end(&mut bytes)
+                .map_err(|e| layer_error(label, &e))?;
+            self.kept_bytes += bytes.len() as u64;
+            if self.kept_bytes + lower.kept_bytes > MAX_KEPT_BYTES {
+                return Err(format!(
+                    "layer {label}: more than {MAX_KEPT_BYTES} bytes of package metadata"
+                ));
+            }
+            self.files.insert(path.to_string(), bytes);
+            return Ok(());
+        }
+        let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
+        if executable && size >= 4 {
+            if size > MAX_BINARY_BYTES {
+                self.skipped.push(format!(
+                    "layer {label}: {path} is {size} bytes; not searched for Go build info"
+                ));
+                return Ok(());
+            }
+            let mut head = [0u8; 4];
+            entry
+                .read_exact(&mut head)
+                .map_err(|e| layer_error(label, &e))?;
+            if gobuild::is_native(&head) {
+                match gobuild::scan(entry) {
+                    Ok(Some(info)) => {
+                        self.go.insert(path.to_string(), GoBinary::Info(info));
+                    }
+                    Ok(None) => {}
+                    Err(why) => {
+                        self.go.insert(path.to_string(), GoBinary::Unreadable(why));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops `path` (and, for a whiteout, the path itself; for an opaque
+    /// directory only its children) from the view.
+    fn remove(&mut self, path: &str, itself: bool) {
+        let prefix = format!("{path}/");
+        let gone = |p: &String| (itself && p == path) || p.starts_with(&prefix);
+        self.files.retain(|p, _| !gone(p));
+        self.links.retain(|p, _| !gone(p));
+        self.go.retain(|p, _| !gone(p));
+    }
+
+    fn merge(&mut self, upper: View) {
+        for p in &upper.replaced {
+            self.files.remove(p);
+            self.go.remove(p);
+        }
+        for p in upper.files.keys().chain(upper.links.keys()) {
+            self.files.remove(p);
+            self.links.remove(p);
+        }
+        self.files.extend(upper.files);
+        self.links.extend(upper.links);
+        self.go.extend(upper.go);
+        self.skipped.extend(upper.skipped);
+        self.kept_bytes += upper.kept_bytes;
+    }
+
+    /// A kept file's content, following kept symlinks inside the image
+    /// (an absolute target is taken from the image root, never the host).
+    pub fn read(&self, path: &str) -> Option<&[u8]> {
+        let mut path = path.to_string();
+        for _ in 0..8 {
+            if let Some(bytes) = self.files.get(&path) {
+                return Some(bytes);
+            }
+            let target = self.links.get(&path)?;
+            let base = if target.starts_with('/') {
+                String::new()
+            } else {
+                path.rsplit_once('/')
+                    .map_or(String::new(), |(d, _)| d.to_string())
+            };
+            path = resolve_in_root(&base, target)?;
+        }
+        None
+    }
+}
+
+/// `base/target` normalised; `..` stops at the root, as the kernel does
+/// inside a container's root.
+fn resolve_in_root(base: &str, target: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+fn layer_error(label: &str, e: &std::io::Error) -> String {
+    format!("layer {label}: not a readable tar stream: {e}")
+}
+
+/// A reader that fails once more than `left` bytes have passed.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other(format!(
+                "expands past {MAX_LAYER_BYTES} bytes (a decompression bomb?)"
+            )));
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_climb_out_are_refused() {
+        assert_eq!(clean("./a/b"), Some("a/b".into()));
+        assert_eq!(clean("/etc/os-release"), Some("etc/os-release".into()));
+        assert_eq!(clean("a/../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn symlinks_resolve_inside_the_root() {
+        let mut v = View::default();
+        v.files
+            .insert("usr/lib/os-release".into(), b"ID=debian".to_vec());
+        v.links
+            .insert("etc/os-release".into(), "../usr/lib/os-release".into());
+        assert_eq!(v.read("etc/os-release"), Some(&b"ID=debian"[..]));
+        v.links
+            .insert("etc/os-release".into(), "/../../usr/lib/os-release".into());
+        assert_eq!(v.read("etc/os-release"), Some(&b"ID=debian"[..]));
+    }
+}

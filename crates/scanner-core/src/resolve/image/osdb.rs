@@ -1,0 +1,143 @@
+//! Distribution package databases: dpkg's `status` (and distroless
+//! `status.d/` files), apk's `installed`, and `os-release`.
+
+use advisories_cache::Ecosystem;
+
+/// One OS package as its database records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsPackage {
+    /// The binary package name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// The source package advisories are filed under (dpkg `Source`, apk `o:`).
+    pub source: Option<String>,
+    /// The architecture (dpkg `Architecture`, apk `A:`).
+    pub arch: Option<String>,
+}
+
+/// dpkg stanzas (`Field: value`, blank-line separated): packages whose
+/// status says they are installed (not `config-files`/`not-installed`).
+pub fn parse_dpkg(text: &str) -> Vec<OsPackage> {
+    let mut out = Vec::new();
+    for stanza in text.split("\n\n") {
+        let field = |name: &str| {
+            stanza.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                (k.eq_ignore_ascii_case(name) && !l.starts_with([' ', '\t']))
+                    .then(|| v.trim().to_string())
+            })
+        };
+        let (Some(name), Some(version)) = (field("Package"), field("Version")) else {
+            continue;
+        };
+        // Distroless status.d files carry no Status field: the file's presence says installed.
+        let installed = field("Status").is_none_or(|s| {
+            !matches!(
+                s.split_whitespace().nth(2),
+                Some("not-installed" | "config-files")
+            )
+        });
+        if !installed {
+            continue;
+        }
+        // `Source: openssl (3.0.11-1)`: the name before any version.
+        let source = field("Source").and_then(|s| s.split_whitespace().next().map(str::to_string));
+        out.push(OsPackage {
+            name,
+            version,
+            source,
+            arch: field("Architecture"),
+        });
+    }
+    out
+}
+
+/// apk's `installed`: `P:` name, `V:` version, `o:` origin, `A:` arch.
+pub fn parse_apk(text: &str) -> Vec<OsPackage> {
+    let mut out = Vec::new();
+    for stanza in text.split("\n\n") {
+        let field = |k: &str| {
+            stanza
+                .lines()
+                .find_map(|l| l.strip_prefix(k).map(str::to_string))
+        };
+        if let (Some(name), Some(version)) = (field("P:"), field("V:")) {
+            out.push(OsPackage {
+                name,
+                version,
+                source: field("o:"),
+                arch: field("A:"),
+            });
+        }
+    }
+    out
+}
+
+/// The OS a root filesystem says it is, from `os-release`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsRelease {
+    /// `ID` (`debian`, `alpine`, `ubuntu`, …).
+    pub id: String,
+    /// `VERSION_ID`, when given (Debian testing/sid has none).
+    pub version_id: Option<String>,
+    /// `PRETTY_NAME`, for messages.
+    pub pretty: Option<String>,
+}
+
+/// Parses `os-release` (shell-style `KEY=value`, optionally quoted).
+pub fn parse_os_release(text: &str) -> OsRelease {
+    let get = |key: &str| {
+        text.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().trim_matches(['"', '\'']).to_string())
+        })
+    };
+    OsRelease {
+        id: get("ID").unwrap_or_default().to_ascii_lowercase(),
+        version_id: get("VERSION_ID").filter(|v| !v.is_empty()),
+        pretty: get("PRETTY_NAME"),
+    }
+}
+
+impl OsRelease {
+    /// The OSV ecosystem of the OS packages (`Debian:12`, `Alpine:v3.19`),
+    /// or why there is none.
+    pub fn ecosystem(&self) -> Result<Ecosystem, String> {
+        let version = self.version_id.as_deref().unwrap_or("");
+        let mut parts = version.split('.').map(|p| p.parse::<u16>().ok());
+        match self.id.as_str() {
+            "debian" => match parts.next().flatten() {
+                Some(major) => Ok(Ecosystem::Debian(Some(major))),
+                None => Err("Debian without a numeric VERSION_ID (testing or sid): no OSV release to match against".into()),
+            },
+            "alpine" => match (parts.next().flatten(), parts.next().flatten()) {
+                (Some(a), Some(b)) => Ok(Ecosystem::Alpine(Some((a, b)))),
+                _ => Err(format!("Alpine VERSION_ID `{version}` names no release")),
+            },
+            other => Err(format!("OS `{other}` is not one supplygate matches (Debian and Alpine are)")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dpkg_skips_removed_packages_and_reads_sources() {
+        let text = "Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.11-1~deb12u2)\nVersion: 3.0.11-1~deb12u2\nDescription: x\n more\n\nPackage: old\nStatus: deinstall ok config-files\nVersion: 1\n";
+        let p = parse_dpkg(text);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].source.as_deref(), Some("openssl"));
+    }
+
+    #[test]
+    fn os_release_gives_the_osv_release() {
+        let d = parse_os_release("ID=debian\nVERSION_ID=\"12\"\n");
+        assert_eq!(d.ecosystem().unwrap(), Ecosystem::Debian(Some(12)));
+        let a = parse_os_release("ID=alpine\nVERSION_ID=3.19.1\n");
+        assert_eq!(a.ecosystem().unwrap(), Ecosystem::Alpine(Some((3, 19))));
+        assert!(parse_os_release("ID=debian\n").ecosystem().is_err());
+    }
+}
