@@ -36,6 +36,42 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Print every path from a server to an installed package (like `npm explain`).
     Explain(ExplainArgs),
+    /// Vet servers before installing them: resolve what each launch command
+    /// (or config entry) would install now, without installing it or running
+    /// package code, and check it like `scan`.
+    Vet(VetArgs),
+}
+
+/// Options of `vet`.
+#[derive(Debug, Args)]
+pub struct VetArgs {
+    /// Launch commands as pasted, one per argument: 'npx -y pkg@1.2.3',
+    /// 'uvx --from pkg==1.0 cmd', 'npm exec --package=pkg -- cmd', 'pipx run pkg'.
+    #[arg(value_name = "SERVER")]
+    pub servers: Vec<String>,
+
+    /// Vet only this server of the --config files (repeatable).
+    #[arg(long = "server", value_name = "NAME")]
+    pub only: Vec<String>,
+
+    /// The client style of the pinned snippet printed for each server.
+    #[arg(long, value_enum, default_value_t = ClientStyle::McpServers)]
+    pub client: ClientStyle,
+
+    /// Scan options (policy, advisories, formats, --config).
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// Config styles a pinned snippet is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientStyle {
+    /// `{"mcpServers": {...}}`: Claude Desktop, Claude Code, Cursor, Windsurf and most others.
+    McpServers,
+    /// VS Code `.vscode/mcp.json`: `{"servers": {...}}`.
+    Vscode,
+    /// Codex `config.toml`: `[mcp_servers.NAME]`.
+    Codex,
 }
 
 /// Options of `explain`.
@@ -168,6 +204,21 @@ pub struct ScanArgs {
     /// Which policy decides.
     #[command(flatten)]
     pub policy: PolicyArgs,
+
+    /// A server whose tree is not installed is resolved from the registry
+    /// (npm/uv with scripts and builds off) instead of ending as
+    /// tree-not-installed: for fresh CI runners.
+    #[arg(long)]
+    pub resolve_missing: bool,
+
+    /// Versions published less than this long ago are `too-new` [default:
+    /// the policy's `min-age`, else 2d].
+    #[arg(long, value_name = "DURATION")]
+    pub min_age: Option<HumanDuration>,
+
+    /// Longest one npm/uv resolution may take.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub resolve_timeout: HumanDuration,
 
     /// An earlier `--format json` report: mark findings `new` or
     /// `unchanged`, list resolved ones and every tree change.

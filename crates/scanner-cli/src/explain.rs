@@ -38,6 +38,8 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
         },
         discover,
         advisory_source: String::new(),
+        now: None,
+        min_age_secs: scanner_core::DEFAULT_MIN_AGE_SECS,
     };
     let collected = scanner_core::collect(&options)?;
     let (name, version) = split_spec(&args.package);

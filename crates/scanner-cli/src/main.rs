@@ -9,6 +9,8 @@ mod explain;
 mod online;
 mod policy;
 mod render;
+mod resolver;
+mod vet;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,8 +20,8 @@ use advisories_cache::{ImportLimits, ImportSource, Store};
 use anyhow::{Context, Result};
 use clap::Parser;
 use scanner_core::baseline::FailOn;
-use scanner_core::resolve::ResolveOptions;
-use scanner_core::ScanOptions;
+use scanner_core::resolve::{ResolveMode, ResolveOptions};
+use scanner_core::{Report, Resolution, ScanOptions};
 
 use crate::args::{Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ScanArgs};
 use crate::discovery::discover_options;
@@ -41,6 +43,10 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(e) if is_broken_pipe(&e) => Exit::Passed.into(),
         Err(e) if e.is::<policy::Reported>() => Exit::Invalid.into(),
+        Err(e) if e.is::<EarlyExit>() => e
+            .downcast_ref::<EarlyExit>()
+            .map_or(Exit::Invalid, |x| x.0)
+            .into(),
         Err(e) => {
             eprintln!("error: {e:#}");
             Exit::Invalid.into()
@@ -66,6 +72,7 @@ fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Policy(PolicyCommand::Init) => policy::init(),
         Command::Explain(args) => explain::run(args),
+        Command::Vet(args) => vet::run(&db()?, args),
         Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db()?)?, &args),
     }
 }
@@ -101,38 +108,104 @@ fn checked_archives(
 
 fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     let discover = discover_options(args.discovery.clone())?;
+    let mode = if args.resolve_missing {
+        ResolveMode::InstalledElseResolve
+    } else {
+        ResolveMode::Installed
+    };
+    let inventory = scanner_core::discover::discover(&discover)?;
+    let report = check(db, &args, discover, inventory, mode)?;
+    render(&args, &report, |_| Ok(()))?;
+    Ok(report.summary.outcome.into())
+}
+
+/// Resolves, matches and decides: what `scan` and `vet` share.
+fn check(
+    db: &std::path::Path,
+    args: &ScanArgs,
+    discover: scanner_core::discover::DiscoverOptions,
+    inventory: scanner_core::discover::Inventory,
+    mode: ResolveMode,
+) -> Result<Report> {
     let home = discover.home.clone();
     let today = policy::today(args.policy.today.as_deref())?;
     let policy_file = policy::locate(args.policy.file.clone(), args.policy.policy_dir.clone())?;
     let baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
     let mut store = open_store(db)?;
-    let options = ScanOptions {
+    let mut options = ScanOptions {
         discover,
         resolve: ResolveOptions {
+            home: home.clone(),
             verify: !args.no_verify,
             image_archives: checked_archives(&args.image_archives)?,
-            ..ResolveOptions::new(home)
+            ..ResolveOptions::new(home.clone())
         },
         advisory_source: store.path().display().to_string(),
+        now: Some(unix_now()),
+        min_age_secs: scanner_core::DEFAULT_MIN_AGE_SECS,
     };
-    let collected = scanner_core::collect(&options)?;
+    let resolvers = resolver::Resolvers::new(resolver::ResolverOptions {
+        home,
+        offline: args.offline,
+        timeout: args.resolve_timeout.0,
+        http_timeout: args.net.http_timeout.0,
+    });
+    let resolution = Resolution {
+        mode,
+        resolver: (mode != ResolveMode::Installed).then_some(&resolvers as _),
+    };
+    let collected = scanner_core::collect_inventory(inventory, &options, resolution);
     if let Some(file) = &policy_file {
         policy::refuse_inside_trees(file, &collected.tree_roots())?;
     }
     // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
-    let policy = policy::load(policy_file.as_deref(), today)?;
-    let source = match online::choose(&mut store, &collected, &args)? {
+    let loaded = policy::load(policy_file.as_deref(), today)?;
+    options.min_age_secs = match args.min_age {
+        Some(d) => i64::try_from(d.0.as_secs()).unwrap_or(i64::MAX),
+        None => loaded
+            .min_age_secs()
+            .unwrap_or(scanner_core::DEFAULT_MIN_AGE_SECS),
+    };
+    let source = match online::choose(&mut store, &collected, args)? {
         Ok(source) => source,
-        Err(exit) => return Ok(exit),
+        Err(exit) => return Err(anyhow::Error::new(EarlyExit(exit))),
     };
     let label = args.baseline.as_ref().map(|p| p.display().to_string());
     let against = baseline.as_ref().zip(label.as_deref());
     let mut report =
-        scanner_core::evaluate_against(collected, &source.lookup, &policy, &options, against)?;
+        scanner_core::evaluate_against(collected, &source.lookup, &loaded, &options, against)?;
     source.record_in(&mut report);
     if args.fail_on == FailOnArg::New {
         scanner_core::baseline::apply_fail_on(&mut report, FailOn::New);
     }
+    Ok(report)
+}
+
+/// A run that stopped with this exit code after printing why.
+#[derive(Debug)]
+struct EarlyExit(Exit);
+
+impl std::fmt::Display for EarlyExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stopped with exit code {}", self.0 as u8)
+    }
+}
+
+impl std::error::Error for EarlyExit {}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Prints warnings and the report in the format asked; `extra` writes
+/// after a table (vet's pinned snippets).
+fn render(
+    args: &ScanArgs,
+    report: &Report,
+    extra: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     for e in &report.policy.expired_exceptions {
         eprintln!(
             "warning: exception for `{}` (line {}) expired on {}; it no longer applies",
@@ -144,14 +217,17 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     }
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Table => render::table::write(&mut out, &report)?,
-        Format::Json => render::json::write(&mut out, &report)?,
-        Format::Sarif => render::sarif::write(&mut out, &report)?,
-        Format::Cyclonedx => render::cyclonedx::write(&mut out, &report)?,
-        Format::Markdown => render::markdown::write(&mut out, &report)?,
+        Format::Table => {
+            render::table::write(&mut out, report)?;
+            extra(&mut out)?;
+        }
+        Format::Json => render::json::write(&mut out, report)?,
+        Format::Sarif => render::sarif::write(&mut out, report)?,
+        Format::Cyclonedx => render::cyclonedx::write(&mut out, report)?,
+        Format::Markdown => render::markdown::write(&mut out, report)?,
     }
     out.flush()?;
-    Ok(report.summary.outcome.into())
+    Ok(())
 }
 
 fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {

@@ -16,6 +16,7 @@
 pub mod baseline;
 pub mod changes;
 pub mod discover;
+pub mod facts;
 pub mod graph;
 pub mod matching;
 pub mod policy;
@@ -31,4 +32,7 @@ pub use types::{IntegrityState, Scope, ScopeError, ServerId};
 pub use finding::{Code, Finding, PackageRef, Severity};
 pub use policy::{Decision, Policy};
 pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
-pub use scan::{collect, evaluate, evaluate_against, scan, Collected, ScanError, ScanOptions};
+pub use scan::{
+    collect, collect_inventory, collect_with, evaluate, evaluate_against, scan, Collected,
+    Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS,
+};

@@ -114,6 +114,9 @@ pub struct FindingContext<'a> {
     pub aliases: &'a [String],
     /// How the server's package spec is pinned, when it has one.
     pub pin: Option<PinState>,
+    /// The package is the server's own package (`Some(true)`), another
+    /// package of its tree, or unknown.
+    pub server_package: Option<bool>,
 }
 
 impl Default for FindingContext<'_> {
@@ -131,6 +134,7 @@ impl Default for FindingContext<'_> {
             advisory_id: None,
             aliases: &[],
             pin: None,
+            server_package: None,
         }
     }
 }
@@ -182,6 +186,7 @@ pub struct Policy {
     exceptions: Vec<Exception>,
     servers: BTreeMap<String, ServerPolicy>,
     today: Option<Date>,
+    min_age: Option<i64>,
 }
 
 /// A policy file that could not be used.
@@ -230,6 +235,7 @@ impl Policy {
             exceptions: Vec::new(),
             servers: BTreeMap::new(),
             today: None,
+            min_age: None,
         }
     }
 
@@ -306,6 +312,11 @@ impl Policy {
                 server.pin_required = meta.pin.map(|p| p.as_str().to_string());
             }
         }
+    }
+
+    /// The minimum release age (`[policy] min-age`) in seconds, if the file sets one.
+    pub fn min_age_secs(&self) -> Option<i64> {
+        self.min_age
     }
 
     /// The exceptions, in file order.

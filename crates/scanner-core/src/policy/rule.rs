@@ -63,6 +63,8 @@ pub struct Conditions {
     pub direct: Option<bool>,
     /// The package has (or has not) an install script; unknown never matches.
     pub install_script: Option<bool>,
+    /// The package is (or is not) the server's own package; unknown never matches.
+    pub server_package: Option<bool>,
 }
 
 impl Conditions {
@@ -86,6 +88,9 @@ impl Conditions {
             && self
                 .install_script
                 .is_none_or(|d| ctx.install_script == Some(d))
+            && self
+                .server_package
+                .is_none_or(|d| ctx.server_package == Some(d))
     }
 
     fn names_match(&self, ctx: &FindingContext<'_>) -> bool {
@@ -146,6 +151,17 @@ pub fn builtin_rules() -> Vec<Rule> {
     vec![
         rule("builtin:malicious-package", code("malicious-package")),
         rule("builtin:checksum-mismatch", code("checksum-mismatch")),
+        // "Block deprecated packages unless explicitly approved" (MCP
+        // production checklists): the server's own package blocks; a
+        // deprecated transitive package only warns (the default).
+        rule(
+            "builtin:deprecated-server-package",
+            Conditions {
+                codes: vec!["deprecated-package".into(), "yanked-version".into()],
+                server_package: Some(true),
+                ..Conditions::default()
+            },
+        ),
         rule(
             "builtin:critical",
             Conditions {

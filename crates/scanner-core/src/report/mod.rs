@@ -44,6 +44,9 @@ pub struct PackageEntry {
     /// A non-registry source (git, URL, local path), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// What the registry says about this version, when known.
+    #[serde(skip_serializing_if = "crate::resolve::RegistryFacts::is_empty")]
+    pub facts: crate::resolve::RegistryFacts,
 }
 
 /// The tree a server runs from.
@@ -91,6 +94,10 @@ pub struct ServerReport {
     /// The server's owner, from the policy file's `[server.NAME]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// `vet`: the config entry that pins what was vetted, in the client
+    /// style asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
     /// What changed in its tree since the baseline, when both were resolved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree_changes: Option<TreeChanges>,

@@ -8,6 +8,7 @@ mod confine;
 mod image;
 mod npm;
 mod python;
+pub mod resolved;
 mod verify;
 
 use python::venv;
@@ -86,6 +87,36 @@ pub struct InstalledPackage {
     /// it differs from the binary package (dpkg `Source`, apk origin).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_package: Option<String>,
+    /// What the registry says about this version, when known.
+    #[serde(skip_serializing_if = "RegistryFacts::is_empty")]
+    pub facts: RegistryFacts,
+}
+
+/// What a package registry says about one version: read from a lockfile
+/// written at resolution (npm copies `deprecated`) or from registry replies
+/// the CLI fetched. Every field is `None` when not known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RegistryFacts {
+    /// The deprecation message (npm `deprecated`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<String>,
+    /// The version is yanked (PyPI); the reason, possibly empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yanked: Option<String>,
+    /// The project's status when not active (PEP 792: `archived`,
+    /// `quarantined`, `deprecated`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_status: Option<String>,
+    /// When the version was published, as Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<i64>,
+}
+
+impl RegistryFacts {
+    /// True when nothing is known.
+    pub fn is_empty(&self) -> bool {
+        *self == RegistryFacts::default()
+    }
 }
 
 impl InstalledPackage {
@@ -102,6 +133,7 @@ impl InstalledPackage {
             integrity: Integrity::Pending,
             source: None,
             published: None,
+            facts: RegistryFacts::default(),
             source_package: None,
         }
     }
@@ -253,6 +285,12 @@ pub enum TreeKind {
     Pipx,
     /// A plain virtual environment.
     Venv,
+    /// Not installed: what the launcher would install now, resolved from
+    /// the registry by the package manager with scripts and builds off.
+    Resolved,
+    /// Not installed and not resolvable: only the package and version the
+    /// config declares, so at least they are matched against advisories.
+    Declared,
     /// `bunx`: `<bun install cache>/.bunx-<uid>/<spec>`.
     BunxCache,
     /// `pnpm dlx`: `<pnpm cache>/dlx/<key>/pkg`.
@@ -325,6 +363,19 @@ pub enum ResolveError {
         /// What is wrong.
         message: String,
     },
+    /// Resolving what the launcher would install failed (registry
+    /// unreachable, version gone, dependency refused…).
+    #[error("server `{server}`: {package} could not be resolved: {message}")]
+    ResolutionFailed {
+        /// The server.
+        server: String,
+        /// The package spec.
+        package: String,
+        /// What went wrong, for a human.
+        message: String,
+        /// Why, as a kind findings are made from.
+        cause: FailureCause,
+    },
     /// The launcher is not one supplygate resolves.
     #[error("server `{server}`: launcher `{command}` is not supported yet; its packages were not checked")]
     Unsupported {
@@ -333,6 +384,40 @@ pub enum ResolveError {
         /// The command.
         command: String,
     },
+}
+
+/// Why a resolution failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCause {
+    /// The registry or the package manager failed (unreachable, not found).
+    Registry,
+    /// A package can only be had by building it from source (sdist only);
+    /// builds are never run.
+    NeedsBuild,
+    /// A dependency comes from git or a URL; such dependencies are refused.
+    NonRegistry,
+}
+
+/// How a scan gets trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResolveMode {
+    /// Only installed trees (the default `scan`).
+    #[default]
+    Installed,
+    /// Installed trees; a server with none is resolved (`scan --resolve-missing`).
+    InstalledElseResolve,
+    /// Every server is resolved, never read from disk (`vet`).
+    Resolve,
+}
+
+/// Resolves what a server's launcher would install now, without installing
+/// it and without running package code. Implemented outside scanner-core
+/// (it needs the network and the package managers); scanner-core only
+/// decides when to ask.
+pub trait TreeResolver {
+    /// The tree `server` would run if launched now; `Ok(None)` when this
+    /// resolver does not handle the server's launcher.
+    fn resolve(&self, server: &Server) -> Result<Option<InstalledTree>, ResolveError>;
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

@@ -6,6 +6,7 @@ use advisories_cache::{AdvisoryLookup, Ecosystem, LookupError, Vulnerability};
 
 use crate::baseline::{annotate, tree_changes_for, Baseline, TreeChanges};
 use crate::discover::secrets::redact_text;
+use crate::discover::Inventory;
 use crate::discover::{
     discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
 };
@@ -15,7 +16,10 @@ use crate::grouping::group;
 use crate::matching::{affects, only_git_ranges};
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
-use crate::resolve::{resolve_shared, InstalledTree, Integrity, ResolveError, ResolveOptions};
+use crate::resolve::{
+    resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, ResolveError,
+    ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
+};
 use crate::version::Version;
 
 /// What to scan and how.
@@ -27,6 +31,23 @@ pub struct ScanOptions {
     pub resolve: ResolveOptions,
     /// A label for the advisory source, for the report.
     pub advisory_source: String,
+    /// Now, as Unix seconds, for `too-new`; `None` skips that check.
+    pub now: Option<i64>,
+    /// The minimum release age in seconds: a version published less than
+    /// this long before `now` is `too-new`.
+    pub min_age_secs: i64,
+}
+
+/// The default minimum release age: two days.
+pub const DEFAULT_MIN_AGE_SECS: i64 = 2 * 24 * 3600;
+
+/// How a scan gets its trees: from disk, or also from a resolver.
+#[derive(Clone, Copy, Default)]
+pub struct Resolution<'a> {
+    /// When to read the disk and when to resolve.
+    pub mode: ResolveMode,
+    /// What resolves a tree without installing it (vet, --resolve-missing).
+    pub resolver: Option<&'a dyn TreeResolver>,
 }
 
 /// A scan that could not run at all.
@@ -88,7 +109,28 @@ impl Collected {
 
 /// Discovers servers and resolves their trees; no advisory data is needed.
 pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
-    let inventory = discover(&options.discover)?;
+    collect_with(options, Resolution::default())
+}
+
+/// Like [`collect`], getting trees as `resolution` says.
+pub fn collect_with(
+    options: &ScanOptions,
+    resolution: Resolution<'_>,
+) -> Result<Collected, ScanError> {
+    Ok(collect_inventory(
+        discover(&options.discover)?,
+        options,
+        resolution,
+    ))
+}
+
+/// Resolves the trees of an inventory's servers (discovered, or built from
+/// launch commands by `vet`).
+pub fn collect_inventory(
+    inventory: Inventory,
+    options: &ScanOptions,
+    resolution: Resolution<'_>,
+) -> Collected {
     let mut collected = Collected {
         servers: Vec::new(),
         trees: Vec::new(),
@@ -96,13 +138,13 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         reports: Vec::new(),
         drafts: inventory.findings.iter().map(config_draft).collect(),
     };
-    let mut verified = crate::resolve::VerifiedTrees::default();
+    let mut verified = VerifiedTrees::default();
     for server in inventory.servers {
-        let tree = match resolve_shared(&server, &options.resolve, &mut verified) {
+        let tree = match tree_for(&server, options, resolution, &mut verified) {
             Ok(tree) => tree,
             Err(e) => {
-                collected.drafts.push(gap_for(&server, &e));
-                None
+                collected.drafts.extend(gaps_for(&server, &e));
+                declared_tree(&server, &e)
             }
         };
         collected.graph.add_server(&server.id(), tree.as_ref());
@@ -118,7 +160,83 @@ pub fn collect(options: &ScanOptions) -> Result<Collected, ScanError> {
         collected.trees.push(tree);
         collected.servers.push(server);
     }
-    Ok(collected)
+    collected
+}
+
+/// The tree of one server: from disk, from the resolver, or both in turn.
+fn tree_for(
+    server: &Server,
+    options: &ScanOptions,
+    resolution: Resolution<'_>,
+    verified: &mut VerifiedTrees,
+) -> Result<Option<InstalledTree>, ResolveError> {
+    let fresh = |r: &dyn TreeResolver| r.resolve(server);
+    match (resolution.mode, resolution.resolver) {
+        (ResolveMode::Resolve, Some(r)) => match fresh(r)? {
+            Some(tree) => Ok(Some(tree)),
+            None => resolve_shared(server, &options.resolve, verified),
+        },
+        (ResolveMode::InstalledElseResolve, Some(r)) => {
+            match resolve_shared(server, &options.resolve, verified) {
+                Err(ResolveError::NotInstalled { .. }) if fresh_handles(r, server) => {
+                    fresh(r).map(|t| t.map(noted_missing))
+                }
+                other => other,
+            }
+        }
+        _ => resolve_shared(server, &options.resolve, verified),
+    }
+}
+
+/// Whether the resolver handles the server's launcher (npx, uvx, …).
+fn fresh_handles(_resolver: &dyn TreeResolver, server: &Server) -> bool {
+    matches!(
+        server.launch,
+        Launch::Npx { .. } | Launch::Uvx { .. } | Launch::Pipx { .. }
+    )
+}
+
+fn noted_missing(mut tree: InstalledTree) -> InstalledTree {
+    tree.notes.push(
+        "not installed on this machine: resolved from the registry instead (--resolve-missing)"
+            .into(),
+    );
+    tree
+}
+
+/// When resolution failed, the package and exact version the config
+/// declares, as a one-package tree: an unpublished malicious version must
+/// still block.
+fn declared_tree(server: &Server, error: &ResolveError) -> Option<InstalledTree> {
+    let ResolveError::ResolutionFailed { .. } = error else {
+        return None;
+    };
+    let (ecosystem, name, version) = match &server.launch {
+        Launch::Npx { package, .. } if package.pin == PinState::Exact => (
+            Ecosystem::Npm,
+            package.name.clone(),
+            package.requested.clone()?,
+        ),
+        Launch::Uvx { package } | Launch::Pipx { package } => (
+            Ecosystem::PyPI,
+            package.name.clone(),
+            package.exact_version()?.to_string(),
+        ),
+        _ => return None,
+    };
+    let mut top = InstalledPackage::new(ecosystem, name, version, String::new());
+    top.integrity = Integrity::Unverified {
+        reason: "declared in the config; not resolved".into(),
+    };
+    Some(InstalledTree {
+        kind: TreeKind::Declared,
+        root: std::path::PathBuf::from(format!("declared:{}", server.name)),
+        top: Some(0),
+        packages: vec![top],
+        notes: vec!["resolution failed: only the declared package and version were matched".into()],
+        issues: Vec::new(),
+        npm_cache: None,
+    })
 }
 
 /// Matches collected trees against `lookup` and decides every finding.
@@ -169,6 +287,7 @@ pub fn evaluate_against(
     }
     for (server, tree) in servers.iter().zip(&trees) {
         let Some(tree) = tree else { continue };
+        drafts.extend(fact_findings(server, tree, &graph, options));
         if let Some(draft) = no_data(server, tree, &uncovered) {
             drafts.push(draft);
             continue;
@@ -249,6 +368,8 @@ struct Draft {
     direct: Option<bool>,
     /// Whether the package has an install script, when known.
     install_script: Option<bool>,
+    /// Whether the package is the server's own package, when known.
+    server_package: Option<bool>,
     /// The config entry it comes from.
     location: Option<ConfigLocation>,
 }
@@ -278,6 +399,7 @@ impl Draft {
             pin: None,
             direct: None,
             install_script: None,
+            server_package: None,
             location: None,
         }
     }
@@ -299,6 +421,7 @@ impl Draft {
             advisory_id: advisory.map(|a| a.id.as_str()),
             aliases: advisory.map_or(&[], |a| a.aliases.as_slice()),
             pin: self.pin,
+            server_package: self.server_package,
         }
     }
 
@@ -323,17 +446,35 @@ impl Draft {
     }
 }
 
-fn gap_for(server: &Server, error: &ResolveError) -> Draft {
+fn gaps_for(server: &Server, error: &ResolveError) -> Vec<Draft> {
     let code = match error {
         ResolveError::Unsupported { .. } => Code::UnsupportedLauncher,
         ResolveError::NotInstalled { .. } | ResolveError::BadTree { .. } => Code::TreeNotInstalled,
+        ResolveError::ResolutionFailed { cause, .. } => match cause {
+            FailureCause::NeedsBuild => Code::NeedsBuild,
+            FailureCause::Registry | FailureCause::NonRegistry => Code::ResolutionFailed,
+        },
     };
-    Draft::new(
+    let message = redact_text(&error.to_string());
+    let mut drafts = vec![Draft::new(
         code,
         Severity::Unscored,
         server,
-        redact_text(&error.to_string()),
-    )
+        message.clone(),
+    )];
+    if let ResolveError::ResolutionFailed {
+        cause: FailureCause::NonRegistry,
+        ..
+    } = error
+    {
+        drafts.push(Draft::new(
+            Code::NonRegistrySource,
+            Severity::Unscored,
+            server,
+            message,
+        ));
+    }
+    drafts
 }
 
 /// A config-level finding from discovery (secret, transport, skipped file…).
@@ -400,6 +541,40 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             Some(i) => package_draft(code, Severity::Unscored, i, message),
             None => Draft::new(code, Severity::Unscored, server, message),
         });
+    }
+    drafts
+}
+
+/// Registry facts as findings (deprecated, yanked, too new, install
+/// script). Made at evaluation, since the minimum release age comes from
+/// the policy, which is loaded after the trees are known.
+fn fact_findings(
+    server: &Server,
+    tree: &InstalledTree,
+    graph: &DependencyGraph,
+    options: &ScanOptions,
+) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    for (i, p) in tree.packages.iter().enumerate() {
+        for (code, message) in crate::facts::findings(p, options.now, options.min_age_secs) {
+            drafts.push(Draft {
+                package: Some(PackageRef {
+                    ecosystem: p.ecosystem,
+                    name: p.name.clone(),
+                    version: p.version.clone(),
+                }),
+                server_package: Some(tree.top == Some(i)),
+                direct: is_direct(tree, i),
+                install_script: install_script(p),
+                path: graph.path_labels(&server.id(), &tree.root, &p.path),
+                ..Draft::new(
+                    code,
+                    Severity::Unscored,
+                    server,
+                    format!("server `{}`: {message}", server.name),
+                )
+            });
+        }
     }
     drafts
 }
@@ -514,6 +689,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
                     has_install_script: p.has_install_script,
                     integrity: p.integrity.clone(),
                     source: p.source.clone(),
+                    facts: p.facts.clone(),
                 })
                 .collect()
         })
@@ -537,6 +713,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
         }),
         packages,
         owner: None,
+        pinned: None,
         tree_changes: None,
     }
 }
@@ -621,6 +798,7 @@ impl Matcher<'_> {
                 let message = format!("{package}: {} {what}", g.advisory.id);
                 drafts.push(Draft {
                     package: Some(package.clone()),
+                    server_package: Some(tree.top == Some(index)),
                     direct: is_direct(tree, index),
                     install_script: install_script(pkg),
                     path: graph.path_labels(&server.id(), &tree.root, &pkg.path),

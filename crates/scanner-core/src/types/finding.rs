@@ -56,6 +56,18 @@ pub enum Code {
     RecordInvalid,
     /// The byte budget for verification was spent before a package was read.
     VerificationCapped,
+    /// What the launcher would install could not be resolved.
+    ResolutionFailed,
+    /// A package could only be resolved by building it from source; builds are never run.
+    NeedsBuild,
+    /// The registry marks the package deprecated (npm) or the project archived/quarantined (PyPI).
+    DeprecatedPackage,
+    /// The version is yanked from the index (PyPI).
+    YankedVersion,
+    /// The version was published less than the minimum release age ago.
+    TooNew,
+    /// The package runs an install script (npm preinstall/install/postinstall).
+    InstallScript,
     /// A server's installed tree differs from the baseline's.
     TreeChanged,
     /// A digest-pinned image is not the image found for its reference.
@@ -66,7 +78,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 31] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -89,6 +101,12 @@ impl Code {
         Code::RecordMissing,
         Code::RecordInvalid,
         Code::VerificationCapped,
+        Code::ResolutionFailed,
+        Code::NeedsBuild,
+        Code::DeprecatedPackage,
+        Code::YankedVersion,
+        Code::TooNew,
+        Code::InstallScript,
         Code::TreeChanged,
         Code::ImageDigestMismatch,
         Code::UnscannedBinary,
@@ -119,6 +137,12 @@ impl Code {
             Code::RecordMissing => "record-missing",
             Code::RecordInvalid => "record-invalid",
             Code::VerificationCapped => "verification-capped",
+            Code::ResolutionFailed => "resolution-failed",
+            Code::NeedsBuild => "needs-build",
+            Code::DeprecatedPackage => "deprecated-package",
+            Code::YankedVersion => "yanked-version",
+            Code::TooNew => "too-new",
+            Code::InstallScript => "install-script",
             Code::TreeChanged => "tree-changed",
             Code::ImageDigestMismatch => "image-digest-mismatch",
             Code::UnscannedBinary => "unscanned-binary",
@@ -150,6 +174,12 @@ impl Code {
             Code::RecordMissing => "a Python package has no RECORD while other packages of its environment have one, so its installed files could not be verified",
             Code::RecordInvalid => "a Python package's RECORD is malformed, not a regular file or over its size cap, so its installed files could not be verified",
             Code::VerificationCapped => "verifying installed files stopped at the byte budget per package or per scan, so a package's files were not verified",
+            Code::ResolutionFailed => "what the launcher would install could not be resolved (registry unreachable, version gone, dependency refused), so the tree was not checked",
+            Code::NeedsBuild => "a package has no wheel and would have to be built from source to resolve it; supplygate never builds, so the tree was not checked",
+            Code::DeprecatedPackage => "the registry marks the package deprecated, or the project archived or quarantined",
+            Code::YankedVersion => "the version is yanked from the package index",
+            Code::TooNew => "the version was published less than the minimum release age ago (default 2 days)",
+            Code::InstallScript => "the package runs an install script (preinstall, install or postinstall) when installed",
             Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
             Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
             Code::UnscannedBinary => "the server runs a native binary whose contents supplygate cannot list; allow it by its sha256",
@@ -170,6 +200,8 @@ impl Code {
                 | Code::RecordMissing
                 | Code::RecordInvalid
                 | Code::VerificationCapped
+                | Code::ResolutionFailed
+                | Code::NeedsBuild
         )
     }
 }

@@ -71,7 +71,7 @@ pub(super) fn parse(text: &str, path: &Path, today: Date) -> Result<Policy, Inva
 }
 
 pub(super) const TOP_KEYS: &[&str] = &["policy", "rule", "exception", "server"];
-pub(super) const POLICY_KEYS: &[&str] = &["extends", "default"];
+pub(super) const POLICY_KEYS: &[&str] = &["extends", "default", "min-age"];
 pub(super) const RULE_KEYS: &[&str] = &[
     "id",
     "action",
@@ -84,6 +84,7 @@ pub(super) const RULE_KEYS: &[&str] = &[
     "server",
     "direct",
     "install-script",
+    "server-package",
 ];
 pub(super) const EXCEPTION_KEYS: &[&str] = &[
     "id",
@@ -129,6 +130,7 @@ impl Cx<'_> {
     fn document(&mut self, root: &DeTable<'_>, path: &Path, today: Date, strict: bool) -> Policy {
         self.keys(root, TOP_KEYS, "the policy file");
         let (extends, default, default_line) = self.policy_table(root.get("policy"));
+        let min_age = self.min_age(root.get("policy"));
         let mut rules = self.rules(root.get("rule"));
         if extends {
             rules.extend(builtin_rules());
@@ -146,7 +148,24 @@ impl Cx<'_> {
             exceptions,
             servers,
             today: Some(today),
+            min_age,
         }
+    }
+
+    /// `[policy] min-age = "2d"`: the minimum release age, in seconds.
+    fn min_age(&mut self, val: Option<&Val<'_>>) -> Option<i64> {
+        let t = val?.get_ref().as_table()?;
+        let (text, span) = self.string(t, "min-age")?;
+        let secs = crate::facts::parse_age(&text);
+        if secs.is_none() {
+            self.error(
+                span,
+                format!("`{text}` is not a duration"),
+                "expected a whole number and a unit",
+            )
+            .hint = Some("write e.g. \"2d\", \"36h\", \"1w\" or \"0s\" (s, m, h, d, w)".into());
+        }
+        secs
     }
 
     fn policy_table(&mut self, val: Option<&Val<'_>>) -> (bool, Decision, Option<usize>) {

@@ -81,6 +81,7 @@ impl Cx<'_> {
             server: self.glob(server),
             direct: self.boolean(t, "direct"),
             install_script: self.boolean(t, "install-script"),
+            server_package: self.boolean(t, "server-package"),
         }
     }
 

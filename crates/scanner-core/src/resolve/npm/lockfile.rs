@@ -18,6 +18,14 @@ pub struct LockEntry {
     pub optional: bool,
     /// Shipped inside its parent's tarball (`inBundle`), so it has no tarball of its own.
     pub in_bundle: bool,
+    /// Where the package was fetched from (`resolved`), when recorded.
+    pub resolved: Option<String>,
+    /// The registry's deprecation message, as of resolution (`deprecated`).
+    pub deprecated: Option<String>,
+    /// The package's real name when it differs from its folder (an alias).
+    pub name: Option<String>,
+    /// Names of every dependency it declares (regular, optional, peer).
+    pub wants: Vec<String>,
 }
 
 /// A parsed lockfile: install path (`node_modules/a/node_modules/b`) → entry.
@@ -47,6 +55,15 @@ struct RawPackage {
     optional: bool,
     #[serde(default)]
     in_bundle: bool,
+    resolved: Option<String>,
+    deprecated: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, serde::de::IgnoredAny>,
+    #[serde(default)]
+    optional_dependencies: BTreeMap<String, serde::de::IgnoredAny>,
+    #[serde(default)]
+    peer_dependencies: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -81,12 +98,22 @@ fn from_packages(packages: BTreeMap<String, RawPackage>) -> Lock {
         .filter(|(path, p)| path.contains("node_modules/") && !p.link)
         .filter_map(|(path, p)| {
             let version = p.version.filter(|v| !v.is_empty())?;
+            let wants = p
+                .dependencies
+                .into_keys()
+                .chain(p.optional_dependencies.into_keys())
+                .chain(p.peer_dependencies.into_keys())
+                .collect();
             let entry = LockEntry {
                 version,
                 integrity: p.integrity,
                 has_install_script: p.has_install_script,
                 optional: p.optional,
                 in_bundle: p.in_bundle,
+                resolved: p.resolved,
+                deprecated: p.deprecated,
+                name: p.name,
+                wants,
             };
             Some((path, entry))
         })
@@ -112,9 +139,8 @@ fn from_v1(
             let entry = LockEntry {
                 version,
                 integrity: dep.integrity.clone(),
-                has_install_script: false,
                 optional: dep.optional,
-                in_bundle: false,
+                ..LockEntry::default()
             };
             lock.insert(path.clone(), entry);
         }

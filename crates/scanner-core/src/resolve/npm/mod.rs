@@ -10,7 +10,7 @@ use sha2::{Digest, Sha512};
 
 pub(super) mod bunx;
 pub(super) mod cacache;
-mod lockfile;
+pub(super) mod lockfile;
 pub(super) mod node_modules;
 pub(super) mod pnpm_dlx;
 mod workspace;
@@ -342,6 +342,7 @@ fn from_walk(
     for p in &mut tree.packages {
         let entry = lock_ref.get(&p.path);
         p.published = entry.and_then(|e| e.integrity.clone());
+        p.facts.deprecated = entry.and_then(|e| e.deprecated.clone());
         let reason = if links.contains_key(&p.path) {
             "a symlink inside the tree (npm link or workspace): not from a registry, not verified"
         } else if global {

@@ -1,0 +1,79 @@
+//! Running a package manager: bounded in time and output, with a clear
+//! error when it is not installed.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a finished run printed.
+pub struct Ran {
+    /// Exited with status 0.
+    pub success: bool,
+    /// Its standard error (capped).
+    pub stderr: String,
+}
+
+/// Why a run did not finish.
+pub enum RunError {
+    /// The program is not on PATH.
+    Missing,
+    /// It ran longer than allowed and was killed.
+    TimedOut,
+    /// Any other failure to start or wait.
+    Io(std::io::Error),
+}
+
+/// Most stderr kept for messages.
+const MAX_STDERR: u64 = 1 << 20;
+
+/// Runs `command` in `dir`, killing it after `timeout`. Standard output is
+/// discarded (results are read from files it writes).
+pub fn run(mut command: Command, dir: &Path, timeout: Duration) -> Result<Ran, RunError> {
+    command
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => RunError::Missing,
+        _ => RunError::Io(e),
+    })?;
+    let stderr = child.stderr.take();
+    // Read stderr on a thread so a chatty child never blocks on a full pipe.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(s) = stderr {
+            let _ = s.take(MAX_STDERR).read_to_string(&mut text);
+        }
+        text
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(RunError::Io)? {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(RunError::TimedOut);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = reader.join().unwrap_or_default();
+    Ok(Ran {
+        success: status.success(),
+        stderr,
+    })
+}
+
+/// The last few meaningful lines of a package manager's stderr.
+pub fn tail(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains("npm notice") && !l.contains("A complete log"))
+        .collect();
+    let start = lines.len().saturating_sub(6);
+    lines[start..].join(" | ")
+}

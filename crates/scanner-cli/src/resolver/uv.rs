@@ -1,0 +1,199 @@
+//! Python: `uv pip compile --no-build` in a private folder — uv's own
+//! resolver, reading wheel metadata only. A package that has no wheel would
+//! have to be built (running its build backend) to be resolved: that is
+//! refused and reported, never done.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use scanner_core::discover::{Launch, PythonSpec, Server};
+use scanner_core::resolve::resolved::python_tree;
+use scanner_core::resolve::{FailureCause, ResolveError};
+
+use super::process::tail;
+use super::{
+    failed, flag_value, flag_values, run_manager, EcosystemResolver, Resolved, ResolverOptions,
+};
+
+/// The uv resolver (for uvx, uv tool run and pipx run).
+pub struct Uv;
+
+/// Index settings passed through from the server's environment.
+const INDEX_ENV: &[&str] = &[
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "UV_INDEX_STRATEGY",
+    "UV_EXCLUDE_NEWER",
+    "UV_PYTHON",
+    "PIP_INDEX_URL",
+];
+
+impl EcosystemResolver for Uv {
+    fn resolve(
+        &self,
+        server: &Server,
+        options: &ResolverOptions,
+    ) -> Result<Option<Resolved>, ResolveError> {
+        let package = match &server.launch {
+            Launch::Uvx { package } | Launch::Pipx { package } => package,
+            _ => return Ok(None),
+        };
+        let requirement = registry_requirement(package).ok_or_else(|| {
+            failed(
+                server,
+                &package.raw,
+                FailureCause::NonRegistry,
+                "refused: git and URL requirements are not resolved (they must be built, which runs code); pin an index version".into(),
+            )
+        })?;
+        let io =
+            |e: std::io::Error| failed(server, &package.raw, FailureCause::Registry, e.to_string());
+        let dir = tempfile::Builder::new()
+            .prefix("supplygate-vet-uv-")
+            .tempdir()
+            .map_err(io)?;
+        let mut wanted = vec![requirement];
+        if matches!(server.launch, Launch::Uvx { .. }) {
+            wanted.extend(flag_values(&server.args, &["--with", "-w"]));
+        }
+        if wanted
+            .iter()
+            .skip(1)
+            .any(|w| registry_requirement_text(w).is_none())
+        {
+            return Err(failed(
+                server,
+                &package.raw,
+                FailureCause::NonRegistry,
+                "refused: a `--with` requirement is a git or URL requirement".into(),
+            ));
+        }
+        std::fs::write(dir.path().join("requirements.in"), wanted.join("\n") + "\n").map_err(io)?;
+        let command = uv_command(server, dir.path(), options);
+        let missing = "`uv` was not found on PATH; install uv (`pip install uv`, or see docs.astral.sh/uv) to resolve uvx and pipx servers";
+        let ran = run_manager(
+            server,
+            &package.raw,
+            ("uv", missing),
+            command,
+            dir.path(),
+            options,
+        )?;
+        if !ran.success {
+            let (cause, message) = explain(&ran.stderr);
+            return Err(failed(server, &package.raw, cause, message));
+        }
+        let text = std::fs::read_to_string(dir.path().join("requirements.txt")).map_err(io)?;
+        let root = PathBuf::from(format!("resolved:pypi:{}", package.raw));
+        let mut tree = python_tree(&text, &package.name, root)
+            .map_err(|m| failed(server, &package.raw, FailureCause::Registry, m))?;
+        tree.notes.push(format!(
+            "resolved now with `uv pip compile --no-build` for `{}` (not installed; nothing built)",
+            wanted.join(", ")
+        ));
+        Ok(Some(Resolved {
+            tree,
+            packuments: Default::default(),
+        }))
+    }
+}
+
+/// `name` + specifier, when the spec names an index package.
+fn registry_requirement(spec: &PythonSpec) -> Option<String> {
+    registry_requirement_text(&spec.raw)?;
+    Some(format!(
+        "{}{}",
+        spec.name,
+        spec.specifier.as_deref().unwrap_or("")
+    ))
+}
+
+/// `None` for a direct reference (`name @ url`, `git+…`, a path).
+fn registry_requirement_text(raw: &str) -> Option<&str> {
+    let direct = raw.contains("://")
+        || raw.contains(" @ ")
+        || raw.starts_with("git+")
+        || raw.starts_with(['.', '/', '~'])
+        || raw.ends_with(".whl")
+        || raw.ends_with(".tar.gz")
+        || raw.ends_with(".zip");
+    (!direct).then_some(raw)
+}
+
+fn uv_command(server: &Server, dir: &Path, options: &ResolverOptions) -> Command {
+    let mut c = Command::new("uv");
+    for (k, v) in &server.env {
+        if INDEX_ENV.contains(&k.as_str()) {
+            c.env(k, v);
+        }
+    }
+    c.args([
+        "pip",
+        "compile",
+        "requirements.in",
+        "-o",
+        "requirements.txt",
+    ])
+    .args(["--no-build", "--no-header", "--color", "never", "--quiet"]);
+    if options.offline {
+        c.arg("--offline");
+    } else {
+        c.arg("--cache-dir").arg(dir.join("cache"));
+    }
+    for (flag, names) in [
+        ("--index-url", &["--index-url", "-i"][..]),
+        ("--default-index", &["--default-index"][..]),
+        ("--extra-index-url", &["--extra-index-url"][..]),
+        ("--index", &["--index"][..]),
+        ("--python", &["--python", "-p"][..]),
+    ] {
+        if let Some(v) = flag_value(&server.args, names) {
+            c.arg(flag).arg(v);
+        }
+    }
+    c
+}
+
+/// The cause and a one-line message from uv's stderr.
+fn explain(stderr: &str) -> (FailureCause, String) {
+    let needs_build = stderr.contains("building from source is disabled")
+        || stderr.contains("--no-build")
+        || stderr.contains("no usable wheels");
+    if needs_build {
+        let which = stderr
+            .split("Wheels are required for `")
+            .nth(1)
+            .and_then(|r| r.split('`').next())
+            .unwrap_or("a package");
+        let message = format!(
+            "{which} has no wheel for this platform and would have to be built from source; builds are never run (uv: {})",
+            tail(stderr)
+        );
+        return (FailureCause::NeedsBuild, message);
+    }
+    (FailureCause::Registry, format!("uv: {}", tail(stderr)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdist_only_is_needs_build() {
+        let err = "error: No solution found\n  cause: Because pyyaml==5.3.1 has no usable wheels\n\nhint: Wheels are required for `pyyaml` because building from source is disabled for all packages (i.e., with `--no-build`)";
+        let (cause, message) = explain(err);
+        assert_eq!(cause, FailureCause::NeedsBuild);
+        assert!(message.starts_with("pyyaml has no wheel"), "{message}");
+        assert_eq!(explain("error: 404").0, FailureCause::Registry);
+    }
+
+    #[test]
+    fn direct_references_are_refused() {
+        assert!(registry_requirement_text("git+https://x/y").is_none());
+        assert!(registry_requirement_text("x @ https://x/y.whl").is_none());
+        assert!(registry_requirement_text("x==1.0").is_some());
+    }
+}
