@@ -6,7 +6,7 @@ use std::fmt;
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
-use crate::finding::PackageRef;
+use crate::types::finding::PackageRef;
 
 /// A server as reports name it across runs: `<client>/<scope>/<server>`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

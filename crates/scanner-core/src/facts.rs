@@ -6,8 +6,8 @@
 //! fetched; this module only judges them. No clock is read here: "now" is
 //! given.
 
-use crate::finding::Code;
 use crate::resolve::InstalledPackage;
+use crate::types::finding::Code;
 
 /// The registry-fact findings for one package: (code, message).
 pub fn findings(p: &InstalledPackage, now: Option<i64>, min_age_secs: i64) -> Vec<(Code, String)> {

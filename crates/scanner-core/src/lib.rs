@@ -26,13 +26,21 @@ pub mod scan;
 mod types;
 
 pub use matching::{grouping, severity};
-pub use types::{finding, version};
+pub use types::version;
+
+/// Findings: the shared codes, severities and package references, and the
+/// decided [`Finding`] (from `policy`).
+pub mod finding {
+    pub use crate::policy::Finding;
+    pub use crate::types::finding::*;
+}
 pub use types::{IntegrityState, Scope, ScopeError, ServerId};
 
-pub use finding::{Code, Finding, PackageRef, Severity};
+pub use policy::Finding;
 pub use policy::{Decision, Policy};
 pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
 pub use scan::{
     collect, collect_inventory, collect_with, evaluate, evaluate_against, scan, Collected,
     Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS,
 };
+pub use types::finding::{Code, PackageRef, Severity};

@@ -333,8 +333,8 @@ fn vulnerability(f: &Finding, refs: &Refs, servers: &[ServerReport]) -> Value {
 
 fn rating(f: &Finding) -> Value {
     let severity = match f.severity {
-        Severity::Unscored => "unknown",
-        other => other.as_str(),
+        None | Some(Severity::Unscored) => "unknown",
+        Some(other) => other.as_str(),
     };
     let mut r = json!({ "source": { "name": "OSV" }, "severity": severity });
     if let Some(cvss) = f.advisory.as_ref().and_then(|a| a.cvss.as_ref()) {

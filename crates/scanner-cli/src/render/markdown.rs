@@ -6,7 +6,7 @@ use std::io::Write;
 
 use scanner_core::policy::PolicyAudit;
 use scanner_core::report::ServerReport;
-use scanner_core::{Finding, Outcome, Report};
+use scanner_core::{Finding, Outcome, Report, Severity};
 
 use super::common::{osv_url, totals};
 
@@ -148,7 +148,7 @@ fn finding_row(f: &Finding) -> String {
     format!(
         "| **{}** | {} | `{}` | {} | {package} | {advisory} | {decided} |",
         f.decision.as_str(),
-        f.severity.as_str(),
+        f.severity.map_or("-", Severity::as_str),
         f.code.as_str(),
         cell(&f.server)
     )

@@ -124,10 +124,12 @@ fn suppression(e: &ExceptionNote) -> Value {
 fn properties(f: &Finding) -> Value {
     let mut p = json!({
         "server": f.server,
-        "severity": f.severity,
         "decision": f.decision,
         "decidedBy": f.decided_by.to_string(),
     });
+    if let Some(severity) = f.severity {
+        p["severity"] = json!(severity);
+    }
     if let Some(package) = &f.package {
         p["package"] = json!(package);
     }

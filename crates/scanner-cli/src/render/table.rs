@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use scanner_core::policy::PolicyAudit;
-use scanner_core::{Outcome, Report, SourceMode};
+use scanner_core::{Outcome, Report, Severity, SourceMode};
 
 /// Writes `report` as a table.
 pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
@@ -60,7 +60,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
                 out,
                 "  {:<8} {:<9} {:<22} {:<20} {:<36} {id:<20} {}{expired}",
                 f.decision.as_str(),
-                f.severity.as_str(),
+                f.severity.map_or("-", Severity::as_str),
                 f.code.as_str(),
                 f.server,
                 package,

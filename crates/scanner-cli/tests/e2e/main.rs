@@ -18,4 +18,6 @@ mod resolution;
 mod resolution_sites;
 mod same_name_servers;
 mod scan;
+mod severity_is_for_advisories;
 mod store;
+mod vet;

@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::{Baseline, BaselineDiff, Change, FailOn, ServerKey, TreeChanges, VersionChange};
-use crate::finding::{Code, PackageRef};
 use crate::policy::Decision;
 use crate::report::{Outcome, Report, ServerReport};
+use crate::types::finding::{Code, PackageRef};
 use advisories_cache::Ecosystem;
 
 type Versions = BTreeMap<(Ecosystem, String), Vec<String>>;

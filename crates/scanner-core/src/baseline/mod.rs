@@ -1,7 +1,7 @@
 //! Baselines: what changed since an earlier run's JSON report.
 //!
 //! A baseline is any supplygate JSON report. Findings are matched on their
-//! stable fingerprint ([`crate::finding::FindingIdentity`]): a report that
+//! stable fingerprint ([`crate::types::finding::FindingIdentity`]): a report that
 //! carries `id` is read as is; an older one (no `id`) has it computed from
 //! its fields by the same function. Trees are compared per server
 //! (`<client>/<scope>/<server>`) on (ecosystem, name, version).
@@ -10,11 +10,11 @@ mod diff;
 mod parse;
 
 pub use crate::changes::{BaselineDiff, BaselineFinding, ServerKey, TreeChanges, VersionChange};
-pub use crate::finding::Change;
+pub use crate::types::finding::Change;
 pub use diff::{annotate, apply_fail_on, diff_trees, tree_changes_for};
 pub use parse::{BaselineError, MAX_BASELINE_BYTES};
 
-use crate::finding::PackageRef;
+use crate::types::finding::PackageRef;
 
 /// Which blocking findings make the run exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

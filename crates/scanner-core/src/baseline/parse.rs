@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{Baseline, BaselineFinding, BaselineServer, ServerKey};
-use crate::finding::{FindingIdentity, PackageRef};
+use crate::types::finding::{FindingIdentity, PackageRef};
 
 /// The largest baseline read, in bytes: a report of thousands of servers
 /// fits; anything larger is refused, not read into memory.

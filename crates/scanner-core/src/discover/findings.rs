@@ -12,7 +12,7 @@ use super::parse::Written;
 use super::schema::Entry;
 use super::secrets::{looks_like_secret, named_secret, redact, url_password};
 use super::Server;
-use crate::finding::Code;
+use crate::types::finding::Code;
 
 /// A finding about a config file or one of its entries.
 #[derive(Debug, Clone, Serialize)]

@@ -416,7 +416,10 @@ mod tests {
         let loc = ConfigLocation::explicit(PathBuf::from("c.json"));
         let parsed = parse_document(text, &loc, &Vars::default()).unwrap();
         assert_eq!(parsed.servers.len(), 1);
-        assert_eq!(parsed.findings[0].code, crate::finding::Code::ConfigSkipped);
+        assert_eq!(
+            parsed.findings[0].code,
+            crate::types::finding::Code::ConfigSkipped
+        );
         assert!(parsed.findings[0].message.contains("`args` must be a list"));
     }
 

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use advisories_cache::Vulnerability;
 
-use crate::finding::{AdvisoryRef, Severity};
-use crate::severity::{assess, Assessment};
+use crate::matching::severity::{assess, Assessment};
+use crate::types::finding::{AdvisoryRef, Severity};
 
 /// One group of matched records.
 #[derive(Debug, Clone)]

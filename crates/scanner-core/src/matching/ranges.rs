@@ -6,7 +6,7 @@
 
 use advisories_cache::{Affected, Ecosystem, Event, Range, RangeType, Vulnerability};
 
-use crate::version::Version;
+use crate::types::version::Version;
 
 /// True when `vuln` applies to `name` at `version` in `ecosystem`.
 /// Withdrawn records never apply.

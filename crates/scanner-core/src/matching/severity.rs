@@ -5,20 +5,9 @@
 use std::str::FromStr;
 
 use advisories_cache::Vulnerability;
-use serde::Serialize;
 
-use crate::finding::Severity;
-
-/// A CVSS base score computed from a record's vector.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CvssScore {
-    /// `3.0`, `3.1` or `4.0`.
-    pub version: String,
-    /// The vector as published.
-    pub vector: String,
-    /// The base score, 0.0 to 10.0.
-    pub score: f64,
-}
+pub use crate::types::finding::CvssScore;
+use crate::types::finding::Severity;
 
 /// A record's severity and what it was derived from.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,5 +155,16 @@ mod tests {
             "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}]}"#,
         );
         assert_eq!(assess(&v).severity, Severity::Critical);
+    }
+    #[test]
+    fn severity_from_label_and_malice() {
+        let v = Vulnerability::from_json(
+            r#"{"id":"GHSA-1","database_specific":{"severity":"MODERATE"}}"#,
+        )
+        .unwrap();
+        assert_eq!(assess(&v).severity, Severity::Medium);
+        let m = Vulnerability::from_json(r#"{"id":"MAL-1"}"#).unwrap();
+        assert_eq!(assess(&m).severity, Severity::Critical);
+        assert!(Severity::Unscored < Severity::Low);
     }
 }

@@ -10,7 +10,7 @@ use super::{
     Rule, ServerPolicy,
 };
 use crate::discover::PinState;
-use crate::finding::Code;
+use crate::types::finding::Code;
 
 /// What kind of thing decided a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

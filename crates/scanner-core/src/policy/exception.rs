@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::date::Date;
 use super::rule::Glob;
 use super::FindingContext;
-use crate::version::Version;
+use crate::types::version::Version;
 
 /// How a finding was triaged (the three classes MCP security checklists use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -19,7 +19,7 @@
 //! let policy = Policy::parse(text, Path::new("supplygate.toml"), today).unwrap();
 //! let finding = FindingContext {
 //!     code: Code::VulnerableDependency,
-//!     severity: Severity::High,
+//!     severity: Some(Severity::High),
 //!     server: "gdrive",
 //!     ..FindingContext::default()
 //! };
@@ -32,6 +32,7 @@ mod date;
 mod decide;
 mod diagnostic;
 mod exception;
+mod finding;
 mod parse;
 mod rule;
 mod starter;
@@ -49,11 +50,12 @@ pub use date::{Date, DateError};
 pub use decide::{DecidedBy, DeciderKind, ExceptionNote, PolicyAudit, ServerNote, Verdict};
 pub use diagnostic::{line_col, Diagnostic, InvalidPolicy};
 pub use exception::{Classification, Exception, Target, VersionRange};
+pub use finding::Finding;
 pub use rule::{builtin_rules, Conditions, Glob, Origin, Rule};
 pub use starter::STARTER;
 
 use crate::discover::PinState;
-use crate::finding::{Code, Severity};
+use crate::types::finding::{Code, Severity};
 
 /// What a policy decides for a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -92,8 +94,10 @@ impl fmt::Display for Decision {
 pub struct FindingContext<'a> {
     /// The finding's code.
     pub code: Code,
-    /// Its severity label.
-    pub severity: Severity,
+    /// Its severity, for advisory findings (`vulnerable-dependency`,
+    /// `malicious-package`); config and tree findings have none, so rules
+    /// on severity never decide them.
+    pub severity: Option<Severity>,
     /// Its CVSS base score, when known.
     pub cvss: Option<f64>,
     /// The package's ecosystem, for package findings.
@@ -123,7 +127,7 @@ impl Default for FindingContext<'_> {
     fn default() -> Self {
         FindingContext {
             code: Code::VulnerableDependency,
-            severity: Severity::Unscored,
+            severity: None,
             cvss: None,
             ecosystem: None,
             package: None,

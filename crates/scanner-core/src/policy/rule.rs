@@ -5,7 +5,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
 use super::{Decision, FindingContext};
-use crate::finding::Severity;
+use crate::types::finding::Severity;
 
 /// A glob over names (`*`, `?`, `[abc]`, `{a,b}`), matched case-insensitively.
 #[derive(Debug, Clone)]
@@ -47,7 +47,8 @@ impl Glob {
 pub struct Conditions {
     /// Finding codes (any of).
     pub codes: Vec<String>,
-    /// Severity labels (any of); `unscored` must be named to match unscored findings.
+    /// Severity labels (any of); `unscored` must be named to match unscored
+    /// advisories. Only advisory findings have a severity.
     pub severities: Vec<Severity>,
     /// At least this severity; never matches `unscored`.
     pub min_severity: Option<Severity>,
@@ -76,13 +77,13 @@ impl Conditions {
             self.codes.iter().any(|c| c == ctx.code.as_str()),
         ) && any(
             self.severities.is_empty(),
-            self.severities.contains(&ctx.severity),
-        ) && self
-            .min_severity
-            .is_none_or(|min| ctx.severity != Severity::Unscored && ctx.severity >= min)
-            && self
-                .min_cvss
-                .is_none_or(|min| ctx.cvss.is_some_and(|s| s >= min))
+            ctx.severity.is_some_and(|s| self.severities.contains(&s)),
+        ) && self.min_severity.is_none_or(|min| {
+            ctx.severity
+                .is_some_and(|s| s != Severity::Unscored && s >= min)
+        }) && self
+            .min_cvss
+            .is_none_or(|min| ctx.cvss.is_some_and(|s| s >= min))
             && self.names_match(ctx)
             && self.direct.is_none_or(|d| ctx.direct == Some(d))
             && self
@@ -175,12 +176,12 @@ pub fn builtin_rules() -> Vec<Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Code;
+    use crate::types::finding::Code;
 
     fn ctx() -> FindingContext<'static> {
         FindingContext {
             code: Code::VulnerableDependency,
-            severity: Severity::High,
+            severity: Some(Severity::High),
             cvss: Some(7.5),
             ecosystem: Some(Ecosystem::PyPI),
             package: Some("Jinja2"),
@@ -225,7 +226,7 @@ mod tests {
     #[test]
     fn unscored_is_explicit() {
         let c = FindingContext {
-            severity: Severity::Unscored,
+            severity: Some(Severity::Unscored),
             cvss: None,
             ..ctx()
         };
@@ -244,6 +245,16 @@ mod tests {
             ..Conditions::default()
         };
         assert!(named.matches(&c));
+        let config_finding = FindingContext {
+            code: Code::UnpinnedServer,
+            severity: None,
+            ..ctx()
+        };
+        assert!(
+            !named.matches(&config_finding),
+            "only advisories have a severity"
+        );
+        assert!(!min.matches(&config_finding));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use advisories_cache::Ecosystem;
 
 use super::*;
 use crate::discover::PinState;
-use crate::finding::{Code, Severity};
+use crate::types::finding::{Code, Severity};
 
 fn day(s: &str) -> Date {
     s.parse().unwrap()
@@ -20,7 +20,7 @@ fn policy(text: &str) -> Policy {
 pub(super) fn urllib3(aliases: &[String]) -> FindingContext<'_> {
     FindingContext {
         code: Code::VulnerableDependency,
-        severity: Severity::Medium,
+        severity: Some(Severity::Medium),
         ecosystem: Some(Ecosystem::PyPI),
         package: Some("urllib3"),
         version: Some("2.2.1"),
@@ -37,7 +37,7 @@ fn builtin_blocks_malicious_and_critical_and_warns_the_rest() {
     let p = Policy::builtin();
     let mal = FindingContext {
         code: Code::MaliciousPackage,
-        severity: Severity::Critical,
+        severity: Some(Severity::Critical),
         ..FindingContext::default()
     };
     let v = p.decide(&mal);
@@ -47,7 +47,7 @@ fn builtin_blocks_malicious_and_critical_and_warns_the_rest() {
         "builtin rule `builtin:malicious-package`"
     );
     let crit = FindingContext {
-        severity: Severity::Critical,
+        severity: Some(Severity::Critical),
         ..urllib3(&[])
     };
     assert_eq!(p.decide(&crit).decided_by.id, "builtin:critical");
@@ -78,7 +78,7 @@ fn file_rules_come_first_in_file_order_then_builtin() {
     assert_eq!((v.decision, v.decided_by.line), (Decision::Block, Some(6)));
     let mal = FindingContext {
         code: Code::MaliciousPackage,
-        severity: Severity::Critical,
+        severity: Some(Severity::Critical),
         ecosystem: Some(Ecosystem::Npm),
         ..urllib3(&[])
     };
@@ -90,7 +90,7 @@ fn extends_none_drops_builtin_rules_and_default_applies_with_its_line() {
     let p = policy("[policy]\nextends = \"none\"\ndefault = \"allow\"\n");
     let mal = FindingContext {
         code: Code::MaliciousPackage,
-        severity: Severity::Critical,
+        severity: Some(Severity::Critical),
         ..FindingContext::default()
     };
     let v = p.decide(&mal);

@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use crate::changes::{BaselineDiff, ServerKey, TreeChanges};
 use crate::discover::{Client, PinState};
-use crate::finding::{Finding, PackageRef};
+use crate::policy::Finding;
 use crate::policy::{Decision, PolicyAudit};
 use crate::resolve::TreeKind;
+use crate::types::finding::PackageRef;
 use crate::types::Scope;
 
 /// The outcome of a scan, from which the CLI derives its exit code.

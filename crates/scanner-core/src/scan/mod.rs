@@ -10,17 +10,18 @@ use crate::discover::Inventory;
 use crate::discover::{
     discover, ConfigError, ConfigFinding, DiscoverOptions, Launch, PinState, Server,
 };
-use crate::finding::{Code, ConfigLocation, Finding, PackageRef, Severity};
 use crate::graph::DependencyGraph;
-use crate::grouping::group;
+use crate::matching::grouping::group;
 use crate::matching::{affects, only_git_ranges};
+use crate::policy::Finding;
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{
     resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, ResolveError,
     ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
 };
-use crate::version::Version;
+use crate::types::finding::{Code, ConfigLocation, PackageRef, Severity};
+use crate::types::version::Version;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -36,6 +37,27 @@ pub struct ScanOptions {
     /// The minimum release age in seconds: a version published less than
     /// this long before `now` is `too-new`.
     pub min_age_secs: i64,
+}
+
+impl ScanOptions {
+    /// Scans the well-known client configs under `home` and the trees they
+    /// run, verifying installed files; no machine-wide configs, no
+    /// environment (this process's variables are not the scanned user's),
+    /// no `too-new` check. Set the public fields for more.
+    pub fn new(home: impl Into<std::path::PathBuf>) -> Self {
+        let home = home.into();
+        ScanOptions {
+            discover: DiscoverOptions {
+                home: home.clone(),
+                default_locations: true,
+                ..DiscoverOptions::default()
+            },
+            resolve: ResolveOptions::new(home),
+            advisory_source: "in-memory".into(),
+            now: None,
+            min_age_secs: DEFAULT_MIN_AGE_SECS,
+        }
+    }
 }
 
 /// The default minimum release age: two days.
@@ -356,10 +378,11 @@ fn with_owners(mut servers: Vec<ServerReport>, policy: &Policy) -> Vec<ServerRep
 /// A finding before the policy has decided it.
 struct Draft {
     code: Code,
-    severity: Severity,
+    /// How severe, for advisory findings only.
+    severity: Option<Severity>,
     server: String,
     package: Option<PackageRef>,
-    advisory: Option<crate::finding::AdvisoryRef>,
+    advisory: Option<crate::types::finding::AdvisoryRef>,
     path: Vec<String>,
     message: String,
     /// How the server's spec is pinned (for `unpinned-server`).
@@ -375,22 +398,22 @@ struct Draft {
 }
 
 impl Draft {
-    fn new(code: Code, severity: Severity, server: &Server, message: String) -> Draft {
+    fn new(code: Code, server: &Server, message: String) -> Draft {
         let location = ConfigLocation {
             path: server.config_path.clone(),
             line: server.line,
         };
         Draft {
             location: Some(location),
-            ..Draft::named(code, severity, server.name.clone(), message)
+            ..Draft::named(code, server.name.clone(), message)
         }
     }
 
     /// A draft about `server` by name (config findings may name a file instead).
-    fn named(code: Code, severity: Severity, server: String, message: String) -> Draft {
+    fn named(code: Code, server: String, message: String) -> Draft {
         Draft {
             code,
-            severity,
+            severity: None,
             server,
             package: None,
             advisory: None,
@@ -456,23 +479,13 @@ fn gaps_for(server: &Server, error: &ResolveError) -> Vec<Draft> {
         },
     };
     let message = redact_text(&error.to_string());
-    let mut drafts = vec![Draft::new(
-        code,
-        Severity::Unscored,
-        server,
-        message.clone(),
-    )];
+    let mut drafts = vec![Draft::new(code, server, message.clone())];
     if let ResolveError::ResolutionFailed {
         cause: FailureCause::NonRegistry,
         ..
     } = error
     {
-        drafts.push(Draft::new(
-            Code::NonRegistrySource,
-            Severity::Unscored,
-            server,
-            message,
-        ));
+        drafts.push(Draft::new(Code::NonRegistrySource, server, message));
     }
     drafts
 }
@@ -489,14 +502,14 @@ fn config_draft(f: &ConfigFinding) -> Draft {
     };
     Draft {
         location: Some(location),
-        ..Draft::named(f.code, Severity::Unscored, server, f.message.clone())
+        ..Draft::named(f.code, server, f.message.clone())
     }
 }
 
 /// Findings about the tree itself: checksum mismatches, lockfile drift,
 /// non-registry sources, RECORD paths that escape.
 fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph) -> Vec<Draft> {
-    let package_draft = |code: Code, severity: Severity, i: usize, message: String| {
+    let package_draft = |code: Code, i: usize, message: String| {
         let p = &tree.packages[i];
         Draft {
             package: Some(PackageRef {
@@ -507,7 +520,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
             direct: is_direct(tree, i),
             install_script: install_script(p),
             path: graph.path_labels(&server.id(), &tree.root, &p.path),
-            ..Draft::new(code, severity, server, message)
+            ..Draft::new(code, server, message)
         }
     };
     let mut drafts = Vec::new();
@@ -526,20 +539,15 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
                 tree.root.join(&p.path).display(),
                 mismatch_summary(modified, missing, other)
             );
-            drafts.push(package_draft(
-                Code::ChecksumMismatch,
-                Severity::High,
-                i,
-                message,
-            ));
+            drafts.push(package_draft(Code::ChecksumMismatch, i, message));
         }
     }
     for issue in &tree.issues {
         let code = issue.kind.code();
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {
-            Some(i) => package_draft(code, Severity::Unscored, i, message),
-            None => Draft::new(code, Severity::Unscored, server, message),
+            Some(i) => package_draft(code, i, message),
+            None => Draft::new(code, server, message),
         });
     }
     drafts
@@ -567,12 +575,7 @@ fn fact_findings(
                 direct: is_direct(tree, i),
                 install_script: install_script(p),
                 path: graph.path_labels(&server.id(), &tree.root, &p.path),
-                ..Draft::new(
-                    code,
-                    Severity::Unscored,
-                    server,
-                    format!("server `{}`: {message}", server.name),
-                )
+                ..Draft::new(code, server, format!("server `{}`: {message}", server.name))
             });
         }
     }
@@ -608,7 +611,6 @@ fn tree_changed(server: &Server, changes: &TreeChanges) -> Vec<Draft> {
         package: Some(package),
         ..Draft::new(
             Code::TreeChanged,
-            Severity::Unscored,
             server,
             format!("server `{}`: {what} since the baseline", server.name),
         )
@@ -639,7 +641,7 @@ fn unpinned(server: &Server) -> Option<Draft> {
         let message = format!("server `{}`: `{raw}` is not pinned to an exact version; the next launch may run other code", server.name);
         Draft {
             pin: Some(pin),
-            ..Draft::new(Code::UnpinnedServer, Severity::Unscored, server, message)
+            ..Draft::new(Code::UnpinnedServer, server, message)
         }
     })
 }
@@ -658,7 +660,7 @@ fn no_data(server: &Server, tree: &InstalledTree, uncovered: &[Ecosystem]) -> Op
             missing.join(", "),
             missing.join(",")
         );
-        Draft::new(Code::NoAdvisoryData, Severity::Unscored, server, message)
+        Draft::new(Code::NoAdvisoryData, server, message)
     })
 }
 
@@ -770,7 +772,7 @@ impl Matcher<'_> {
                 );
                 drafts.push(Draft {
                     package: Some(package),
-                    ..Draft::new(Code::InvalidVersion, Severity::Unscored, server, message)
+                    ..Draft::new(Code::InvalidVersion, server, message)
                 });
                 continue;
             };
@@ -803,7 +805,8 @@ impl Matcher<'_> {
                     install_script: install_script(pkg),
                     path: graph.path_labels(&server.id(), &tree.root, &pkg.path),
                     advisory: Some(g.advisory),
-                    ..Draft::new(code, g.severity, server, message)
+                    severity: Some(g.severity),
+                    ..Draft::new(code, server, message)
                 });
             }
         }

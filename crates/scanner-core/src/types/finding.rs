@@ -3,10 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use advisories_cache::{Ecosystem, Vulnerability};
+use advisories_cache::Ecosystem;
 use serde::Serialize;
-
-use crate::policy::{DecidedBy, Decision, ExceptionNote};
 
 /// The kind of a finding. Codes are stable: policies and CI scripts match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -229,12 +227,6 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The severity of one record: `MAL-` is critical, else the highest
-    /// CVSS v3/v4 base score, else the GHSA label (see [`crate::severity`]).
-    pub fn of_record(vuln: &Vulnerability) -> Severity {
-        crate::severity::assess(vuln).severity
-    }
-
     /// The lowercase label.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -245,6 +237,17 @@ impl Severity {
             Severity::Critical => "critical",
         }
     }
+}
+
+/// A CVSS base score computed from a record's vector.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CvssScore {
+    /// `3.0`, `3.1` or `4.0`.
+    pub version: String,
+    /// The vector as published.
+    pub vector: String,
+    /// The base score, 0.0 to 10.0.
+    pub score: f64,
 }
 
 /// A package as a finding names it.
@@ -278,7 +281,7 @@ pub struct AdvisoryRef {
     pub summary: Option<String>,
     /// The highest CVSS base score among the group's records, with its vector.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cvss: Option<crate::severity::CvssScore>,
+    pub cvss: Option<CvssScore>,
 }
 
 /// Where in a client config a finding points.
@@ -288,46 +291,6 @@ pub struct ConfigLocation {
     pub path: PathBuf,
     /// 1-based line of the server entry (0 when the whole file is meant).
     pub line: usize,
-}
-
-/// One finding, with the decision the policy made on it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// What kind of finding.
-    pub code: Code,
-    /// How severe.
-    pub severity: Severity,
-    /// What the policy decided.
-    pub decision: Decision,
-    /// The rule that decided, as one line (`rule `x` (supplygate.toml:12)`).
-    pub rule: String,
-    /// What decided, with its line in the policy file.
-    pub decided_by: DecidedBy,
-    /// The exception that excused it, when `decision` is `excepted`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exception: Option<ExceptionNote>,
-    /// An exception that named it but has expired, so did not apply.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expired_exception: Option<ExceptionNote>,
-    /// The server it concerns.
-    pub server: String,
-    /// The package it concerns, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub package: Option<PackageRef>,
-    /// The advisory, for advisory findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub advisory: Option<AdvisoryRef>,
-    /// The shortest path from the server to the package (`name@version`s).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub path: Vec<String>,
-    /// A one-line human message.
-    pub message: String,
-    /// The config entry it comes from, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<ConfigLocation>,
-    /// Whether it was in the baseline, when the scan had one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<Change>,
 }
 
 /// Whether a finding was already in the baseline.
@@ -374,26 +337,6 @@ impl FindingIdentity<'_> {
     }
 }
 
-impl Finding {
-    /// This finding's stable fingerprint (see [`FindingIdentity`]).
-    pub fn fingerprint(&self) -> String {
-        let package = self.package.as_ref().map(|p| p.to_string());
-        let config = self
-            .location
-            .as_ref()
-            .map(|l| l.path.to_string_lossy().into_owned());
-        FindingIdentity {
-            code: self.code.as_str(),
-            server: &self.server,
-            ecosystem: self.package.as_ref().map_or("", |p| p.ecosystem.as_str()),
-            package: package.as_deref().unwrap_or(""),
-            advisory: self.advisory.as_ref().map_or("", |a| a.id.as_str()),
-            config: config.as_deref().unwrap_or(""),
-        }
-        .fingerprint()
-    }
-}
-
 /// Hex SHA-256 of `parts`, each ended by a NUL so `("ab","c")` ≠ `("a","bc")`.
 pub fn digest_parts(parts: &[&str]) -> String {
     use sha2::{Digest, Sha256};
@@ -420,18 +363,6 @@ mod tests {
                 .all(|c| c.is_ascii_lowercase() || c == '-'));
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
-    }
-
-    #[test]
-    fn severity_from_label_and_malice() {
-        let v = Vulnerability::from_json(
-            r#"{"id":"GHSA-1","database_specific":{"severity":"MODERATE"}}"#,
-        )
-        .unwrap();
-        assert_eq!(Severity::of_record(&v), Severity::Medium);
-        let m = Vulnerability::from_json(r#"{"id":"MAL-1"}"#).unwrap();
-        assert_eq!(Severity::of_record(&m), Severity::Critical);
-        assert!(Severity::Unscored < Severity::Low);
     }
 
     #[test]

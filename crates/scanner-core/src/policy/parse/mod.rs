@@ -15,7 +15,7 @@ use toml::Spanned;
 use super::diagnostic::{Diagnostic, InvalidPolicy, LineIndex};
 use super::rule::builtin_rules;
 use super::{Date, Decision, PinRequirement, Policy, ServerPolicy};
-use crate::finding::Severity;
+use crate::types::finding::Severity;
 
 pub(super) type Val<'i> = Spanned<DeValue<'i>>;
 

@@ -6,8 +6,8 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::{At, Cx, Val, ACTIONS, RULE_KEYS, SEVERITIES};
-use crate::finding::Severity;
 use crate::policy::rule::{Conditions, Origin, Rule};
+use crate::types::finding::Severity;
 
 impl Cx<'_> {
     pub(super) fn rules(&mut self, val: Option<&Val<'_>>) -> Vec<Rule> {

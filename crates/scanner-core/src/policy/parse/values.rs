@@ -6,9 +6,9 @@ use advisories_cache::Ecosystem;
 use toml::de::{DeTable, DeValue};
 
 use super::{At, Cx, Val};
-use crate::finding::Code;
 use crate::policy::diagnostic::Diagnostic;
 use crate::policy::rule::Glob;
+use crate::types::finding::Code;
 
 impl Cx<'_> {
     pub(super) fn line(&self, span: &Range<usize>) -> usize {

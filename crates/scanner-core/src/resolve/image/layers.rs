@@ -107,6 +107,9 @@ impl View {
                 return Err(format!("layer {label}: more than {MAX_ENTRIES} entries"));
             }
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            if raw.split('/').all(|p| p.is_empty() || p == ".") {
+                continue; // the root folder itself (`./`)
+            }
             let Some(path) = clean(&raw) else {
                 self.skipped.push(format!(
                     "layer {label}: entry `{raw}` climbs out of the image root; ignored"
@@ -338,6 +341,73 @@ mod tests {
         assert_eq!(clean("./a/b"), Some("a/b".into()));
         assert_eq!(clean("/etc/os-release"), Some("etc/os-release".into()));
         assert_eq!(clean("a/../../etc/passwd"), None);
+    }
+
+    fn tar_of(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, data, mode) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(*mode);
+            b.append_data(&mut h, path, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_dirs_hide_lower_layers_only() {
+        let mut v = View::default();
+        let pkg = |n: &str| format!("{{\"name\":\"{n}\",\"version\":\"1.0.0\"}}").into_bytes();
+        let (a, b, c) = (pkg("a"), pkg("b"), pkg("c"));
+        v.apply(
+            &tar_of(&[
+                ("app/node_modules/a/package.json", &a, 0o644),
+                ("app/node_modules/b/package.json", &b, 0o644),
+                ("lib/node_modules/c/package.json", &c, 0o644),
+            ])[..],
+            "1",
+        )
+        .unwrap();
+        // The opaque marker comes after a new file of the same layer: that file stays.
+        v.apply(
+            &tar_of(&[
+                ("lib/node_modules/d/package.json", &pkg("d"), 0o644),
+                ("lib/node_modules/.wh..wh..opq", b"", 0o644),
+                ("app/node_modules/.wh.a", b"", 0o644),
+            ])[..],
+            "2",
+        )
+        .unwrap();
+        let kept: Vec<&str> = v.files.keys().map(String::as_str).collect();
+        assert_eq!(
+            kept,
+            [
+                "app/node_modules/b/package.json",
+                "lib/node_modules/d/package.json"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_huge_declared_metadata_entry_is_refused_before_reading() {
+        // A 10 GB status file that is not actually there: refused by its header.
+        let mut h = tar::Header::new_gnu();
+        h.set_path("var/lib/dpkg/status").unwrap();
+        h.set_size(10 << 30);
+        h.set_mode(0o644);
+        h.set_cksum();
+        let err = View::default()
+            .apply(h.as_bytes().as_slice(), "1")
+            .unwrap_err();
+        assert!(err.contains("over the") && err.contains("cap"), "{err}");
+    }
+
+    #[test]
+    fn a_zstd_layer_is_refused_with_a_reason() {
+        let err = View::default()
+            .apply(&[0x28, 0xb5, 0x2f, 0xfd, 0][..], "1")
+            .unwrap_err();
+        assert!(err.contains("zstd"), "{err}");
     }
 
     #[test]

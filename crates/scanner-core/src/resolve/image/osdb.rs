@@ -133,6 +133,18 @@ mod tests {
     }
 
     #[test]
+    fn apk_reads_name_version_and_origin() {
+        let text = "C:Q1abc=\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\no:openssl\n\nP:musl\nV:1.2.4-r2\no:musl\n";
+        let p = parse_apk(text);
+        assert_eq!(p.len(), 2);
+        assert_eq!(
+            (p[0].name.as_str(), p[0].version.as_str()),
+            ("libcrypto3", "3.1.4-r5")
+        );
+        assert_eq!(p[0].source.as_deref(), Some("openssl"));
+    }
+
+    #[test]
     fn os_release_gives_the_osv_release() {
         let d = parse_os_release("ID=debian\nVERSION_ID=\"12\"\n");
         assert_eq!(d.ecosystem().unwrap(), Ecosystem::Debian(Some(12)));

@@ -21,7 +21,7 @@ use super::{
     ResolveOptions, Tally, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, NpmSpec, Server};
-use crate::version::{NpmRange, NpmVersion};
+use crate::types::version::{NpmRange, NpmVersion};
 use lockfile::Lock;
 use node_modules::DiskPackage;
 

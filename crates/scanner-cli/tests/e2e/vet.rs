@@ -1,0 +1,486 @@
+//! `vet` against a loopback npm registry and a loopback PyPI index served by
+//! the test (packuments and tarballs built here; PEP 691 JSON pages with
+//! PEP 658 metadata), with advisories from a loopback OSV API. Needs `npm`
+//! and `uv` on PATH (`.ci/run` installs uv); no other network.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::support::osv_server::{OsvData, Reply, Request, Server};
+use crate::support::{fixtures, run_with_env, stderr};
+
+/// RFC 3339 for Unix seconds (civil-from-days, H. Hinnant).
+fn iso(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// One npm version: (name, version, dependencies, extra manifest keys, published secs ago).
+struct NpmVersion {
+    name: &'static str,
+    version: &'static str,
+    deps: Value,
+    extra: Value,
+    age: i64,
+}
+
+/// A tarball holding `package/package.json` (with any scripts).
+fn tarball(manifest: &Value) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    {
+        let mut tar = tar::Builder::new(&mut gz);
+        let body = serde_json::to_vec_pretty(manifest).unwrap();
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, "package/package.json", &body[..])
+            .unwrap();
+        tar.finish().unwrap();
+    }
+    gz.finish().unwrap()
+}
+
+struct Registry {
+    packuments: std::collections::HashMap<String, Value>,
+    tarballs: std::collections::HashMap<String, Vec<u8>>,
+    simple: std::collections::HashMap<String, Value>,
+    metadata: std::collections::HashMap<String, String>,
+}
+
+fn npm_versions(marker: &Path) -> Vec<NpmVersion> {
+    let script = format!(
+        "node -e \"require('fs').writeFileSync('{}','ran')\"",
+        marker.display()
+    );
+    vec![
+        NpmVersion {
+            name: "srv-ok",
+            version: "1.0.0",
+            deps: json!({"old-dep": "^1.0.0", "script-dep": "1.0.0"}),
+            extra: json!({}),
+            age: 30 * 86_400,
+        },
+        NpmVersion {
+            name: "old-dep",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({"deprecated": "old-dep is no longer maintained"}),
+            age: 400 * 86_400,
+        },
+        NpmVersion {
+            name: "script-dep",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({"scripts": {"postinstall": script}, "hasInstallScript": true}),
+            age: 30 * 86_400,
+        },
+        NpmVersion {
+            name: "srv-new",
+            version: "2.0.0",
+            deps: json!({}),
+            extra: json!({}),
+            age: 3600,
+        },
+        NpmVersion {
+            name: "srv-deprecated",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({"deprecated": "do not use: moved to srv-ok"}),
+            age: 30 * 86_400,
+        },
+        NpmVersion {
+            name: "srv-git",
+            version: "1.0.0",
+            deps: json!({"gitdep": "git+https://127.0.0.1:9/nowhere/gitdep.git"}),
+            extra: json!({}),
+            age: 30 * 86_400,
+        },
+    ]
+}
+
+/// Python projects: (name, version, requires, yanked, status, wheel?).
+fn python_projects() -> Vec<(&'static str, &'static str, Value, bool)> {
+    vec![
+        ("srv-yanked", "1.0.0", json!(true), true),
+        ("srv-archived", "1.0.0", json!(false), true),
+        ("srv-sdist", "1.0.0", json!(false), false),
+        ("srv-clean", "1.0.0", json!(false), true),
+    ]
+}
+
+fn registry(base: &str, marker: &Path) -> Registry {
+    let mut r = Registry {
+        packuments: Default::default(),
+        tarballs: Default::default(),
+        simple: Default::default(),
+        metadata: Default::default(),
+    };
+    for v in npm_versions(marker) {
+        let mut manifest = json!({"name": v.name, "version": v.version, "dependencies": v.deps});
+        for (k, val) in v.extra.as_object().unwrap() {
+            if k != "hasInstallScript" && k != "deprecated" {
+                manifest[k] = val.clone();
+            }
+        }
+        let tgz = tarball(&manifest);
+        let file = format!("{}-{}.tgz", v.name, v.version);
+        let mut doc = manifest.clone();
+        for (k, val) in v.extra.as_object().unwrap() {
+            doc[k] = val.clone();
+        }
+        doc["dist"] = json!({"tarball": format!("{base}/npm/{}/-/{file}", v.name)});
+        let published = iso(now() - v.age);
+        r.packuments.insert(
+            v.name.to_string(),
+            json!({
+                "name": v.name,
+                "dist-tags": {"latest": v.version},
+                "versions": {v.version: doc},
+                "time": {"created": published, "modified": published, v.version: published},
+            }),
+        );
+        r.tarballs.insert(format!("/npm/{}/-/{file}", v.name), tgz);
+    }
+    for (name, version, yanked, wheel) in python_projects() {
+        let stem = name.replace('-', "_");
+        let filename = if wheel {
+            format!("{stem}-{version}-py3-none-any.whl")
+        } else {
+            format!("{stem}-{version}.tar.gz")
+        };
+        let metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        let meta_sha = hex::encode(Sha256::digest(metadata.as_bytes()));
+        r.metadata
+            .insert(format!("/files/{filename}.metadata"), metadata);
+        let status = if name == "srv-archived" {
+            "archived"
+        } else {
+            "active"
+        };
+        let mut file = json!({
+            "filename": filename,
+            "url": format!("{base}/files/{filename}"),
+            "hashes": {"sha256": hex::encode(Sha256::digest(filename.as_bytes()))},
+            "upload-time": iso(now() - 30 * 86_400),
+            "yanked": if yanked == json!(true) { json!("broken release") } else { json!(false) },
+        });
+        if wheel {
+            file["core-metadata"] = json!({"sha256": meta_sha});
+        }
+        r.simple.insert(
+            name.to_string(),
+            json!({
+                "meta": {"api-version": "1.4"},
+                "name": name,
+                "project-status": {"status": status},
+                "versions": [version],
+                "files": [file],
+            }),
+        );
+    }
+    r
+}
+
+fn serve(r: Arc<Registry>, osv: Arc<OsvData>) -> impl Fn(&Request) -> Reply + Send + Sync {
+    let api = osv.api(1000);
+    move |req: &Request| {
+        let path = req.path.as_str();
+        if let Some(t) = r.tarballs.get(path) {
+            return Reply::bytes(200, t.clone());
+        }
+        if let Some(name) = path.strip_prefix("/npm/") {
+            return match r.packuments.get(name) {
+                Some(doc) => Reply::json(doc),
+                None => Reply::bytes(404, b"{\"error\":\"Not found\"}".to_vec()),
+            };
+        }
+        if let Some(name) = path.strip_prefix("/simple/") {
+            let name = name.trim_end_matches('/');
+            return match r.simple.get(name) {
+                Some(doc) => {
+                    let mut reply = Reply::json(doc);
+                    reply.headers.push((
+                        "Content-Type".into(),
+                        "application/vnd.pypi.simple.v1+json".into(),
+                    ));
+                    reply
+                }
+                None => Reply::bytes(404, Vec::new()),
+            };
+        }
+        if let Some(m) = r.metadata.get(path) {
+            return Reply::bytes(200, m.clone().into_bytes());
+        }
+        api(req)
+    }
+}
+
+struct Loopback {
+    server: Server,
+    marker: PathBuf,
+    _tmp: tempfile::TempDir,
+    home: PathBuf,
+    db: PathBuf,
+}
+
+fn loopback() -> Loopback {
+    let tmp = tempfile::tempdir().unwrap();
+    let marker = tmp.path().join("postinstall-ran");
+    let osv = Arc::new(OsvData::load(&fixtures().join("osv")));
+    // The server's URL is known only once it listens: start it with a
+    // registry filled in afterwards.
+    let cell: Arc<std::sync::OnceLock<Arc<Registry>>> = Arc::new(std::sync::OnceLock::new());
+    let c2 = cell.clone();
+    let api = osv.clone();
+    let server = Server::start(move |req| match c2.get() {
+        Some(r) => serve(r.clone(), api.clone())(req),
+        None => Reply::bytes(503, Vec::new()),
+    });
+    cell.set(Arc::new(registry(&server.url(), &marker))).ok();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let db = tmp.path().join("db");
+    Loopback {
+        server,
+        marker,
+        home,
+        db,
+        _tmp: tmp,
+    }
+}
+
+fn has_tool(tool: &str) -> bool {
+    std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn vet(lb: &Loopback, servers: &[String], extra: &[&str]) -> (i32, Value) {
+    let url = lb.server.url();
+    let mut args = vec![
+        "--db".to_string(),
+        lb.db.display().to_string(),
+        "vet".into(),
+        "--home".into(),
+        lb.home.display().to_string(),
+        "--osv-url".into(),
+        url.clone(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(servers.iter().cloned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let home = lb.home.display().to_string();
+    let out = run_with_env(
+        &refs,
+        &[
+            ("HOME", &home),
+            ("npm_config_registry", &format!("{url}/npm")),
+        ],
+    );
+    let code = out.status.code().unwrap_or(-1);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("exit {code}, not JSON ({e}); stderr:\n{}", stderr(&out)));
+    (code, report)
+}
+
+fn findings<'a>(report: &'a Value, server: &str) -> Vec<(&'a str, &'a str)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["server"] == server)
+        .map(|f| (f["code"].as_str().unwrap(), f["decision"].as_str().unwrap()))
+        .collect()
+}
+
+fn npx(lb: &Loopback, spec: &str) -> String {
+    format!("npx -y --registry {}/npm {spec}", lb.server.url())
+}
+
+#[test]
+fn vet_npm_resolves_without_running_scripts_and_reports_registry_facts() {
+    if !has_tool("npm") {
+        panic!("npm is required for this test (CI has node 20 + npm)");
+    }
+    let lb = loopback();
+    let (code, report) = vet(
+        &lb,
+        &[npx(&lb, "srv-ok@1.0.0"), npx(&lb, "srv-new@2.0.0")],
+        &[],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    let ok = report["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "srv-ok")
+        .unwrap();
+    assert_eq!(ok["tree"]["kind"], "resolved");
+    let names: Vec<&str> = ok["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let f = findings(&report, "srv-ok");
+    assert!(
+        f.contains(&("deprecated-package", "warn")),
+        "transitive deprecated warns: {f:?}"
+    );
+    assert!(f.contains(&("install-script", "warn")), "{f:?}");
+    assert!(findings(&report, "srv-new").contains(&("too-new", "warn")));
+    assert!(ok["pinned"].as_str().unwrap().contains("srv-ok@1.0.0"));
+    assert!(!lb.marker.exists(), "a postinstall script ran");
+    // Only packuments were fetched: no tarball (nothing unpacked, nothing run).
+    assert_eq!(
+        lb.server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with(".tgz"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn vet_blocks_a_deprecated_server_package_and_refuses_git_dependencies() {
+    let lb = loopback();
+    let (code, report) = vet(&lb, &[npx(&lb, "srv-deprecated@1.0.0")], &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert!(findings(&report, "srv-deprecated").contains(&("deprecated-package", "block")));
+    let (code, report) = vet(&lb, &[npx(&lb, "srv-git@1.0.0")], &[]);
+    assert_eq!(code, 3, "{report:#}");
+    let f = findings(&report, "srv-git");
+    assert!(f.iter().any(|(c, _)| *c == "resolution-failed"), "{f:?}");
+    assert!(f.iter().any(|(c, _)| *c == "non-registry-source"), "{f:?}");
+}
+
+#[test]
+fn vet_matches_the_declared_package_when_it_is_gone_from_the_registry() {
+    let lb = loopback();
+    let (code, report) = vet(&lb, &[npx(&lb, "postmark-mcp@1.0.16")], &[]);
+    assert_eq!(code, 1, "{report:#}");
+    let f = findings(&report, "postmark-mcp");
+    assert!(f.contains(&("malicious-package", "block")), "{f:?}");
+    assert_eq!(report["servers"][0]["tree"]["kind"], "declared");
+}
+
+#[test]
+fn vet_python_yanked_archived_and_sdist_only() {
+    if !has_tool("uv") {
+        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
+    }
+    let lb = loopback();
+    let index = format!("{}/simple", lb.server.url());
+    let uvx = |spec: &str| format!("uvx --index-url {index} {spec}");
+    let (code, report) = vet(
+        &lb,
+        &[uvx("srv-yanked@1.0.0"), uvx("srv-archived@1.0.0")],
+        &[],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    assert!(
+        findings(&report, "srv-yanked").contains(&("yanked-version", "block")),
+        "{report:#}"
+    );
+    assert!(findings(&report, "srv-archived").contains(&("deprecated-package", "block")));
+    let (code, report) = vet(&lb, &[uvx("srv-sdist@1.0.0")], &[]);
+    assert_eq!(code, 3, "{report:#}");
+    assert!(findings(&report, "srv-sdist")
+        .iter()
+        .any(|(c, _)| *c == "needs-build"));
+    // Nothing was built: the sdist was never even downloaded.
+    assert_eq!(lb.server.count("/files/srv_sdist-1.0.0.tar.gz"), 0);
+}
+
+#[test]
+fn vet_refuses_what_is_not_a_launch_command() {
+    let lb = loopback();
+    let db = lb.db.display().to_string();
+    let out = run_with_env(&["--db", &db, "vet", "ls -la"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a launch command"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_with_env(&["--db", &db, "vet"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn scan_resolve_missing_gates_a_fresh_runner() {
+    let lb = loopback();
+    let url = lb.server.url();
+    let project = lb.home.parent().unwrap().join("repo");
+    std::fs::create_dir_all(&project).unwrap();
+    let mcp = json!({"mcpServers": {
+        "ok": {"command": "npx", "args": ["-y", "--registry", format!("{url}/npm"), "srv-ok@1.0.0"]},
+        "py": {"command": "uvx", "args": ["--index-url", format!("{url}/simple"), "srv-clean@1.0.0"]},
+    }});
+    std::fs::write(project.join(".mcp.json"), mcp.to_string()).unwrap();
+    let (db, home, proj) = (
+        lb.db.display().to_string(),
+        lb.home.display().to_string(),
+        project.display().to_string(),
+    );
+    let base = [
+        "--db",
+        &db,
+        "scan",
+        "--home",
+        &home,
+        "--project",
+        &proj,
+        "--osv-url",
+        &url,
+        "--format",
+        "json",
+    ];
+    let env = [("HOME", home.as_str())];
+    let without = run_with_env(&base, &env);
+    assert_eq!(
+        without.status.code(),
+        Some(3),
+        "nothing installed: incomplete"
+    );
+    let mut args = base.to_vec();
+    args.push("--resolve-missing");
+    let out = run_with_env(&args, &env);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report:#}\n{}", stderr(&out));
+    for s in report["servers"].as_array().unwrap() {
+        assert_eq!(s["tree"]["kind"], "resolved", "{s:#}");
+    }
+    assert!(!lb.marker.exists());
+}
