@@ -16,6 +16,8 @@
 //! assert_eq!(found[0].id, "MAL-1");
 //! ```
 
+#![warn(missing_docs)]
+
 mod ecosystem;
 mod import;
 mod lookup;

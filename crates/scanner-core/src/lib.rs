@@ -13,6 +13,8 @@
 //! assert_eq!(a, b);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod baseline;
 pub mod changes;
 pub mod discover;

@@ -18,7 +18,7 @@ pub use npm::npx_hash;
 pub use python::uv_run::uv_run_requirements;
 pub use verify::{hash_files, FileHash, HashBudget};
 
-/// The integrity of an installed package (the shared [`IntegrityState`]).
+/// The integrity of an installed package (the shared [`crate::IntegrityState`]).
 pub use crate::types::IntegrityState as Integrity;
 
 use std::collections::HashMap;

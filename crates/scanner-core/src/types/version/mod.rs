@@ -21,7 +21,7 @@ pub use apk::ApkVersion;
 pub use dpkg::DpkgVersion;
 pub use go::GoVersion;
 pub use npm::NpmVersion;
-pub use npm_range::{NpmRange, RangeError, RangeOptions};
+pub use npm_range::{NpmRange, RangeError, RangeOptions, MAX_RANGE_LENGTH};
 pub use pypi::PypiVersion;
 pub use pypi_spec::{PypiSpecifiers, SpecifierError};
 
