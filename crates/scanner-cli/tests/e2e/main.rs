@@ -6,7 +6,7 @@ mod support;
 
 mod baseline;
 mod discovery;
-mod discovery_followups;
+mod discovery_plugins_profiles_and_variables;
 mod formats;
 mod hostile_trees;
 mod images;
