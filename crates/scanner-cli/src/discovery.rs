@@ -10,6 +10,27 @@ use crate::args::{DiscoveryArgs, Format, InventoryArgs, OsArg};
 use crate::exit::Exit;
 use crate::render;
 
+/// Discovers and resolves without verifying installed files and without
+/// advisories: what `explain` and `receipt verify` need (names, versions,
+/// the graph).
+pub fn collect_unverified(args: DiscoveryArgs) -> Result<scanner_core::Collected> {
+    let discover = discover_options(args)?;
+    let options = scanner_core::ScanOptions {
+        resolve: scanner_core::resolve::ResolveOptions {
+            home: discover.home.clone(),
+            // Names, versions and the graph only: installed files are not verified.
+            verify: false,
+            image_archives: Vec::new(),
+            budget: scanner_core::resolve::HashBudget::default(),
+        },
+        discover,
+        advisory_source: String::new(),
+        now: None,
+        min_age_secs: scanner_core::DEFAULT_MIN_AGE_SECS,
+    };
+    Ok(scanner_core::collect(&options)?)
+}
+
 /// Turns `--home/--config/--project/--os` into discovery options. Machine-wide
 /// (managed) configs are read only when scanning this machine's own home.
 pub fn discover_options(args: DiscoveryArgs) -> Result<DiscoverOptions> {

@@ -8,6 +8,7 @@ mod exit;
 mod explain;
 mod online;
 mod policy;
+mod receipt;
 mod render;
 mod resolver;
 mod vet;
@@ -23,7 +24,9 @@ use scanner_core::baseline::FailOn;
 use scanner_core::resolve::{ResolveMode, ResolveOptions};
 use scanner_core::{Report, Resolution, ScanOptions};
 
-use crate::args::{Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ScanArgs};
+use crate::args::{
+    Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ReceiptCommand, ScanArgs, VerifyArgs,
+};
 use crate::discovery::discover_options;
 use crate::exit::Exit;
 
@@ -73,6 +76,8 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Policy(PolicyCommand::Init) => policy::init(),
         Command::Explain(args) => explain::run(args),
         Command::Vet(args) => vet::run(&db()?, args),
+        Command::Receipt(ReceiptCommand::Keygen { out }) => keygen(&out),
+        Command::Receipt(ReceiptCommand::Verify(args)) => verify(args),
         Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db()?)?, &args),
     }
 }
@@ -113,10 +118,25 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     } else {
         ResolveMode::Installed
     };
+    let receipt = receipt_plan(&args)?;
     let inventory = scanner_core::discover::discover(&discover)?;
+    let configs = receipt::parsed_configs(&inventory);
+    let home = discover.home.clone();
     let report = check(db, &args, discover, inventory, mode)?;
+    let exit: Exit = report.summary.outcome.into();
+    if let Some(plan) = &receipt {
+        let mut json = Vec::new();
+        render::json::write(&mut json, &report)?;
+        let facts = receipt::RunFacts {
+            report_json: &json,
+            configs: &configs,
+            home: &home,
+            exit_code: exit as i32,
+        };
+        receipt::write(plan, &report, &facts)?;
+    }
     render(&args, &report, |_| Ok(()))?;
-    Ok(report.summary.outcome.into())
+    Ok(exit)
 }
 
 /// Resolves, matches and decides: what `scan` and `vet` share.
@@ -228,6 +248,43 @@ fn render(
     }
     out.flush()?;
     Ok(())
+}
+
+/// The receipt a scan must write, with its key loaded before anything is
+/// scanned (a bad key is exit 2, not a scan without receipt).
+fn receipt_plan(args: &ScanArgs) -> Result<Option<receipt::ReceiptPlan>> {
+    if args.receipt.is_none() && args.receipt_log.is_none() {
+        return Ok(None);
+    }
+    let Some(key) = &args.signing_key else {
+        anyhow::bail!("--receipt and --receipt-log need a signing key\nhint: pass --signing-key KEY or set SUPPLYGATE_SIGNING_KEY (make one with `supplygate receipt keygen --out DIR`)");
+    };
+    Ok(Some(receipt::ReceiptPlan {
+        key: receipt::keys::load_signing(key)?,
+        file: args.receipt.clone(),
+        log: args.receipt_log.clone(),
+    }))
+}
+
+fn keygen(dir: &std::path::Path) -> Result<Exit> {
+    let (private, public) = receipt::keys::keygen(dir)?;
+    eprintln!(
+        "wrote {} (private, mode 0600: keep it secret) and {} (public: give it to verifiers)",
+        private.display(),
+        public.display()
+    );
+    Ok(Exit::Passed)
+}
+
+fn verify(args: VerifyArgs) -> Result<Exit> {
+    let d = &args.discovery;
+    let check_trees = d.home.is_some() || !d.projects.is_empty() || !d.configs.is_empty();
+    let discovery = args.discovery.clone();
+    let trees = move || -> Result<Vec<scanner_core::report::ServerReport>> {
+        Ok(discovery::collect_unverified(discovery)?.servers().to_vec())
+    };
+    let trees: Option<Box<dyn FnOnce() -> Result<_>>> = check_trees.then(|| Box::new(trees) as _);
+    receipt::verify::run(&args.path, &args.key, trees)
 }
 
 fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {

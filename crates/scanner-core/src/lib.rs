@@ -22,6 +22,7 @@ pub mod facts;
 pub mod graph;
 pub mod matching;
 pub mod policy;
+pub mod receipt;
 pub mod report;
 pub mod resolve;
 pub mod scan;

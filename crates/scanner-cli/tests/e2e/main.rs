@@ -14,6 +14,7 @@ mod launchers;
 mod matching;
 mod online;
 mod policy;
+mod receipt;
 mod resolution;
 mod resolution_sites;
 mod same_name_servers;

@@ -13,6 +13,7 @@ pub(super) mod cacache;
 pub(super) mod lockfile;
 pub(super) mod node_modules;
 pub(super) mod pnpm_dlx;
+mod pnpm_lock;
 mod workspace;
 pub(super) mod yarn_dlx;
 
