@@ -21,6 +21,7 @@ pub fn collect_unverified(args: DiscoveryArgs) -> Result<scanner_core::Collected
             // Names, versions and the graph only: installed files are not verified.
             verify: false,
             image_archives: Vec::new(),
+            budget: scanner_core::resolve::HashBudget::default(),
         },
         discover,
         advisory_source: String::new(),

@@ -160,6 +160,7 @@ fn check(
             home: home.clone(),
             verify: !args.no_verify,
             image_archives: checked_archives(&args.image_archives)?,
+            ..ResolveOptions::new(home.clone())
         },
         advisory_source: store.path().display().to_string(),
         now: Some(unix_now()),

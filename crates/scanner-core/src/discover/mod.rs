@@ -286,6 +286,15 @@ impl Run {
             locations.extend(env_locations(&options.env));
         }
         self.read_all(&locations)?;
+        for dir in listed::capped_walks(&options.home) {
+            let why = format!(
+                "{}: the walk for plugin configs stopped at its entry limit; plugins past it were not read",
+                dir.display()
+            );
+            self.inventory
+                .findings
+                .push(findings::skipped_file(&dir, 0, &why));
+        }
         let opened = projects::vscode_opened(os, &options.home);
         self.projects.extend(opened.folders);
         let workspaces: Vec<ConfigLocation> = opened

@@ -17,8 +17,8 @@ use crate::policy::Finding;
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{
-    resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, IssueKind,
-    ResolveError, ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
+    resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, ResolveError,
+    ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
 };
 use crate::types::finding::{Code, ConfigLocation, PackageRef, Severity};
 use crate::types::version::Version;
@@ -562,14 +562,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
         }
     }
     for issue in &tree.issues {
-        let code = match issue.kind {
-            IssueKind::LockfileMismatch => Code::LockfileMismatch,
-            IssueKind::NonRegistrySource => Code::NonRegistrySource,
-            IssueKind::RecordPathEscape => Code::RecordPathEscape,
-            IssueKind::UnreadablePackage => Code::UnreadablePackage,
-            IssueKind::ImageDigestMismatch => Code::ImageDigestMismatch,
-            IssueKind::UnscannedBinary => Code::UnscannedBinary,
-        };
+        let code = issue.kind.code();
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {
             Some(i) => package_draft(code, i, message),

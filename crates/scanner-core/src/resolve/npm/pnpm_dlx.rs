@@ -154,8 +154,8 @@ fn read_isolated(root: &Path, package: &NpmSpec) -> Result<InstalledTree, Resolv
             continue;
         }
         let base = format!("node_modules/.pnpm/{key}");
-        let walk = node_modules::walk(root, &base);
-        for link in walk.links {
+        let walk = node_modules::walk_listing_links(root, &base);
+        for link in walk.links.into_keys() {
             links.push((base.clone(), link));
         }
         for (path, why) in walk.unreadable {
