@@ -58,6 +58,10 @@ pub enum ImportError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A file was refused by the capped reader (not a regular file, too
+    /// large, not UTF-8) or could not be read.
+    #[error("{0}")]
+    Read(capped_read::ReadError),
     /// The zip archive is malformed.
     #[error("{path}: not a readable zip archive: {cause}\nhint: the file is damaged or incomplete (an interrupted download?); download it again")]
     Zip {
@@ -85,6 +89,18 @@ pub enum ImportError {
         entry: String,
         /// The parse error.
         source: serde_json::Error,
+    },
+    /// A record's id is not an OSV id (empty, control characters, a path).
+    #[error("{path}: entry `{entry}` has an invalid OSV id {id}: {reason}\nhint: nothing was imported; the source is damaged or not OSV data")]
+    InvalidId {
+        /// The archive or folder.
+        path: PathBuf,
+        /// The entry or file inside it.
+        entry: String,
+        /// The id, escaped and cut to 64 characters.
+        id: String,
+        /// What is wrong with it.
+        reason: &'static str,
     },
     /// A cap was exceeded.
     #[error("{path}: {what} exceeds the limit of {limit}")]
@@ -202,10 +218,8 @@ impl RecordReader {
             path: path.to_path_buf(),
             cause,
         };
-        let file = File::open(path).map_err(|source| ImportError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file = capped_read::open_regular(path, capped_read::Links::Follow)
+            .map_err(ImportError::Read)?;
         let mut archive = zip::ZipArchive::new(file).map_err(zip_err)?;
         self.check_declared(path, &mut archive)?;
         let mut total = 0u64;
@@ -348,22 +362,15 @@ impl RecordReader {
         f: &mut impl FnMut(&str, String) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
         for file in files {
-            let io = |source| ImportError::Io {
-                path: file.clone(),
-                source,
-            };
-            // Read through a cap, not trusting the size seen beforehand: the
-            // file may grow, or be a device.
-            let mut text = String::new();
-            File::open(file)
-                .and_then(|f| {
-                    f.take(self.limits.max_record_bytes + 1)
-                        .read_to_string(&mut text)
-                })
-                .map_err(io)?;
-            if text.len() as u64 > self.limits.max_record_bytes {
-                return Err(self.too_large(file, "record", self.limits.max_record_bytes));
-            }
+            let text =
+                capped_read::read_capped_text(file, self.limits.max_record_bytes).map_err(|e| {
+                    match e.kind() {
+                        capped_read::ReadErrorKind::TooLarge { .. } => {
+                            self.too_large(file, "record", self.limits.max_record_bytes)
+                        }
+                        _ => ImportError::Read(e),
+                    }
+                })?;
             let name = file
                 .strip_prefix(root)
                 .unwrap_or(file)

@@ -31,5 +31,7 @@ pub use import::{
     ImportError, ImportLimits, ImportSource, ImportSummary, RecordReader, RATIO_FLOOR_BYTES,
 };
 pub use lookup::{AdvisoryLookup, LookupError, MemoryStore};
-pub use osv::{Affected, Event, OsvPackage, Range, RangeType, Severity, Vulnerability};
+pub use osv::{
+    check_id, rfc3339_key, Affected, Event, OsvPackage, Range, RangeType, Severity, Vulnerability,
+};
 pub use store::{EcosystemStatus, ImportRecord, Store, StoreError, StoreOptions, DB_FILE};

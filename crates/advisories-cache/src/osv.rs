@@ -199,3 +199,145 @@ mod tests {
         assert!(!v.is_malicious());
     }
 }
+
+/// Checks an id against the OSV id grammar `<DB>-<ENTRYID>`
+/// (<https://ossf.github.io/osv-schema/#id-modified-fields>): a database
+/// prefix of ASCII letters and digits starting with a letter, a `-`, and an
+/// entry id of ASCII letters, digits and `-` `_` `.` `:` (`GHSA-xxxx-xxxx-xxxx`,
+/// `RHSA-2024:1234`, `openSUSE-SU-2024:0001-1`), at most 128 bytes. Ids
+/// become file names, URLs and report lines: empty ids, control
+/// characters, spaces and path parts (`../x`) are refused.
+pub fn check_id(id: &str) -> Result<(), &'static str> {
+    if id.is_empty() {
+        return Err("the id is empty");
+    }
+    if id.len() > 128 {
+        return Err("the id is longer than 128 bytes");
+    }
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':');
+    if !id.bytes().all(allowed) {
+        return Err("the id holds a character outside A-Z a-z 0-9 - _ . :");
+    }
+    let Some((db, entry)) = id.split_once('-') else {
+        return Err("the id is not of the form DB-ENTRYID");
+    };
+    let db_ok = db.starts_with(|c: char| c.is_ascii_alphabetic())
+        && db.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !db_ok || entry.is_empty() || entry.contains("..") {
+        return Err("the id is not of the form DB-ENTRYID");
+    }
+    Ok(())
+}
+
+/// An RFC 3339 time as (seconds since 1970, nanoseconds), for ordering
+/// `modified` times whatever their precision or offset; `None` when it is
+/// not one.
+pub fn rfc3339_key(text: &str) -> Option<(i64, u32)> {
+    let b = text.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = text.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if b[13] != b':' || b[16] != b':' || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut nanos = 0u32;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let kept = &frac[..digits.min(9)];
+        nanos = kept.parse::<u32>().ok()? * 10u32.pow(9 - kept.len() as u32);
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let ob = rest.as_bytes();
+            if rest.len() != 6 || ob[3] != b':' {
+                return None;
+            }
+            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
+        }
+    };
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset;
+    Some((secs, nanos))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod id_and_time_tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_osv_grammar() {
+        for ok in [
+            "GHSA-34jh-p97f-mpxf",
+            "PYSEC-2024-1",
+            "MAL-2025-46969",
+            "RHSA-2024:1234",
+            "openSUSE-SU-2024:0001-1",
+            "ASB-A-1234",
+            "RUSTSEC-2024-0001",
+        ] {
+            assert_eq!(check_id(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "GHSA-a\0b",
+            "MAL-\u{1b}[2J\u{1b}[31mFAKE",
+            "../../x",
+            "MAL-../x",
+            "x",
+            "-1",
+            "1A-2",
+            "GHSA x",
+            "a/b",
+        ] {
+            assert!(check_id(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_id(&format!("MAL-{}", "1".repeat(200))).is_err());
+    }
+
+    #[test]
+    fn modified_times_order_by_instant_not_by_text() {
+        let k = |t| rfc3339_key(t).unwrap();
+        assert!(k("2026-01-01T00:00:00Z") > k("2020-01-01T00:00:00Z"));
+        assert!(k("2025-01-01T00:00:00.5Z") > k("2025-01-01T00:00:00Z"));
+        assert_eq!(k("2025-01-01T02:00:00+02:00"), k("2025-01-01T00:00:00Z"));
+        assert_eq!(k("1970-01-02T00:00:00Z"), (86_400, 0));
+        for bad in [
+            "",
+            "yesterday",
+            "2025-13-01T00:00:00Z",
+            "2025-01-01T00:00:00",
+        ] {
+            assert_eq!(rfc3339_key(bad), None, "{bad}");
+        }
+    }
+}

@@ -361,6 +361,15 @@ fn parse_record(
         entry: entry.to_string(),
         source: e,
     })?;
+    if let Err(reason) = crate::check_id(&vuln.id) {
+        let shown: String = vuln.id.escape_debug().take(64).collect();
+        return Err(ImportError::InvalidId {
+            path: source.path().to_path_buf(),
+            entry: entry.escape_debug().to_string(),
+            id: format!("\"{shown}\""),
+            reason,
+        });
+    }
     let versions: usize = vuln.affected.iter().map(|a| a.versions.len()).sum();
     if versions > limits.max_versions_per_record {
         return Err(ImportError::TooLarge {
@@ -402,6 +411,11 @@ pub(crate) fn write_record(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    let mut ecos: Vec<Ecosystem> = keys.iter().map(|k| k.0).collect();
+    ecos.dedup();
+    if newer_stored(tx, vuln)? {
+        return Ok(ecos);
+    }
     tx.prepare_cached(
         "INSERT OR REPLACE INTO records (id, modified, withdrawn, json) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -419,10 +433,20 @@ pub(crate) fn write_record(
     for (eco, name) in &keys {
         insert.execute(params![eco.as_str(), name, vuln.id])?;
     }
-    let mut ecos: Vec<Ecosystem> = keys.into_iter().map(|k| k.0).collect();
-    ecos.dedup();
     file_under_ecosystems(tx, vuln, &ecos)?;
     Ok(ecos)
+}
+
+/// True when the store already holds a copy of the record with a later
+/// `modified`: of two copies of one id (twice in one archive, or an older
+/// archive imported after a newer one) the newest wins, whatever the order.
+/// A copy whose time does not parse counts as the oldest.
+fn newer_stored(tx: &rusqlite::Transaction<'_>, vuln: &Vulnerability) -> rusqlite::Result<bool> {
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT modified FROM records WHERE id = ?1")?
+        .query_row(params![vuln.id], |r| r.get(0))
+        .optional()?;
+    Ok(stored.is_some_and(|s| crate::rfc3339_key(&s) > crate::rfc3339_key(&vuln.modified)))
 }
 
 /// Keeps `record_ecosystems` in step with `affected` for one record.

@@ -40,6 +40,43 @@ pub enum Command {
     /// (or config entry) would install now, without installing it or running
     /// package code, and check it like `scan`.
     Vet(VetArgs),
+    /// Signed receipts: make a key pair, verify receipts and a receipt log.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+}
+
+/// `receipt` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCommand {
+    /// Write a new Ed25519 key pair: DIR/supplygate.key (PKCS#8 PEM, mode
+    /// 0600) and DIR/supplygate.pub (SPKI PEM).
+    Keygen {
+        /// The folder (created if missing); existing keys are never replaced.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Check every signature, the chain of a receipt log and, with --home /
+    /// --project / --config, whether the trees on disk are still the ones the
+    /// (last) receipt approved. Exit 0 valid and unchanged, 1 invalid or
+    /// drifted, 2 bad input.
+    Verify(VerifyArgs),
+}
+
+/// Options of `receipt verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A receipt file, or a receipt log folder.
+    #[arg(value_name = "FILE|DIR")]
+    pub path: PathBuf,
+
+    /// The public key (SPKI PEM).
+    #[arg(long, value_name = "PUB")]
+    pub key: PathBuf,
+
+    /// Where to look for the trees now (drift is checked only when one of
+    /// --home, --project or --config is given).
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
 }
 
 /// Options of `vet`.
@@ -239,6 +276,24 @@ pub struct ScanArgs {
     /// those not in the --baseline (`new`, the nightly alert).
     #[arg(long, value_enum, default_value_t = FailOnArg::Any, requires = "baseline")]
     pub fail_on: FailOnArg,
+
+    /// Also write a signed receipt (DSSE envelope of an in-toto statement) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+
+    /// Also append a signed receipt to the receipt log in DIR (numbered
+    /// files, each chained to the previous one).
+    #[arg(long, value_name = "DIR")]
+    pub receipt_log: Option<PathBuf>,
+
+    /// The Ed25519 private key (PKCS#8 PEM) that signs receipts.
+    #[arg(
+        long,
+        env = "SUPPLYGATE_SIGNING_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub signing_key: Option<PathBuf>,
 }
 
 /// Values of `--fail-on`.

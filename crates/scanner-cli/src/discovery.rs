@@ -4,11 +4,32 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use scanner_core::discover::{discover, DiscoverOptions, Os};
+use scanner_core::discover::{discover, DiscoverOptions, Inventory, Os};
 
 use crate::args::{DiscoveryArgs, Format, InventoryArgs, OsArg};
 use crate::exit::Exit;
 use crate::render;
+
+/// Discovers and resolves without verifying installed files and without
+/// advisories: what `explain` and `receipt verify` need (names, versions,
+/// the graph).
+pub fn collect_unverified(args: DiscoveryArgs) -> Result<scanner_core::Collected> {
+    let discover = discover_options(args)?;
+    let options = scanner_core::ScanOptions {
+        resolve: scanner_core::resolve::ResolveOptions {
+            home: discover.home.clone(),
+            // Names, versions and the graph only: installed files are not verified.
+            verify: false,
+            image_archives: Vec::new(),
+            budget: scanner_core::resolve::HashBudget::default(),
+        },
+        discover,
+        advisory_source: String::new(),
+        now: None,
+        min_age_secs: scanner_core::DEFAULT_MIN_AGE_SECS,
+    };
+    Ok(scanner_core::collect(&options)?)
+}
 
 /// Turns `--home/--config/--project/--os` into discovery options. Machine-wide
 /// (managed) configs are read only when scanning this machine's own home.
@@ -96,22 +117,34 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
     let today = crate::policy::today(args.policy.today.as_deref())?;
     let file = crate::policy::locate(args.policy.file, args.policy.policy_dir, &options.projects)?;
     crate::policy::load(file.as_deref(), today)?.annotate(&mut inventory);
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Table => render::inventory::write(&mut out, &inventory, args.verbose)?,
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &inventory)?;
-            writeln!(out)?;
-        }
-        // Refused above, before any discovery.
-        Format::Sarif | Format::Cyclonedx | Format::Markdown => {}
-    }
-    out.flush()?;
-    Ok(if inventory.is_incomplete() {
+    let verdict = if inventory.is_incomplete() {
         Exit::Incomplete
     } else {
         Exit::Passed
-    })
+    };
+    // As for `scan`: the exit code does not depend on the output's fate.
+    match write_inventory(args.format, &inventory, args.verbose) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => say!("error: the inventory could not be written to stdout: {e}"),
+        Ok(()) => {}
+    }
+    Ok(verdict)
+}
+
+fn write_inventory(format: Format, inventory: &Inventory, verbose: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Table => {
+            render::inventory::write(&mut crate::output::Escaping(&mut out), inventory, verbose)?
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, inventory)?;
+            writeln!(out)?;
+        }
+        // Refused before any discovery.
+        Format::Sarif | Format::Cyclonedx | Format::Markdown => {}
+    }
+    out.flush()
 }
 
 #[cfg(test)]

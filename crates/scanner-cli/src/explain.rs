@@ -3,8 +3,6 @@
 use std::io::Write;
 
 use anyhow::{bail, Result};
-use scanner_core::resolve::ResolveOptions;
-use scanner_core::ScanOptions;
 
 use crate::args::ExplainArgs;
 use crate::exit::Exit;
@@ -27,20 +25,7 @@ fn split_spec(spec: &str) -> (&str, Option<&str>) {
 
 /// Discovers and resolves (no advisories needed), then prints the paths.
 pub fn run(args: ExplainArgs) -> Result<Exit> {
-    let discover = crate::discovery::discover_options(args.discovery)?;
-    let options = ScanOptions {
-        resolve: ResolveOptions {
-            home: discover.home.clone(),
-            // The paths need the graph only: installed files are not verified.
-            verify: false,
-            image_archives: Vec::new(),
-        },
-        discover,
-        advisory_source: String::new(),
-        now: None,
-        min_age_secs: scanner_core::DEFAULT_MIN_AGE_SECS,
-    };
-    let collected = scanner_core::collect(&options)?;
+    let collected = crate::discovery::collect_unverified(args.discovery)?;
     let (name, version) = split_spec(&args.package);
     let paths = collected.graph().explain(name, version, MAX_PATHS);
     if paths.is_empty() {
@@ -49,7 +34,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
             args.package
         );
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::Escaping(std::io::stdout().lock());
     for path in &paths {
         writeln!(out, "{}", path.join(" > "))?;
     }

@@ -1,5 +1,9 @@
 //! The `supplygate` command.
 
+#[macro_use]
+mod output;
+mod report_file;
+
 mod args;
 mod baseline;
 mod discovery;
@@ -7,8 +11,8 @@ mod duration;
 mod exit;
 mod explain;
 mod online;
-mod output;
 mod policy;
+mod receipt;
 mod render;
 mod resolver;
 mod ui;
@@ -25,7 +29,9 @@ use scanner_core::baseline::FailOn;
 use scanner_core::resolve::{ResolveMode, ResolveOptions};
 use scanner_core::{Report, Resolution, ScanOptions};
 
-use crate::args::{Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ScanArgs};
+use crate::args::{
+    Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ReceiptCommand, ScanArgs, VerifyArgs,
+};
 use crate::discovery::discover_options;
 use crate::exit::Exit;
 
@@ -43,23 +49,19 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(exit) => exit.into(),
-        Err(e) if is_broken_pipe(&e) => Exit::Passed.into(),
+        // Commands without a verdict (db status, policy init) whose reader
+        // went away: nothing went wrong. Commands with one keep it themselves.
+        Err(e) if output::is_broken_pipe(&e) => Exit::Passed.into(),
         Err(e) if e.is::<policy::Reported>() => Exit::Invalid.into(),
         Err(e) if e.is::<EarlyExit>() => e
             .downcast_ref::<EarlyExit>()
             .map_or(Exit::Invalid, |x| x.0)
             .into(),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            say!("error: {e:#}");
             Exit::Invalid.into()
         }
     }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<std::io::Error>())
-        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn run(cli: Cli) -> Result<Exit> {
@@ -75,6 +77,8 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Policy(PolicyCommand::Init) => policy::init(),
         Command::Explain(args) => explain::run(args),
         Command::Vet(args) => vet::run(&db()?, args),
+        Command::Receipt(ReceiptCommand::Keygen { out }) => keygen(&out),
+        Command::Receipt(ReceiptCommand::Verify(args)) => verify(args),
         Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db()?)?, &args),
     }
 }
@@ -134,10 +138,25 @@ fn scan(db: &std::path::Path, args: ScanArgs) -> Result<Exit> {
     } else {
         ResolveMode::Installed
     };
+    let receipt = receipt_plan(&args)?;
     let inventory = scanner_core::discover::discover(&discover)?;
+    let configs = receipt::parsed_configs(&inventory);
+    let home = discover.home.clone();
     let report = check(db, &args, discover, inventory, mode)?;
+    let exit: Exit = report.summary.outcome.into();
+    if let Some(plan) = &receipt {
+        let mut json = Vec::new();
+        render::json::write(&mut json, &report)?;
+        let facts = receipt::RunFacts {
+            report_json: &json,
+            configs: &configs,
+            home: &home,
+            exit_code: exit as i32,
+        };
+        receipt::write(plan, &report, &facts)?;
+    }
     render(&args, &report, |_| Ok(()))?;
-    Ok(report.summary.outcome.into())
+    Ok(exit)
 }
 
 /// Resolves, matches and decides: what `scan` and `vet` share.
@@ -163,6 +182,7 @@ fn check(
         Some(open_store(db)?)
     };
     let missing_store = store.is_none();
+    let policy_text = policy::read(policy_file.as_deref())?;
     let baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
     let mut options = ScanOptions {
         discover,
@@ -170,6 +190,7 @@ fn check(
             home: home.clone(),
             verify: !args.no_verify,
             image_archives: checked_archives(&args.image_archives)?,
+            ..ResolveOptions::new(home.clone())
         },
         advisory_source: db.join(advisories_cache::DB_FILE).display().to_string(),
         now: Some(unix_now()),
@@ -190,7 +211,7 @@ fn check(
         policy::refuse_inside_trees(file, &collected.tree_roots())?;
     }
     // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
-    let loaded = policy::load(policy_file.as_deref(), today)?;
+    let loaded = policy::parse(policy_file.as_deref(), policy_text, today)?;
     options.min_age_secs = match args.min_age {
         Some(d) => i64::try_from(d.0.as_secs()).unwrap_or(i64::MAX),
         None => loaded
@@ -249,13 +270,15 @@ fn render(
     extra: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
     for e in &report.policy.expired_exceptions {
-        eprintln!(
+        say!(
             "warning: exception for `{}` (line {}) expired on {}; it no longer applies",
-            e.id, e.line, e.expires
+            e.id,
+            e.line,
+            e.expires
         );
     }
     for line in &report.summary.incomplete {
-        eprintln!("incomplete: {line}");
+        say!("incomplete: {line}");
     }
     let sarif_root = match &args.sarif_root {
         Some(dir) => Some(discovery::existing_folder("--sarif-root", dir)?),
@@ -267,47 +290,93 @@ fn render(
             .transpose()?,
     };
     // Colours only for a person at a terminal: never in a file or a pipe.
-    let colour = args.output.is_none() && ui::stdout_colour();
+    // Human-readable formats go through `output::Escaping` (names and specs
+    // from hostile configs never reach the terminal as control sequences),
+    // which would escape the colour codes too: the table is written plain.
+    let _ = ui::stdout_colour;
     let mut extra = Some(extra);
     let mut write = |out: &mut dyn Write| -> std::io::Result<()> {
-        let mut out = out;
         match args.format {
             Format::Table => {
-                render::table::write(&mut out, report, colour)?;
+                let mut human = output::Escaping(out);
+                render::table::write(&mut human, report, false)?;
                 match extra.take() {
-                    Some(extra) => extra(out).map_err(std::io::Error::other),
+                    Some(extra) => extra(&mut human).map_err(std::io::Error::other),
                     None => Ok(()),
                 }
             }
-            Format::Json => render::json::write(&mut out, report),
-            Format::Sarif => render::sarif::write(&mut out, report, sarif_root.as_deref()),
-            Format::Cyclonedx => render::cyclonedx::write(&mut out, report),
-            Format::Markdown => render::markdown::write(&mut out, report),
+            Format::Json => render::json::write(&mut { out }, report),
+            Format::Sarif => render::sarif::write(&mut { out }, report, sarif_root.as_deref()),
+            Format::Cyclonedx => render::cyclonedx::write(&mut { out }, report),
+            Format::Markdown => render::markdown::write(&mut output::Escaping(out), report),
         }
     };
+    // The exit code is the verdict whatever happens to the report: a reader
+    // that went away (`| head`) is not an error, and a report that could not
+    // be written is said on stderr without turning a block into a pass.
     match &args.output {
-        Some(file) => output::write_atomically(file, write)?,
+        Some(file) => report_file::write_atomically(file, write)?,
         None => {
             let mut out = std::io::stdout().lock();
-            write(&mut out)?;
-            out.flush()?;
+            match write(&mut out).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => say!("error: the report could not be written to stdout: {e}"),
+                Ok(()) => {}
+            }
         }
     }
     Ok(())
+}
+
+/// The receipt a scan must write, with its key loaded before anything is
+/// scanned (a bad key is exit 2, not a scan without receipt).
+fn receipt_plan(args: &ScanArgs) -> Result<Option<receipt::ReceiptPlan>> {
+    if args.receipt.is_none() && args.receipt_log.is_none() {
+        return Ok(None);
+    }
+    let Some(key) = &args.signing_key else {
+        anyhow::bail!("--receipt and --receipt-log need a signing key\nhint: pass --signing-key KEY or set SUPPLYGATE_SIGNING_KEY (make one with `supplygate receipt keygen --out DIR`)");
+    };
+    Ok(Some(receipt::ReceiptPlan {
+        key: receipt::keys::load_signing(key)?,
+        file: args.receipt.clone(),
+        log: args.receipt_log.clone(),
+    }))
+}
+
+fn keygen(dir: &std::path::Path) -> Result<Exit> {
+    let (private, public) = receipt::keys::keygen(dir)?;
+    eprintln!(
+        "wrote {} (private, mode 0600: keep it secret) and {} (public: give it to verifiers)",
+        private.display(),
+        public.display()
+    );
+    Ok(Exit::Passed)
+}
+
+fn verify(args: VerifyArgs) -> Result<Exit> {
+    let d = &args.discovery;
+    let check_trees = d.home.is_some() || !d.projects.is_empty() || !d.configs.is_empty();
+    let discovery = args.discovery.clone();
+    let trees = move || -> Result<Vec<scanner_core::report::ServerReport>> {
+        Ok(discovery::collect_unverified(discovery)?.servers().to_vec())
+    };
+    let trees: Option<Box<dyn FnOnce() -> Result<_>>> = check_trees.then(|| Box::new(trees) as _);
+    receipt::verify::run(&args.path, &args.key, trees)
 }
 
 fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
     let mut store = open_store(db)?;
     for path in sources {
         let source = ImportSource::detect(path)?;
-        eprintln!("importing {} …", path.display());
+        say!("importing {} …", path.display());
         let summary = store.import(&source, ImportLimits::default())?;
         let stored: Vec<String> = summary
             .stored
             .iter()
             .map(|(e, n)| format!("{n} {e}"))
             .collect();
-        eprintln!(
+        say!(
             "imported {}: {} records ({} withdrawn; {} for other ecosystems skipped)",
             path.display(),
             if stored.is_empty() {

@@ -203,7 +203,7 @@ fn online<'a>(
     };
     match stale_fallback(&snapshot.ecosystems, &queries, max_staleness) {
         Ok(note) => {
-            eprintln!("warning: online lookup failed: {error}\nwarning: {note}");
+            say!("warning: online lookup failed: {error}\nwarning: {note}");
             snapshot.mode = SourceMode::StaleStore;
             snapshot.fetched_at = None;
             snapshot.note = Some(format!("online lookup failed ({error}); {note}"));
@@ -277,13 +277,13 @@ fn report_failure(error: &OsvApiError, queries: &[PackageQuery], why: &str) {
         .iter()
         .map(|(eco, n)| format!("{n} {eco}"))
         .collect();
-    eprintln!("error: online lookup failed: {error}");
-    eprintln!(
+    say!("error: online lookup failed: {error}");
+    say!(
         "incomplete: {} packages ({}) could not be checked against OSV; {why}",
         queries.len(),
         counts.join(", ")
     );
-    eprintln!("hint: retry later, scan with --offline against `supplygate db update` data, or allow a recent store with --max-staleness 7d");
+    say!("hint: retry later, scan with --offline against `supplygate db update` data, or allow a recent store with --max-staleness 7d");
 }
 
 /// `db update`: each ecosystem in turn, each all-or-nothing.
@@ -300,7 +300,7 @@ pub fn update(store: &mut Store, args: &UpdateArgs) -> Result<Exit> {
     };
     for eco in ecos {
         match update_ecosystem(&transport, &base, store, eco, args.max_size) {
-            Ok(s) => eprintln!(
+            Ok(s) => say!(
                 "updated {eco} from {}: {} bytes, {} records ({} withdrawn)",
                 s.url,
                 s.bytes,
@@ -308,9 +308,7 @@ pub fn update(store: &mut Store, args: &UpdateArgs) -> Result<Exit> {
                 s.import.withdrawn
             ),
             Err(e) => {
-                eprintln!(
-                    "error: {eco} was not updated, the store keeps its previous {eco} data: {e}"
-                );
+                say!("error: {eco} was not updated, the store keeps its previous {eco} data: {e}");
                 return Ok(Exit::Incomplete);
             }
         }

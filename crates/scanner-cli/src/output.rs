@@ -1,45 +1,107 @@
-//! `--output FILE`: the report is written to a temporary file beside FILE,
-//! flushed to disk, then renamed over FILE, so a reader (a CI upload step)
-//! sees the old file or the whole new one, never half a report.
+//! Where text leaves the program, made safe against what it carries.
+//!
+//! Server names, package specs, paths and advisory ids come from hostile
+//! files: an escape sequence or `\r` in one could erase a line or paint a
+//! fake "PASSED" on the user's terminal. Every human-readable stream (the
+//! table and Markdown reports, `inventory`, `explain`, and every message on
+//! stderr) goes through [`escape_controls`], so control characters arrive
+//! as visible escapes (`\e`, `\r`, `\u{202e}`). Machine formats (JSON, SARIF,
+//! CycloneDX) escape them by their own grammar.
+//!
+//! stderr is best effort: a stderr that cannot be written (`2>/dev/full`, a
+//! closed pipe) never changes the exit code and never panics.
 
+use std::borrow::Cow;
 use std::io::Write;
-use std::path::Path;
 
-use anyhow::{Context, Result};
-
-/// Renders into a temporary file in FILE's folder, then renames it to FILE.
-/// On any failure FILE is left as it was and the temporary file is removed.
-pub fn write_atomically(
-    file: &Path,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    let dir = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".supplygate-report.")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "--output {}: cannot create a file in {}",
-                file.display(),
-                dir.display()
-            )
-        })?;
-    {
-        let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
-        render(&mut buffered)
-            .and_then(|()| buffered.flush())
-            .with_context(|| format!("--output {}: writing the report failed", file.display()))?;
+/// `text` with every control character except newline and tab, and every
+/// Unicode bidirectional override, replaced by a visible escape.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
     }
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("--output {}: flushing the report failed", file.display()))?;
-    tmp.persist(file)
-        .map_err(|e| e.error)
-        .with_context(|| format!("--output {}: cannot replace the file", file.display()))?;
-    Ok(())
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c) {
+            push_escape(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn push_escape(out: &mut String, c: char) {
+    match c {
+        '\u{1b}' => out.push_str("\\e"),
+        '\r' => out.push_str("\\r"),
+        '\0' => out.push_str("\\0"),
+        c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+        c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+    }
+}
+
+/// A writer that passes text through [`escape_controls`]. Renderers write
+/// whole strings, so a write is valid UTF-8; if it is not, ASCII control
+/// bytes are still escaped one by one.
+pub struct Escaping<W: Write>(pub W);
+
+impl<W: Write> Write for Escaping<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::str::from_utf8(buf) {
+            Ok(text) => self.0.write_all(escape_controls(text).as_bytes())?,
+            Err(_) => {
+                for &b in buf {
+                    let c = b as char;
+                    if b < 0x80 && needs_escape(c) {
+                        let mut s = String::new();
+                        push_escape(&mut s, c);
+                        self.0.write_all(s.as_bytes())?;
+                    } else {
+                        self.0.write_all(&[b])?;
+                    }
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Writes a message line to stderr, control characters escaped; a failed
+/// write is ignored (the exit code carries the outcome).
+pub fn message(args: std::fmt::Arguments<'_>) {
+    write_stderr(&format!("{args}\n"));
+}
+
+/// Writes `text` to stderr as it is (no newline added), control characters
+/// escaped; a failed write is ignored.
+pub fn write_stderr(text: &str) {
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(escape_controls(text).as_bytes());
+}
+
+/// `eprintln!` that escapes control characters and never panics.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::message(format_args!($($arg)*))
+    };
+}
+
+/// True when `e` (or a cause of it) is a closed pipe on our output.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 #[cfg(test)]
@@ -47,18 +109,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_failed_render_leaves_the_old_file_and_no_temporary() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("r.json");
-        std::fs::write(&file, "old").unwrap();
-        let err = write_atomically(&file, |out| {
-            out.write_all(b"half")?;
-            Err(std::io::Error::other("boom"))
-        });
-        assert!(err.is_err());
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-        write_atomically(&file, |out| out.write_all(b"new")).unwrap();
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+    fn control_characters_become_visible() {
+        assert_eq!(escape_controls("plain\tline\n"), "plain\tline\n");
+        assert_eq!(
+            escape_controls("x\u{1b}[2K\rPASSED\u{7}"),
+            "x\\e[2K\\rPASSED\\x07"
+        );
+        assert_eq!(escape_controls("a\u{9b}b\u{202e}c"), "a\\u{9b}b\\u{202e}c");
+    }
+
+    #[test]
+    fn the_writer_escapes_what_it_passes_on() {
+        let mut w = Escaping(Vec::new());
+        writeln!(w, "name \u{1b}]0;title\u{7} ok").unwrap();
+        w.write_all(&[b'\r', 0xff]).unwrap();
+        assert_eq!(w.0, b"name \\e]0;title\\x07 ok\n\\r\xff");
     }
 }

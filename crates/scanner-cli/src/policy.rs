@@ -83,19 +83,31 @@ pub fn refuse_inside_trees(file: &Path, roots: &[&Path]) -> Result<()> {
 /// Loads the policy for a scan; an invalid policy is rendered to stderr and
 /// becomes [`Reported`] (exit 2), never the built-in policy.
 pub fn load(file: Option<&Path>, today: Date) -> Result<Policy> {
-    let Some(file) = file else {
-        return Ok(Policy::builtin());
-    };
-    Policy::load(file, today).map_err(report)
+    let text = read(file)?;
+    parse(file, text, today)
+}
+
+/// Reads the policy file's text through the capped reader, so a FIFO, a
+/// device or a folder is refused at once, before any scanning.
+pub fn read(file: Option<&Path>) -> Result<Option<String>> {
+    Ok(file.map(policy::read).transpose()?)
+}
+
+/// Parses text [`read`] returned (the built-in policy when there is no file).
+pub fn parse(file: Option<&Path>, text: Option<String>, today: Date) -> Result<Policy> {
+    match (file, text) {
+        (Some(file), Some(text)) => Policy::parse(&text, file, today)
+            .map_err(PolicyError::from)
+            .map_err(report),
+        _ => Ok(Policy::builtin()),
+    }
 }
 
 fn report(e: PolicyError) -> anyhow::Error {
     match e {
         PolicyError::Invalid(invalid) => {
             let reported = show(&invalid);
-            eprintln!(
-                "nothing was scanned: an invalid policy never falls back to the built-in one"
-            );
+            say!("nothing was scanned: an invalid policy never falls back to the built-in one");
             reported
         }
         other => other.into(),
@@ -103,7 +115,7 @@ fn report(e: PolicyError) -> anyhow::Error {
 }
 
 fn show(invalid: &InvalidPolicy) -> anyhow::Error {
-    eprint!("{}", invalid.render());
+    crate::output::write_stderr(&invalid.render());
     Reported.into()
 }
 
@@ -111,7 +123,7 @@ fn show(invalid: &InvalidPolicy) -> anyhow::Error {
 pub fn check(file: &Path, today: Date) -> Result<Exit> {
     let text = policy::read(file)?;
     let policy = Policy::check(&text, file, today).map_err(|e| show(&e))?;
-    eprintln!(
+    say!(
         "{}: policy is valid ({} exceptions, {} servers; checked against {today})",
         file.display(),
         policy.exceptions().len(),

@@ -72,7 +72,7 @@ fn entries(commands: &[String]) -> Result<BTreeMap<String, Value>> {
         let name = match launch.package_pin() {
             Some(_) if matches!(launch, Launch::Unsupported { .. }) => program.clone(),
             Some((raw, _)) => short_name(raw),
-            None => bail!("`{command}` is not a launch command supplygate can vet\nhint: vet takes npx, npm exec, uvx, uv tool run and pipx run commands, e.g. 'uvx mcp-server-fetch'"),
+            None => bail!("`{command}` is not a launch command supplygate can vet (or it names a git, URL or local source, which vet refuses: fetching those can run code)\nhint: vet takes npx, npm exec, uvx, uv tool run and pipx run commands of registry packages, e.g. 'uvx mcp-server-fetch'"),
         };
         let mut key = name.clone();
         let mut n = 2;

@@ -20,12 +20,17 @@ pub mod changes;
 pub mod discover;
 pub mod facts;
 pub mod graph;
+pub mod lines;
 pub mod matching;
 pub mod policy;
+pub mod receipt;
 pub mod report;
 pub mod resolve;
 pub mod scan;
 mod types;
+
+#[cfg(test)]
+mod fuzz;
 
 pub use matching::{grouping, severity};
 pub use types::version;

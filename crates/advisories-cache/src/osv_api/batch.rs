@@ -145,16 +145,10 @@ fn post(
     Ok(response.results)
 }
 
-/// OSV ids are short and plain (`GHSA-xxxx-xxxx-xxxx`, `PYSEC-2024-1`,
-/// `MAL-2025-123`): anything else is refused before it becomes a URL.
+/// OSV ids follow one grammar ([`crate::check_id`]): anything else is
+/// refused before it becomes a URL.
 pub(crate) fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-        && id != "."
-        && id != ".."
+    crate::check_id(id).is_ok()
 }
 
 pub(crate) fn bad(url: &ApiUrl, reason: String) -> OsvApiError {

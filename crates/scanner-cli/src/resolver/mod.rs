@@ -70,8 +70,8 @@ impl Resolvers {
 
     fn for_launch(&self, launch: &Launch) -> Option<&dyn EcosystemResolver> {
         match launch {
-            Launch::Npx { .. } => Some(&self.npm),
-            Launch::Uvx { .. } | Launch::Pipx { .. } => Some(&self.uv),
+            Launch::Npx { .. } | Launch::PackageRunner { .. } => Some(&self.npm),
+            Launch::Uvx { .. } | Launch::Pipx { .. } | Launch::UvRun { .. } => Some(&self.uv),
             _ => None,
         }
     }

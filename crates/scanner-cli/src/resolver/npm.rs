@@ -43,9 +43,14 @@ impl EcosystemResolver for Npm {
         server: &Server,
         options: &ResolverOptions,
     ) -> Result<Option<Resolved>, ResolveError> {
-        let Launch::Npx { specs, package, .. } = &server.launch else {
-            return Ok(None);
+        let (specs, package, runner) = match &server.launch {
+            Launch::Npx { specs, package, .. } => (specs.clone(), package, None),
+            Launch::PackageRunner { runner, package } => {
+                (vec![package.raw.clone()], package, Some(*runner))
+            }
+            _ => return Ok(None),
         };
+        let specs = &specs;
         if !matches!(package.source, SpecSource::Registry | SpecSource::Alias) {
             return Err(failed(
                 server,
@@ -89,6 +94,12 @@ impl EcosystemResolver for Npm {
             "resolved now with `npm install --package-lock-only --ignore-scripts {}` (not installed; no script ran)",
             specs.join(" ")
         ));
+        if let Some(runner) = runner {
+            tree.notes.push(format!(
+                "{} resolves with its own resolver: this is npm's resolution of the same spec from the same registry; where several versions satisfy a range the choice may differ, and the layout is npm's hoisted one",
+                runner.label()
+            ));
+        }
         Ok(Some(Resolved {
             tree,
             packuments: packuments(&lock),

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use scanner_core::discover::{Launch, PythonSpec, Server};
 use scanner_core::resolve::resolved::python_tree;
-use scanner_core::resolve::{FailureCause, ResolveError};
+use scanner_core::resolve::{uv_run_requirements, FailureCause, ResolveError};
 
 use super::process::tail;
 use super::{
@@ -37,10 +37,15 @@ impl EcosystemResolver for Uv {
         server: &Server,
         options: &ResolverOptions,
     ) -> Result<Option<Resolved>, ResolveError> {
-        let package = match &server.launch {
-            Launch::Uvx { package } | Launch::Pipx { package } => package,
+        let (package, extra) = match &server.launch {
+            Launch::Uvx { package } | Launch::Pipx { package } => (package.clone(), None),
+            Launch::UvRun { .. } => match uv_run_wanted(server, options)? {
+                Some((first, rest)) => (first, Some(rest)),
+                None => return Ok(None),
+            },
             _ => return Ok(None),
         };
+        let package = &package;
         let requirement = registry_requirement(package).ok_or_else(|| {
             failed(
                 server,
@@ -59,6 +64,7 @@ impl EcosystemResolver for Uv {
         if matches!(server.launch, Launch::Uvx { .. }) {
             wanted.extend(flag_values(&server.args, &["--with", "-w"]));
         }
+        wanted.extend(extra.iter().flatten().cloned());
         if wanted
             .iter()
             .skip(1)
@@ -94,11 +100,38 @@ impl EcosystemResolver for Uv {
             "resolved now with `uv pip compile --no-build` for `{}` (not installed; nothing built)",
             wanted.join(", ")
         ));
+        if extra.is_some() {
+            tree.notes.push(
+                "uv run keeps a script's dependencies and the --with layer in separate cached environments; they were resolved together here".into(),
+            );
+        }
         Ok(Some(Resolved {
             tree,
             packuments: Default::default(),
         }))
     }
+}
+
+/// For `uv run`: the requirements uv resolves into cached environments (a
+/// PEP 723 script's dependencies, `--with`), the first parsed; `None` when
+/// it runs in a project environment or has none.
+fn uv_run_wanted(
+    server: &Server,
+    options: &ResolverOptions,
+) -> Result<Option<(PythonSpec, Vec<String>)>, ResolveError> {
+    let Some(mut all) = uv_run_requirements(server, &options.home)? else {
+        return Ok(None);
+    };
+    let first = all.remove(0);
+    let spec = PythonSpec::parse(&first).ok_or_else(|| {
+        failed(
+            server,
+            &first,
+            FailureCause::NonRegistry,
+            format!("`{first}` is not a requirement supplygate can resolve"),
+        )
+    })?;
+    Ok(Some((spec, all)))
 }
 
 /// `name` + specifier, when the spec names an index package.

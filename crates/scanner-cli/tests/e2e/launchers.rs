@@ -146,11 +146,18 @@ fn every_launcher_resolves_what_its_own_listing_shows() {
 fn installed_files_are_verified_where_the_launcher_keeps_a_hash() {
     let (_, report) = scan(&home().join(".claude.json"));
     let servers = servers(&report);
+    // Workspace packages are symlinks inside the tree: read, but not from a
+    // registry, so never verified.
     let states = |name: &str| -> BTreeSet<String> {
         servers[name]["packages"]
             .as_array()
             .unwrap()
             .iter()
+            .filter(|p| {
+                !p["integrity"]["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("symlink inside the tree"))
+            })
             .map(|p| p["integrity"]["state"].as_str().unwrap().to_string())
             .collect()
     };
@@ -174,10 +181,10 @@ fn installed_files_are_verified_where_the_launcher_keeps_a_hash() {
         states("semver-bunx"),
         BTreeSet::from(["verified".to_string()])
     );
-    // pnpm: nothing to compare with; never shown as verified.
+    // pnpm-lock.yaml records the same tarball integrity: checked against npm's cache too.
     assert_eq!(
         states("semver-pnpm-dlx"),
-        BTreeSet::from(["unverified".to_string()])
+        BTreeSet::from(["verified".to_string()])
     );
 }
 
@@ -367,14 +374,21 @@ fn links_out_of_a_launcher_tree_are_never_followed() {
         1,
         "{report:#}"
     );
-    // bunx: a symlinked package folder is named, never entered.
+    // bunx: a symlinked package folder leading out of the tree is named,
+    // never entered.
     let bunx = h
         .path()
         .join(".bun/install/cache/.bunx-0/semver@7.5.4/node_modules");
     symlink("/etc", bunx.join("evil")).unwrap();
-    let (_, report) = scan_one(h.path(), "bunx", &["semver@7.5.4"]);
-    let notes = report["servers"][0]["tree"]["notes"].to_string();
-    assert!(notes.contains("node_modules/evil is a symlink"), "{notes}");
+    let (code, report) = scan_one(h.path(), "bunx", &["semver@7.5.4"]);
+    assert_eq!(code, 3);
+    let issues = findings(&report, "unreadable-package", "s");
+    assert_eq!(issues.len(), 1, "{report:#}");
+    let message = issues[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("node_modules/evil") && message.contains("not followed"),
+        "{message}"
+    );
 }
 
 #[cfg(unix)]
@@ -471,4 +485,33 @@ fn bunx_in_a_project_runs_the_project_copy() {
     let s = &servers(&report)["local"];
     assert_eq!(s["tree"]["kind"], "npm-project", "{s:#}");
     assert_eq!(top(s), "semver@6.3.1");
+}
+
+#[cfg(unix)]
+#[test]
+fn pnpm_lock_and_disk_disagreeing_is_a_finding() {
+    let h = home_copy();
+    let entry = std::fs::read_dir(h.path().join(".cache/pnpm/dlx"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let lock = std::fs::canonicalize(entry.join("pkg"))
+        .unwrap()
+        .join("pnpm-lock.yaml");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(&lock, text.replace("yallist@4.0.0", "yallist@4.0.1")).unwrap();
+    let (_, report) = scan_one(h.path(), "pnpm", &["dlx", "semver@7.5.4"]);
+    let messages: Vec<String> = findings(&report, "lockfile-mismatch", "s")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("yallist@4.0.0 is installed but not in pnpm-lock.yaml")));
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("lists yallist@4.0.1 but it is not installed")));
 }

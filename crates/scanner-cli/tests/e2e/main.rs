@@ -6,18 +6,22 @@ mod support;
 
 mod baseline;
 mod discovery;
-mod discovery_followups;
+mod discovery_plugins_profiles_and_variables;
 mod first_run;
 mod formats;
+mod hostile_trees;
 mod images;
 mod launchers;
 mod matching;
 mod online;
 mod policy;
+mod receipt;
 mod resolution;
 mod resolution_sites;
 mod same_name_servers;
 mod scan;
 mod severity_is_for_advisories;
 mod store;
+#[cfg(unix)]
+mod untrusted_files;
 mod vet;

@@ -484,3 +484,64 @@ fn scan_resolve_missing_gates_a_fresh_runner() {
     }
     assert!(!lb.marker.exists());
 }
+
+#[test]
+fn scan_resolve_missing_covers_bunx_pnpm_yarn_and_uv_run() {
+    if !has_tool("npm") || !has_tool("uv") {
+        eprintln!("npm or uv missing: skipped");
+        return;
+    }
+    let lb = loopback();
+    let url = lb.server.url();
+    let project = lb.home.parent().unwrap().join("launchers");
+    std::fs::create_dir_all(&project).unwrap();
+    let script = project.join("server.py");
+    std::fs::write(
+        &script,
+        "# /// script\n# dependencies = [\"srv-clean==1.0.0\"]\n# ///\nimport srv_clean\n",
+    )
+    .unwrap();
+    let npm_env = json!({ "npm_config_registry": format!("{url}/npm") });
+    let uv_env = json!({ "UV_INDEX_URL": format!("{url}/simple") });
+    let mcp = json!({"mcpServers": {
+        "bunx": {"command": "bunx", "args": ["srv-ok@1.0.0"], "env": npm_env},
+        "pnpm": {"command": "pnpm", "args": ["dlx", "srv-ok@1.0.0"], "env": npm_env},
+        "yarn": {"command": "yarn", "args": ["dlx", "-p", "srv-ok@1.0.0", "srv-ok"], "env": npm_env},
+        "with": {"command": "uv", "args": ["run", "--no-project", "--with", "srv-clean==1.0.0", "srv-clean"], "env": uv_env},
+        "script": {"command": "uv", "args": ["run", script.display().to_string()], "env": uv_env},
+    }});
+    std::fs::write(project.join(".mcp.json"), mcp.to_string()).unwrap();
+    let (db, home, proj) = (
+        lb.db.display().to_string(),
+        lb.home.display().to_string(),
+        project.display().to_string(),
+    );
+    let args = [
+        "--db",
+        &db,
+        "scan",
+        "--home",
+        &home,
+        "--project",
+        &proj,
+        "--osv-url",
+        &url,
+        "--format",
+        "json",
+        "--resolve-missing",
+    ];
+    let out = run_with_env(&args, &[("HOME", home.as_str())]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report:#}\n{}", stderr(&out));
+    let servers = report["servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 5);
+    for s in servers {
+        assert_eq!(s["tree"]["kind"], "resolved", "{s:#}");
+        let notes = s["tree"]["notes"].to_string();
+        match s["name"].as_str().unwrap() {
+            "bunx" | "pnpm" | "yarn" => assert!(notes.contains("npm's resolution"), "{notes}"),
+            _ => assert!(notes.contains("srv-clean==1.0.0"), "{notes}"),
+        }
+    }
+    assert!(!lb.marker.exists());
+}

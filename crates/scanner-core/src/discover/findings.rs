@@ -10,7 +10,7 @@ use super::formats::Node;
 use super::launcher::Launch;
 use super::parse::Written;
 use super::schema::Entry;
-use super::secrets::{looks_like_secret, named_secret, redact, url_password};
+use super::secrets::{self, named_secret, redact, Secret, SecretKind};
 use super::Server;
 use crate::types::finding::Code;
 
@@ -79,45 +79,49 @@ pub fn check(
 
 fn secrets(server: &Server, w: &Written) -> Vec<ConfigFinding> {
     let mut out = Vec::new();
-    let mut flag = |place: String, value: &str| {
-        let message = format!("{place} holds a credential in plain text ({}); hint: reference it from the environment or a secret store instead", redact(value.trim()));
+    let mut flag = |place: String, text: &str, secret: &Secret| {
+        let value = &text[secret.range.clone()];
+        let what = match secret.kind {
+            SecretKind::UrlPassword => " (URL password)",
+            SecretKind::Value => "",
+        };
+        let message = format!("{place}{what} holds a credential in plain text ({}); hint: reference it from the environment or a secret store instead", redact(value.trim()));
         out.push(at(Code::PlaintextSecret, server, message));
     };
-    for (k, v) in &w.env {
-        if named_secret(k, v) {
-            flag(format!("env `{k}`"), v);
+    let maps = [("env", &w.env), ("header", &w.headers)];
+    for (place, map) in maps {
+        for (k, v) in map.iter() {
+            if let Some(s) = named_value(k, v) {
+                flag(format!("{place} `{k}`"), v, &s);
+            }
         }
     }
-    for (k, v) in &w.headers {
-        if named_secret(k, v) {
-            flag(format!("header `{k}`"), v);
-        }
-    }
-    for (i, a) in w.args.iter().enumerate() {
-        let (key, value) = a.split_once('=').unwrap_or(("", a));
-        let prev = i.checked_sub(1).map(|p| w.args[p].as_str()).unwrap_or("");
-        let named = prev.starts_with('-') && named_secret(prev, value);
-        if let Some(password) = url_password(a) {
-            flag(format!("argument {} (URL password)", i + 1), password);
-        } else if looks_like_secret(value) || named || (!key.is_empty() && named_secret(key, value))
-        {
-            flag(format!("argument {}", i + 1), value);
+    let mut seen = Vec::new();
+    for (i, s) in secrets::find_in_args(&w.args) {
+        if !seen.contains(&i) {
+            seen.push(i);
+            flag(format!("argument {}", i + 1), &w.args[i], &s);
         }
     }
     if let Some(url) = &w.url {
-        if url
-            .split(['?', '&', '=', ':', '@', '/'])
-            .any(looks_like_secret)
-        {
-            flag(
-                "the URL".into(),
-                url.split(['?', '&', '=', ':', '@', '/'])
-                    .find(|t| looks_like_secret(t))
-                    .unwrap_or(""),
-            );
+        if let Some(s) = secrets::find(url).into_iter().next() {
+            flag("the URL".into(), url, &s);
         }
     }
     out
+}
+
+/// The secret in the value of a variable or header: the whole value under a
+/// credential name, else the first secret inside it (a URL password in
+/// `DATABASE_URL`).
+fn named_value(name: &str, value: &str) -> Option<Secret> {
+    if named_secret(name, value) {
+        return Some(Secret {
+            range: 0..value.len(),
+            kind: SecretKind::Value,
+        });
+    }
+    secrets::find(value).into_iter().next()
 }
 
 /// `http://` to a host that is not this machine.

@@ -10,6 +10,25 @@ use super::schema::Schema;
 use super::walk;
 use crate::types::Scope;
 
+/// The folders walked for plugin configs, under the home.
+const PLUGIN_ROOTS: [&str; 5] = [
+    ".claude/plugins/cache",
+    ".claude/plugins/repos",
+    ".cursor/plugins/cache",
+    ".cursor/plugins/local",
+    ".codex/plugins",
+];
+
+/// The plugin folders whose walk stopped at its entry cap: configs past it
+/// were never seen, so each is a finding that makes the run incomplete.
+pub fn capped_walks(home: &Path) -> Vec<PathBuf> {
+    PLUGIN_ROOTS
+        .iter()
+        .map(|root| home.join(root))
+        .filter(|dir| walk::walk_capped(dir))
+        .collect()
+}
+
 /// Files found by listing folders: profiles, agents, extensions, plugins.
 pub fn listed_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
     use Client::*;
@@ -57,12 +76,12 @@ pub fn listed_locations(os: Os, home: &Path) -> Vec<ConfigLocation> {
     files(home.join(".aws/amazonq/cli-agents"), AmazonQ, Scope::Agent);
     files(home.join(".kiro/agents"), Kiro, Scope::Agent);
     let plugins = [
-        (".claude/plugins/cache", ".mcp.json", ClaudeCode),
-        (".claude/plugins/repos", ".mcp.json", ClaudeCode),
-        (".cursor/plugins/cache", ".mcp.json", Cursor),
-        (".cursor/plugins/cache", "mcp.json", Cursor),
-        (".cursor/plugins/local", ".mcp.json", Cursor),
-        (".cursor/plugins/local", "mcp.json", Cursor),
+        (PLUGIN_ROOTS[0], ".mcp.json", ClaudeCode),
+        (PLUGIN_ROOTS[1], ".mcp.json", ClaudeCode),
+        (PLUGIN_ROOTS[2], ".mcp.json", Cursor),
+        (PLUGIN_ROOTS[2], "mcp.json", Cursor),
+        (PLUGIN_ROOTS[3], ".mcp.json", Cursor),
+        (PLUGIN_ROOTS[3], "mcp.json", Cursor),
     ];
     for (root, name, client) in plugins {
         for path in walk::find_named(&home.join(root), name) {

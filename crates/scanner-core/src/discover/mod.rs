@@ -31,7 +31,7 @@ pub use clients::{
     system_locations, user_locations, Client, ConfigLocation, Os,
 };
 pub use findings::ConfigFinding;
-pub use launcher::{Launch, NpmSpec, PinState, PythonSpec, Runner, SpecSource};
+pub use launcher::{parse_requirement, Launch, NpmSpec, PinState, PythonSpec, Runner, SpecSource};
 pub use parse::{parse_config, parse_document, Parsed};
 pub use read::{read_capped, ConfigError, MAX_CONFIG_BYTES};
 pub use schema::Schema;
@@ -144,7 +144,7 @@ fn names_only<S: serde::Serializer>(
 }
 
 fn redacted_list<S: serde::Serializer>(args: &[String], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(args.iter().map(|a| secrets::redact_text(a)))
+    s.collect_seq(secrets::redact_args(args))
 }
 
 fn redacted_opt<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
@@ -286,6 +286,15 @@ impl Run {
             locations.extend(env_locations(&options.env));
         }
         self.read_all(&locations)?;
+        for dir in listed::capped_walks(&options.home) {
+            let why = format!(
+                "{}: the walk for plugin configs stopped at its entry limit; plugins past it were not read",
+                dir.display()
+            );
+            self.inventory
+                .findings
+                .push(findings::skipped_file(&dir, 0, &why));
+        }
         let opened = projects::vscode_opened(os, &options.home);
         self.projects.extend(opened.folders);
         let workspaces: Vec<ConfigLocation> = opened

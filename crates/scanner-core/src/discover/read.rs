@@ -1,6 +1,5 @@
 //! Reading config files safely: regular files only, size-capped, UTF-8.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Largest config file read.
@@ -12,15 +11,8 @@ pub enum ConfigError {
     /// The file does not exist.
     #[error("{0}: no such file")]
     Missing(PathBuf),
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// The path is not a regular file, is too large, or is not UTF-8.
+    /// The path is not a regular file, is too large, is not UTF-8 or could
+    /// not be read.
     #[error("{path}: {reason}")]
     NotReadable {
         /// The file.
@@ -58,8 +50,7 @@ impl ConfigError {
         let full = self.to_string();
         let path = match self {
             ConfigError::Missing(p) => p,
-            ConfigError::Io { path, .. }
-            | ConfigError::NotReadable { path, .. }
+            ConfigError::NotReadable { path, .. }
             | ConfigError::Syntax { path, .. }
             | ConfigError::Shape { path, .. } => path,
         };
@@ -70,59 +61,24 @@ impl ConfigError {
     }
 }
 
-/// Reads a config file, refusing anything but a regular file of at most
-/// [`MAX_CONFIG_BYTES`] (FIFOs and devices would hang or never end; a
-/// symlink loop fails in `metadata`). A UTF-8 BOM is dropped.
+/// Reads a config file through the one capped reader: a regular file of at
+/// most [`MAX_CONFIG_BYTES`] (FIFOs and devices are refused before they can
+/// block; a symlink loop fails in `stat`), UTF-8, a BOM dropped.
 pub fn read_capped(path: &Path) -> Result<String, ConfigError> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::Missing(path.into()))
+    capped_read::read_capped_text(path, MAX_CONFIG_BYTES).map_err(ConfigError::from)
+}
+
+impl From<capped_read::ReadError> for ConfigError {
+    fn from(e: capped_read::ReadError) -> Self {
+        let path = e.path().to_path_buf();
+        match e.kind() {
+            capped_read::ReadErrorKind::Missing => ConfigError::Missing(path),
+            kind => ConfigError::NotReadable {
+                path,
+                reason: kind.to_string(),
+            },
         }
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.into(),
-                source,
-            })
-        }
-    };
-    let not_readable = |reason: String| ConfigError::NotReadable {
-        path: path.into(),
-        reason,
-    };
-    if !meta.is_file() {
-        return Err(not_readable("not a regular file".into()));
     }
-    if meta.len() > MAX_CONFIG_BYTES {
-        return Err(not_readable(format!(
-            "larger than {MAX_CONFIG_BYTES} bytes"
-        )));
-    }
-    let io = |source| ConfigError::Io {
-        path: path.into(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(not_readable(format!(
-            "larger than {MAX_CONFIG_BYTES} bytes"
-        )));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        not_readable(format!(
-            "not valid UTF-8 (at byte {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    Ok(text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text))
 }
 
 #[cfg(test)]
@@ -140,7 +96,7 @@ mod tests {
         assert!(read_capped(&big)
             .unwrap_err()
             .reason()
-            .contains("larger than"));
+            .contains("larger than the limit"));
         let bad = d.path().join("bad.json");
         std::fs::write(&bad, b"{\"a\": \"\xff\"}").unwrap();
         assert!(read_capped(&bad).unwrap_err().reason().contains("UTF-8"));
@@ -174,6 +130,9 @@ mod tests {
         let a = d.path().join("a.json");
         std::os::unix::fs::symlink(d.path().join("b.json"), &a).unwrap();
         std::os::unix::fs::symlink(&a, d.path().join("b.json")).unwrap();
-        assert!(matches!(read_capped(&a), Err(ConfigError::Io { .. })));
+        assert!(read_capped(&a)
+            .unwrap_err()
+            .reason()
+            .contains("symbolic links"));
     }
 }

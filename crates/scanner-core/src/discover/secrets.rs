@@ -1,5 +1,9 @@
 //! Recognising credentials written in plain text in configs, and redacting
 //! them everywhere they could be shown (last four characters at most).
+//! [`find`] is the one detector: findings and redaction both use it, so
+//! what is flagged is exactly what is hidden.
+
+use std::ops::Range;
 
 /// Prefixes of well-known token formats.
 const TOKEN_PREFIXES: &[&str] = &[
@@ -138,12 +142,150 @@ fn is_reference(v: &str) -> bool {
 
 /// The password in a URL's user info (`scheme://user:PASSWORD@host`), if any.
 pub fn url_password(text: &str) -> Option<&str> {
-    let (_, rest) = text.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let (_, password) = userinfo.split_once(':')?;
-    let reference = is_reference(password) || password.starts_with("****");
-    (!password.is_empty() && !reference).then_some(password)
+    url_password_spans(text).first().map(|r| &text[r.clone()])
+}
+
+/// The byte range of the password of every URL in `text` (an `sh -c`
+/// string may hold several), references and already-masked ones left out.
+fn url_password_spans(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("://") {
+        let start = at + 3;
+        let rest = &text[start..];
+        let end = rest
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        let Some((userinfo, _)) = authority.rsplit_once('@') else {
+            continue;
+        };
+        let Some(colon) = userinfo.find(':') else {
+            continue;
+        };
+        let password = &userinfo[colon + 1..];
+        let reference = is_reference(password) || password.starts_with("****");
+        if !password.is_empty() && !reference {
+            let from = start + colon + 1;
+            out.push(from..from + password.len());
+        }
+    }
+    out
+}
+
+/// How a secret was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// The password of a URL (`scheme://user:PASSWORD@host`).
+    UrlPassword,
+    /// A token format or a random-looking string, or the value of a
+    /// credential-named key or flag (`token=…`, `--password …`).
+    Value,
+}
+
+/// One secret inside a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// Its byte range in the text.
+    pub range: Range<usize>,
+    /// How it was recognised.
+    pub kind: SecretKind,
+}
+
+/// Every secret in `text`: the one set of rules behind every
+/// `plaintext-secret` finding and every redacted output. Covers URL
+/// passwords, known token formats and random-looking strings, values of
+/// credential-named keys (`key=…`, `key: …`) and of credential-named flags
+/// followed by a space (`--password hunter22` inside an `sh -c` string or a
+/// command line joined from arguments).
+pub fn find(text: &str) -> Vec<Secret> {
+    let mut out: Vec<Secret> = url_password_spans(text)
+        .into_iter()
+        .map(|range| Secret {
+            range,
+            kind: SecretKind::UrlPassword,
+        })
+        .collect();
+    let mut scan = TokenScan::default();
+    for (i, c) in text.char_indices() {
+        if is_separator(c) {
+            scan.token(text, i, c, &mut out);
+        }
+    }
+    scan.token(text, text.len(), ' ', &mut out);
+    out.sort_by_key(|s| (s.range.start, std::cmp::Reverse(s.range.end)));
+    out.dedup_by(|later, earlier| later.range.start < earlier.range.end);
+    out
+}
+
+/// Every secret in a command line given as separate arguments, as
+/// `(argument index, secret)`: `--password` and its value may be two
+/// arguments. Ranges are within the argument.
+pub fn find_in_args(args: &[String]) -> Vec<(usize, Secret)> {
+    let joined = args.join(" ");
+    let mut starts = Vec::with_capacity(args.len());
+    let mut at = 0;
+    for a in args {
+        starts.push(at);
+        at += a.len() + 1;
+    }
+    find(&joined)
+        .into_iter()
+        .map(|s| {
+            let i = starts.partition_point(|&st| st <= s.range.start) - 1;
+            let base = starts[i];
+            let end = (s.range.end - base).min(args[i].len());
+            let range = s.range.start - base..end;
+            (i, Secret { range, ..s })
+        })
+        .collect()
+}
+
+fn is_separator(c: char) -> bool {
+    "=:&?/@,;\"'".contains(c) || c.is_whitespace()
+}
+
+/// Walks the tokens of a text between separators, remembering the key
+/// before `=`/`:` and a credential-named flag before a space.
+#[derive(Default)]
+struct TokenScan {
+    start: usize,
+    /// The token before `=` or `:`, for the token after it.
+    key: Option<Range<usize>>,
+    /// A `--credential-flag` word just ended by whitespace.
+    flag: Option<Range<usize>>,
+    /// Where the current whitespace-separated word started.
+    word: usize,
+}
+
+impl TokenScan {
+    /// Ends the token before `sep` at `end`, recording it if it is a secret.
+    fn token(&mut self, text: &str, end: usize, sep: char, out: &mut Vec<Secret>) {
+        let range = self.start..end;
+        let token = &text[range.clone()];
+        let keyed =
+            |k: &Option<Range<usize>>| k.clone().is_some_and(|k| named_secret(&text[k], token));
+        if !token.is_empty() && (looks_like_secret(token) || keyed(&self.key) || keyed(&self.flag))
+        {
+            out.push(Secret {
+                range: range.clone(),
+                kind: SecretKind::Value,
+            });
+        }
+        if !token.is_empty() {
+            self.flag = None;
+        }
+        self.key = matches!(sep, '=' | ':').then_some(range);
+        if sep.is_whitespace() {
+            let word = &text[self.word..end];
+            if word.starts_with('-') && !word.contains('=') && secret_name(word) {
+                self.flag = Some(self.word..end);
+            }
+            self.word = end + sep.len_utf8();
+        }
+        self.start = end + sep.len_utf8();
+    }
 }
 
 /// Serialises a string redacted (for serde `serialize_with`).
@@ -151,12 +293,13 @@ pub fn serialize_redacted<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, 
     s.serialize_str(&redact_text(v))
 }
 
-/// Serialises a list of strings redacted (for serde `serialize_with`).
+/// Serialises a list of arguments redacted, a flag's value in the next
+/// argument included (for serde `serialize_with`).
 pub fn serialize_redacted_list<S: serde::Serializer>(
     v: &[String],
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    s.collect_seq(v.iter().map(|x| redact_text(x)))
+    s.collect_seq(redact_args(v))
 }
 
 /// `****` and the last four characters.
@@ -166,44 +309,34 @@ pub fn redact(secret: &str) -> String {
     format!("****{tail}")
 }
 
-/// `text` with every secret-looking token replaced by its redaction: tokens
-/// are split at separators common in arguments and URLs (`=`, `:`, `&`, `?`,
-/// `/`, `@`, `,`, spaces), so `--api-key=…`, `?token=…` and `user:pass@` are covered.
+/// `text` with every secret [`find`] sees replaced by its redaction. The
+/// one redaction every output uses (with [`redact_args`] for arguments).
 pub fn redact_text(text: &str) -> String {
-    let owned;
-    let text = match url_password(text) {
-        Some(password) => {
-            owned = text.replacen(password, &redact(password), 1);
-            owned.as_str()
-        }
-        None => text,
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut token = String::new();
-    let mut key = String::new();
-    let flush = |token: &mut String, key: &str, out: &mut String| {
-        if looks_like_secret(token) || (!key.is_empty() && named_secret(key, token)) {
-            out.push_str(&redact(token));
-        } else {
-            out.push_str(token);
-        }
-        token.clear();
-    };
-    for c in text.chars() {
-        if "=:&?/@, ;\"'".contains(c) {
-            let prev = token.clone();
-            flush(&mut token, &key, &mut out);
-            key = if c == '=' || c == ':' {
-                prev
-            } else {
-                String::new()
-            };
-            out.push(c);
-        } else {
-            token.push(c);
-        }
+    replace(text, find(text).into_iter().map(|s| s.range))
+}
+
+/// Each argument with every secret [`find_in_args`] sees redacted.
+pub fn redact_args(args: &[String]) -> Vec<String> {
+    let mut per_arg: Vec<Vec<Range<usize>>> = vec![Vec::new(); args.len()];
+    for (i, s) in find_in_args(args) {
+        per_arg[i].push(s.range);
     }
-    flush(&mut token, &key, &mut out);
+    args.iter()
+        .zip(per_arg)
+        .map(|(a, spans)| replace(a, spans.into_iter()))
+        .collect()
+}
+
+/// `text` with each of the sorted, disjoint `spans` redacted.
+fn replace(text: &str, spans: impl Iterator<Item = Range<usize>>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in spans {
+        out.push_str(&text[at..span.start]);
+        out.push_str(&redact(&text[span.clone()]));
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
     out
 }
 

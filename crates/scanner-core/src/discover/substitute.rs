@@ -7,6 +7,7 @@
 //! read) and bundle user settings are never guessed: they are reported as
 //! unresolved.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -46,10 +47,11 @@ impl Vars {
             unresolved: Vec::new(),
         };
         let mut rest = text;
+        let mut braces = NextBrace::new(text);
         while let Some(at) = rest.find(|c| self.opens_reference(c)) {
             out.value.push_str(&rest[..at]);
             rest = &rest[at..];
-            let (len, resolved) = self.reference(rest);
+            let (len, resolved) = self.reference(rest, &mut braces);
             let written = &rest[..len];
             match resolved {
                 Some(v) => out.value.push_str(&v),
@@ -73,9 +75,9 @@ impl Vars {
     /// The length of the reference at the start of `s` (which starts with
     /// `$`, `{` or `%`) and its value, if it resolves. A character that
     /// starts no reference has length 1 and stands for itself.
-    fn reference(&self, s: &str) -> (usize, Option<String>) {
+    fn reference(&self, s: &str, braces: &mut NextBrace<'_>) -> (usize, Option<Cow<'static, str>>) {
         match s.as_bytes()[0] {
-            b'{' => return self.opencode_reference(s),
+            b'{' => return self.opencode_reference(s, braces),
             b'%' => return self.percent_reference(s),
             _ => {}
         }
@@ -84,10 +86,10 @@ impl Vars {
             return (len, None);
         }
         if let Some(inner) = s.strip_prefix("${") {
-            let Some(end) = inner.find('}') else {
+            let Some(end) = braces.after(s, 2) else {
                 return (1, Some("$".into()));
             };
-            return (end + 3, self.braced(&inner[..end]));
+            return (end + 3, self.braced(&inner[..end]).map(Cow::Owned));
         }
         let name_len = s[1..]
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -95,16 +97,23 @@ impl Vars {
         if !self.bare_dollar || name_len == 0 || s[1..].starts_with(|c: char| c.is_ascii_digit()) {
             return (1, Some("$".into()));
         }
-        (name_len + 1, self.env.get(&s[1..=name_len]).cloned())
+        (
+            name_len + 1,
+            self.env.get(&s[1..=name_len]).cloned().map(Cow::Owned),
+        )
     }
 
     /// opencode's `{env:VAR}` (unset is unresolved) and `{file:path}`
     /// (never read: always unresolved).
-    fn opencode_reference(&self, s: &str) -> (usize, Option<String>) {
-        let end = s.find('}');
+    fn opencode_reference(
+        &self,
+        s: &str,
+        braces: &mut NextBrace<'_>,
+    ) -> (usize, Option<Cow<'static, str>>) {
+        let end = braces.after(s, 0);
         match (end, &s[1..]) {
             (Some(end), inner) if inner.starts_with("env:") => {
-                (end + 1, self.env.get(&s[5..end]).cloned())
+                (end + 1, self.env.get(&s[5..end]).cloned().map(Cow::Owned))
             }
             (Some(end), inner) if inner.starts_with("file:") => (end + 1, None),
             _ => (1, Some("{".into())),
@@ -114,7 +123,7 @@ impl Vars {
     /// Windows `%VAR%`: the name starts with a letter or `_`; names match
     /// case-insensitively, as on Windows. Anything else (`%20`, `100%`)
     /// stands for itself.
-    fn percent_reference(&self, s: &str) -> (usize, Option<String>) {
+    fn percent_reference(&self, s: &str) -> (usize, Option<Cow<'static, str>>) {
         let Some(end) = s[1..].find('%').map(|e| e + 1) else {
             return (1, Some("%".into()));
         };
@@ -132,7 +141,7 @@ impl Vars {
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.clone())
         });
-        (end + 1, value)
+        (end + 1, value.map(Cow::Owned))
     }
 
     fn braced(&self, inner: &str) -> Option<String> {
@@ -168,6 +177,34 @@ impl Vars {
             .filter(|v| !v.is_empty() || default.is_none())
             .cloned()
             .or_else(|| default.map(str::to_string))
+    }
+}
+
+/// Where the next `}` is, remembered across references: the scan only moves
+/// forward, so each byte of a value is searched once however many `${` or
+/// `{` open without closing (a value of a million `${` stays linear).
+struct NextBrace<'t> {
+    text: &'t str,
+    /// The last answer: the offset searched from and the `}` found (absolute).
+    last: Option<(usize, Option<usize>)>,
+}
+
+impl<'t> NextBrace<'t> {
+    fn new(text: &'t str) -> Self {
+        NextBrace { text, last: None }
+    }
+
+    /// The offset in `s` (a suffix of the text) of the first `}` at or after
+    /// `s[skip..]`, relative to `s[skip..]`.
+    fn after(&mut self, s: &str, skip: usize) -> Option<usize> {
+        let from = self.text.len() - s.len() + skip;
+        let found = match self.last {
+            Some((_, Some(at))) if at >= from => Some(at),
+            Some((searched, None)) if searched <= from => None,
+            _ => self.text[from..].find('}').map(|i| i + from),
+        };
+        self.last = Some((from, found));
+        found.map(|at| at - from)
     }
 }
 

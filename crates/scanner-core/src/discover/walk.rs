@@ -6,23 +6,35 @@ use std::path::{Path, PathBuf};
 
 /// Deepest folder level a walk descends to.
 const MAX_WALK_DEPTH: usize = 8;
-/// Most directory entries one walk looks at.
-const MAX_WALK_ENTRIES: usize = 20_000;
+/// Most directory entries one walk looks at; a walk that reaches it says so.
+const MAX_WALK_ENTRIES: usize = 100_000;
+/// Folders a plugin ships its code in, never its MCP config: not walked, so
+/// bundled dependencies cannot use up the walk.
+const NOT_WALKED: [&str; 2] = ["node_modules", ".git"];
 
-fn entries(dir: &Path) -> Vec<(String, PathBuf, std::fs::FileType)> {
+type Listed = Vec<(String, PathBuf, std::fs::FileType)>;
+
+fn entries(dir: &Path) -> Listed {
+    entries_capped(dir).0
+}
+
+/// The entries of `dir`, sorted, at most the cap; true when there were more.
+fn entries_capped(dir: &Path) -> (Listed, bool) {
     let Ok(read) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
-    let mut out: Vec<_> = read
-        .flatten()
+    let mut read = read.flatten();
+    let mut out: Listed = read
+        .by_ref()
         .take(MAX_WALK_ENTRIES)
         .filter_map(|e| {
             let kind = e.file_type().ok()?;
             Some((e.file_name().to_string_lossy().into_owned(), e.path(), kind))
         })
         .collect();
+    let more = read.next().is_some();
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    (out, more)
 }
 
 /// The real (not symlinked) sub-folders of `dir`, by name.
@@ -44,16 +56,34 @@ pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Every file called `name` under `root`, depth- and size-capped.
+/// Every file called `name` under `root`, depth- and size-capped (see
+/// [`walk_capped`] for whether the cap cut the walk short).
 pub fn find_named(root: &Path, name: &str) -> Vec<PathBuf> {
+    find_named_capped(root, name).0
+}
+
+/// True when a walk of `root` stops at the entry cap, so files past it are
+/// never seen: the caller reports it (the run is then incomplete).
+pub fn walk_capped(root: &Path) -> bool {
+    find_named_capped(root, "").1
+}
+
+fn find_named_capped(root: &Path, name: &str) -> (Vec<PathBuf>, bool) {
     let mut out = Vec::new();
     let mut stack = vec![(root.to_path_buf(), 0usize)];
     let mut seen = 0usize;
     while let Some((dir, depth)) = stack.pop() {
-        for (entry, path, kind) in entries(&dir) {
+        let (listed, more) = entries_capped(&dir);
+        if more {
+            return (out, true);
+        }
+        for (entry, path, kind) in listed {
             seen += 1;
             if seen > MAX_WALK_ENTRIES {
-                return out;
+                return (out, true);
+            }
+            if kind.is_dir() && NOT_WALKED.contains(&entry.as_str()) {
+                continue;
             }
             if kind.is_dir() && depth < MAX_WALK_DEPTH {
                 stack.push((path, depth + 1));
@@ -63,7 +93,7 @@ pub fn find_named(root: &Path, name: &str) -> Vec<PathBuf> {
         }
     }
     out.sort();
-    out
+    (out, false)
 }
 
 #[cfg(test)]
@@ -82,5 +112,15 @@ mod tests {
             find_named(d.path(), ".mcp.json"),
             vec![a.join("b/.mcp.json")]
         );
+        assert!(!walk_capped(d.path()));
+    }
+
+    #[test]
+    fn a_walk_past_the_cap_says_so() {
+        let d = tempfile::tempdir().unwrap();
+        for i in 0..=MAX_WALK_ENTRIES {
+            std::fs::File::create(d.path().join(format!("f{i}"))).unwrap();
+        }
+        assert!(walk_capped(d.path()));
     }
 }

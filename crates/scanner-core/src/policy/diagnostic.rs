@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::lines::{floor_char_boundary, LineIndex};
+
 /// One problem in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
@@ -37,54 +39,6 @@ impl Diagnostic {
         self.hint = Some(hint.into());
         self
     }
-}
-
-/// A 1-based line and column (in characters) of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    LineIndex::new(text).line_col(offset)
-}
-
-/// Where each line of a text starts, so many offsets convert to lines in
-/// O(log n) each (a policy file may hold thousands of entries).
-pub struct LineIndex<'t> {
-    text: &'t str,
-    starts: Vec<usize>,
-}
-
-impl<'t> LineIndex<'t> {
-    /// Indexes `text`.
-    pub fn new(text: &'t str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, starts }
-    }
-
-    /// The 1-based line and column (in characters) of `offset`.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
-        let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts[line - 1];
-        (line, self.text[start..offset].chars().count() + 1)
-    }
-
-    /// The text of 1-based `line`, without its line ending.
-    pub fn line_text(&self, line: usize) -> &'t str {
-        let start = self
-            .starts
-            .get(line - 1)
-            .copied()
-            .unwrap_or(self.text.len());
-        let end = self.starts.get(line).map_or(self.text.len(), |e| e - 1);
-        self.text[start..end.max(start)].trim_end_matches('\r')
-    }
-}
-
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// The policy file was invalid: every problem found, with the text they point into.
@@ -120,12 +74,13 @@ impl InvalidPolicy {
 }
 
 fn render_one(out: &mut String, path: &Path, index: &LineIndex<'_>, d: &Diagnostic) {
-    let text = index.text;
+    let text = index.text();
     let (line, col) = index.line_col(d.span.start);
     let line_text = index.line_text(line);
     let width = line.to_string().len();
     let pad = " ".repeat(width);
     let carets = caret_width(text, line_text, &d.span, col);
+    let (line_text, col_shown, carets) = window(line_text, col, carets);
     let _ = writeln!(out, "error: {}", d.message);
     let _ = writeln!(out, "{pad}--> {}:{line}:{col}", path.display());
     let _ = writeln!(out, "{pad} |");
@@ -133,7 +88,7 @@ fn render_one(out: &mut String, path: &Path, index: &LineIndex<'_>, d: &Diagnost
     let _ = writeln!(
         out,
         "{pad} | {}{} {}",
-        " ".repeat(col - 1),
+        " ".repeat(col_shown - 1),
         "^".repeat(carets),
         d.label
     );
@@ -141,6 +96,28 @@ fn render_one(out: &mut String, path: &Path, index: &LineIndex<'_>, d: &Diagnost
         let _ = writeln!(out, "{pad} = hint: {hint}");
     }
     let _ = writeln!(out);
+}
+
+/// Longest stretch of a line shown under a diagnostic.
+const SHOWN_CHARS: usize = 100;
+
+/// A line cut to at most [`SHOWN_CHARS`] characters around the fault (a
+/// hostile policy may hold a 750 KB line), with the column and caret count
+/// adjusted to the cut.
+fn window(line_text: &str, col: usize, carets: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line_text.chars().collect();
+    if chars.len() <= SHOWN_CHARS {
+        return (line_text.to_string(), col, carets);
+    }
+    let fault = (col - 1).min(chars.len());
+    let start = fault.saturating_sub(20);
+    let end = (start + SHOWN_CHARS).min(chars.len());
+    let lead = if start > 0 { "…" } else { "" };
+    let tail = if end < chars.len() { "…" } else { "" };
+    let shown: String = chars[start..end].iter().collect();
+    let col = fault - start + lead.chars().count() + 1;
+    let carets = carets.min(end.saturating_sub(fault)).max(1);
+    (format!("{lead}{shown}{tail}"), col, carets)
 }
 
 /// How many carets: the span's characters on its first line, at least one.
@@ -162,29 +139,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn line_and_column_count_characters() {
-        let text = "a = 1\nbé = \"x\"\n";
-        assert_eq!(line_col(text, 0), (1, 1));
-        assert_eq!(line_col(text, 6), (2, 1));
-        let x = text.find("\"x").unwrap();
-        assert_eq!(line_col(text, x), (2, 6));
-        assert_eq!(line_col(text, 10_000), (3, 1));
-    }
-
-    #[test]
-    fn line_index_agrees_with_counting_newlines() {
-        let text = "a = 1\r\nbé = \"x\"\n\n[[rule]]\nlast";
-        let index = LineIndex::new(text);
-        for offset in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
-            let before = &text[..offset];
-            let line = before.matches('\n').count() + 1;
-            let start = before.rfind('\n').map_or(0, |i| i + 1);
-            let col = text[start..offset].chars().count() + 1;
-            assert_eq!(index.line_col(offset), (line, col), "offset {offset}");
-        }
-        assert_eq!(index.line_text(1), "a = 1");
-        assert_eq!(index.line_text(3), "");
-        assert_eq!(index.line_text(5), "last");
+    fn a_huge_line_is_cut_around_the_fault() {
+        let text = format!("[[rule]]\nserver = \"{}\"\n", "[a-z]".repeat(150_000));
+        let err = InvalidPolicy {
+            path: "p.toml".into(),
+            text,
+            diagnostics: vec![Diagnostic::new(18..750_018, "bad glob", "bad glob")],
+        };
+        let out = err.render();
+        assert!(out.len() < 1_000, "{} bytes", out.len());
+        assert!(out.contains("2 | server = \"[a-z]"), "{out}");
+        assert!(out.contains("…\n"), "{out}");
     }
 
     #[test]

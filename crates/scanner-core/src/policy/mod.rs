@@ -46,9 +46,10 @@ use std::path::{Path, PathBuf};
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
+pub use crate::lines::line_col;
 pub use date::{Date, DateError};
 pub use decide::{DecidedBy, DeciderKind, ExceptionNote, PolicyAudit, ServerNote, Verdict};
-pub use diagnostic::{line_col, Diagnostic, InvalidPolicy};
+pub use diagnostic::{Diagnostic, InvalidPolicy};
 pub use exception::{Classification, Exception, Target, VersionRange};
 pub use finding::Finding;
 pub use rule::{builtin_rules, Conditions, Glob, Origin, Rule};
@@ -197,13 +198,8 @@ pub struct Policy {
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     /// The file could not be read.
-    #[error("cannot read the policy file {}: {source}", .path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    #[error("cannot read the policy file {0}")]
+    Read(capped_read::ReadError),
     /// The file is larger than a policy file can reasonably be.
     #[error("the policy file {} is larger than {limit} bytes", .path.display())]
     TooLarge {
@@ -262,31 +258,16 @@ impl Policy {
     }
 }
 
-/// Reads a policy file's text, refusing files over [`MAX_POLICY_BYTES`] and
-/// text that is not UTF-8.
+/// Reads a policy file's text through the one capped reader: a regular
+/// file (a FIFO or device is refused at once) of at most
+/// [`MAX_POLICY_BYTES`], UTF-8.
 pub fn read(path: &Path) -> Result<String, PolicyError> {
-    use std::io::Read as _;
-    let read_err = |source| PolicyError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    let mut bytes = Vec::new();
-    // Read one byte past the limit so an oversized file (or a device) is caught.
-    file.take(MAX_POLICY_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > MAX_POLICY_BYTES {
-        return Err(PolicyError::TooLarge {
+    capped_read::read_capped_text(path, MAX_POLICY_BYTES).map_err(|e| match e.kind() {
+        capped_read::ReadErrorKind::TooLarge { .. } => PolicyError::TooLarge {
             path: path.to_path_buf(),
             limit: MAX_POLICY_BYTES,
-        });
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        read_err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("not UTF-8 ({e})"),
-        ))
+        },
+        _ => PolicyError::Read(e),
     })
 }
 

@@ -14,12 +14,24 @@ pub struct Glob {
     matcher: GlobMatcher,
 }
 
+/// Longest glob accepted: package and server names are far shorter (npm's
+/// limit is 214 characters), and globset turns longer patterns into regexes
+/// it may refuse to compile (it panics when it does).
+pub const MAX_GLOB_LEN: usize = 512;
+/// Deepest `{a,{b,c}}` nesting accepted.
+pub const MAX_GLOB_NESTING: usize = 8;
+/// Most `[…]` classes and `{…}` alternatives in one glob.
+pub const MAX_GLOB_PARTS: usize = 64;
+
 impl Glob {
-    /// Compiles `text`; the error says what is wrong with it.
+    /// Compiles `text`; the error says what is wrong with it. Complexity is
+    /// bounded before compiling ([`MAX_GLOB_LEN`], [`MAX_GLOB_NESTING`],
+    /// [`MAX_GLOB_PARTS`]), so no pattern can make the compiler fail.
     pub fn new(text: &str) -> Result<Glob, String> {
         if text.is_empty() {
             return Err("an empty pattern matches nothing".into());
         }
+        check_complexity(text)?;
         let glob = GlobBuilder::new(text)
             .case_insensitive(true)
             .literal_separator(false)
@@ -40,6 +52,44 @@ impl Glob {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// Refuses globs too long or too nested to compile safely.
+fn check_complexity(text: &str) -> Result<(), String> {
+    let (mut depth, mut deepest, mut parts) = (0usize, 0usize, 0usize);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                parts += 1;
+            }
+            '}' => depth = depth.saturating_sub(1),
+            '[' | ',' => parts += 1,
+            _ => {}
+        }
+    }
+    if deepest > MAX_GLOB_NESTING {
+        return Err(format!(
+            "too complex: `{{…}}` nested {deepest} deep (at most {MAX_GLOB_NESTING})"
+        ));
+    }
+    if parts > MAX_GLOB_PARTS {
+        return Err(format!(
+            "too complex: {parts} classes and alternatives (at most {MAX_GLOB_PARTS})"
+        ));
+    }
+    if text.len() > MAX_GLOB_LEN {
+        return Err(format!(
+            "too long ({} bytes; at most {MAX_GLOB_LEN})",
+            text.len()
+        ));
+    }
+    Ok(())
 }
 
 /// Conditions of a rule; every one given must hold (an empty set matches all).
@@ -262,6 +312,22 @@ mod tests {
         let g = Glob::new("@modelcontextprotocol/*").unwrap();
         assert!(g.is_match("@modelcontextprotocol/server-gdrive"));
         assert!(Glob::new("node-[fetch").is_err());
+    }
+
+    #[test]
+    fn glob_complexity_is_bounded_before_compiling() {
+        // hostile/policy-glob-panic: these made globset panic.
+        let nested = format!("{}b{}", "{a,".repeat(150), "}".repeat(150));
+        assert!(Glob::new(&nested).unwrap_err().contains("nested 150 deep"));
+        let classes = "[a-z]".repeat(150_000);
+        assert!(Glob::new(&classes).unwrap_err().contains("150000 classes"));
+        // The worst patterns inside the bounds still compile.
+        let deep = format!("{}b{}", "{a,".repeat(8), "}".repeat(8));
+        assert!(Glob::new(&deep).is_ok());
+        let many = "[^a]".repeat(MAX_GLOB_PARTS);
+        assert!(Glob::new(&many).is_ok());
+        let alternatives = format!("{{{}}}", vec!["[^a]*?"; 32].join(","));
+        assert!(Glob::new(&alternatives).is_ok());
         assert!(Glob::new("").is_err());
     }
 }

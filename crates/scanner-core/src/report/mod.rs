@@ -45,6 +45,9 @@ pub struct PackageEntry {
     /// A non-registry source (git, URL, local path), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The published integrity the tree records (npm lockfile SRI), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_integrity: Option<String>,
     /// What the registry says about this version, when known.
     #[serde(skip_serializing_if = "crate::resolve::RegistryFacts::is_empty")]
     pub facts: crate::resolve::RegistryFacts,

@@ -4,6 +4,7 @@
 //! left behind (lockfiles checked against package folders, `dist-info`
 //! metadata), never from what a manifest asks for, and no package code runs.
 
+mod confine;
 mod image;
 mod npm;
 mod python;
@@ -15,7 +16,7 @@ use python::venv;
 pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
 pub use python::uv_run::uv_run_requirements;
-pub use verify::{hash_files, FileHash};
+pub use verify::{hash_files, FileHash, HashBudget};
 
 /// The integrity of an installed package (the shared [`crate::IntegrityState`]).
 pub use crate::types::IntegrityState as Integrity;
@@ -27,6 +28,7 @@ use advisories_cache::Ecosystem;
 use serde::Serialize;
 
 use crate::discover::{Launch, Runner, Server};
+use crate::finding::Code;
 
 /// Where resolution looks.
 #[derive(Debug, Clone)]
@@ -36,16 +38,19 @@ pub struct ResolveOptions {
     /// Verify installed files (RECORD, cached npm tarballs); without it every
     /// package is `unverified`.
     pub verify: bool,
+    /// Most bytes read to verify files, per package and per scan.
+    pub budget: HashBudget,
     /// Image archives given for `docker run`/`podman run` servers.
     pub image_archives: Vec<ImageArchive>,
 }
 
 impl ResolveOptions {
-    /// Options for `home`, verifying files.
+    /// Options for `home`, verifying files within the default budget.
     pub fn new(home: PathBuf) -> Self {
         ResolveOptions {
             home,
             verify: true,
+            budget: HashBudget::default(),
             image_archives: Vec::new(),
         }
     }
@@ -161,10 +166,108 @@ pub enum IssueKind {
     UnreadablePackage,
     /// No package of the environment provides the `python -m` module.
     ModuleNotFound,
+    /// A package in an environment that keeps RECORDs has none.
+    RecordMissing,
+    /// A RECORD is malformed, not a regular file or over the size cap.
+    RecordInvalid,
+    /// The byte budget for verification stopped before a package was read.
+    VerificationCapped,
     /// A digest-pinned image is not the image read for its reference.
     ImageDigestMismatch,
     /// A native binary whose contents cannot be listed.
     UnscannedBinary,
+}
+
+/// Past this many issues of one kind in one tree, they are reported as one
+/// finding that lists the first [`LISTED`]: a lockfile naming a million
+/// missing packages costs one finding, not a million (memory stays bounded
+/// by the lockfile's size cap, not by what the report would hold).
+pub const MAX_ISSUES_PER_KIND: usize = 50;
+/// How many issues the one aggregated finding lists.
+const LISTED: usize = 20;
+
+/// Issues of one kind, kept up to [`MAX_ISSUES_PER_KIND`] and counted past it.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    kind: IssueKind,
+    kept: Vec<TreeIssue>,
+    total: usize,
+}
+
+impl Tally {
+    pub(crate) fn new(kind: IssueKind) -> Tally {
+        Tally {
+            kind,
+            kept: Vec::new(),
+            total: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, issue: TreeIssue) {
+        self.total += 1;
+        if self.kept.len() <= MAX_ISSUES_PER_KIND {
+            self.kept.push(issue);
+        }
+    }
+
+    /// The issues, or one issue summing them up when there were too many.
+    pub(crate) fn finish(self) -> Vec<TreeIssue> {
+        if self.total <= MAX_ISSUES_PER_KIND {
+            return self.kept;
+        }
+        let first: Vec<&str> = self
+            .kept
+            .iter()
+            .take(LISTED)
+            .map(|i| i.message.as_str())
+            .collect();
+        let message = format!(
+            "{} {} issues in this tree, reported as one; the first {LISTED}: {}; and {} more",
+            self.total,
+            self.kind.code(),
+            first.join("; "),
+            self.total - LISTED
+        );
+        vec![TreeIssue {
+            kind: self.kind,
+            package: None,
+            message,
+        }]
+    }
+}
+
+/// Aggregates `issues` kind by kind (see [`Tally`]), keeping their order.
+fn aggregate(issues: Vec<TreeIssue>) -> Vec<TreeIssue> {
+    let mut tallies: Vec<Tally> = Vec::new();
+    for issue in issues {
+        match tallies.iter_mut().find(|t| t.kind == issue.kind) {
+            Some(t) => t.push(issue),
+            None => {
+                let mut t = Tally::new(issue.kind);
+                t.push(issue);
+                tallies.push(t);
+            }
+        }
+    }
+    tallies.into_iter().flat_map(Tally::finish).collect()
+}
+
+impl IssueKind {
+    /// The finding code an issue of this kind is reported under.
+    pub fn code(self) -> Code {
+        match self {
+            IssueKind::LockfileMismatch => Code::LockfileMismatch,
+            IssueKind::NonRegistrySource => Code::NonRegistrySource,
+            IssueKind::RecordPathEscape => Code::RecordPathEscape,
+            IssueKind::UnreadablePackage => Code::UnreadablePackage,
+            IssueKind::ModuleNotFound => Code::ModuleNotFound,
+            IssueKind::RecordMissing => Code::RecordMissing,
+            IssueKind::RecordInvalid => Code::RecordInvalid,
+            IssueKind::VerificationCapped => Code::VerificationCapped,
+            IssueKind::ImageDigestMismatch => Code::ImageDigestMismatch,
+            IssueKind::UnscannedBinary => Code::UnscannedBinary,
+        }
+    }
 }
 
 /// The kind of tree resolved.
@@ -358,6 +461,9 @@ pub fn resolve(
 #[derive(Debug, Default)]
 pub struct VerifiedTrees {
     done: HashMap<(PathBuf, Vec<String>), Verified>,
+    /// Bytes the scan may still read to verify files; set from the options
+    /// at the first verification.
+    spending: Option<verify::Spending>,
 }
 
 #[derive(Debug, Clone)]
@@ -446,8 +552,10 @@ fn finish(
     cache: &mut VerifiedTrees,
 ) -> InstalledTree {
     tree.mark_direct();
+    tree.issues = aggregate(std::mem::take(&mut tree.issues));
     if options.verify {
-        verify_once(server, &mut tree, cache);
+        verify_once(server, &mut tree, cache, options.budget);
+        tree.issues = aggregate(std::mem::take(&mut tree.issues));
     } else {
         for p in &mut tree.packages {
             p.integrity = Integrity::Unverified {
@@ -460,7 +568,12 @@ fn finish(
 
 /// Verifies `tree` unless the same tree (root and packages) was verified
 /// earlier in this scan; then its results are reused and a note says so.
-fn verify_once(server: &Server, tree: &mut InstalledTree, cache: &mut VerifiedTrees) {
+fn verify_once(
+    server: &Server,
+    tree: &mut InstalledTree,
+    cache: &mut VerifiedTrees,
+    budget: HashBudget,
+) {
     let key = (
         tree.root.clone(),
         tree.packages.iter().map(|p| p.path.clone()).collect(),
@@ -476,7 +589,10 @@ fn verify_once(server: &Server, tree: &mut InstalledTree, cache: &mut VerifiedTr
         ));
         return;
     }
-    verify::verify_tree(tree);
+    let spending = cache
+        .spending
+        .get_or_insert_with(|| verify::Spending::new(budget));
+    verify::verify_tree(tree, spending);
     let done = Verified {
         server: server.name.clone(),
         integrity: tree.packages.iter().map(|p| p.integrity.clone()).collect(),
@@ -540,19 +656,33 @@ fn working_dir(server: &Server, home: &Path) -> Option<PathBuf> {
 /// Largest metadata file read (lockfiles, METADATA).
 const MAX_METADATA_BYTES: u64 = 64 << 20;
 
-/// Reads a metadata file of a tree, capped in size, as text.
+/// Reads a metadata file of a tree as text, through the one capped reader.
 fn read_tree_file(server: &Server, path: &Path) -> Result<String, ResolveError> {
-    let bad = |message: String| ResolveError::BadTree {
+    capped_read::read_capped_text(path, MAX_METADATA_BYTES).map_err(|e| ResolveError::BadTree {
         server: server.name.clone(),
         path: path.to_path_buf(),
-        message,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
-    if !meta.is_file() || meta.len() > MAX_METADATA_BYTES {
-        return Err(bad(format!(
-            "not a regular file of at most {MAX_METADATA_BYTES} bytes"
-        )));
+        message: e.kind().to_string(),
+    })
+}
+
+/// The parsers of tree files, for the fuzz harness (`crate::fuzz`).
+#[cfg(test)]
+pub(crate) mod fuzz_targets {
+    use std::path::Path;
+
+    pub fn metadata(text: &str) {
+        super::python::fuzz_metadata(text);
     }
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| bad("not valid UTF-8".into()))
+
+    pub fn record(text: &str) {
+        let _ = super::python::record::parse(text);
+    }
+
+    pub fn lockfile(text: &str) {
+        let _ = super::npm::lockfile::parse(text);
+    }
+
+    pub fn package_json(dir: &Path) {
+        let _ = super::npm::node_modules::manifest(dir);
+    }
 }

@@ -17,8 +17,8 @@ use crate::policy::Finding;
 use crate::policy::{FindingContext, Policy};
 use crate::report::{AdvisorySource, PackageEntry, Report, ServerReport, Summary, TreeInfo};
 use crate::resolve::{
-    resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, IssueKind,
-    ResolveError, ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
+    resolve_shared, FailureCause, InstalledPackage, InstalledTree, Integrity, ResolveError,
+    ResolveMode, ResolveOptions, TreeKind, TreeResolver, VerifiedTrees,
 };
 use crate::types::finding::{Code, ConfigLocation, PackageRef, Severity};
 use crate::types::version::Version;
@@ -123,6 +123,12 @@ impl Collected {
             .collect()
     }
 
+    /// The servers found and their resolved trees, as the report shows them
+    /// (before any advisory is matched).
+    pub fn servers(&self) -> &[ServerReport] {
+        &self.reports
+    }
+
     /// The dependency graph over all servers.
     pub fn graph(&self) -> &DependencyGraph {
         &self.graph
@@ -200,8 +206,12 @@ fn tree_for(
         },
         (ResolveMode::InstalledElseResolve, Some(r)) => {
             match resolve_shared(server, &options.resolve, verified) {
-                Err(ResolveError::NotInstalled { .. }) if fresh_handles(r, server) => {
-                    fresh(r).map(|t| t.map(noted_missing))
+                // A launcher the resolver declines (a uv project) stays not installed.
+                Err(missing @ ResolveError::NotInstalled { .. }) if fresh_handles(r, server) => {
+                    match fresh(r)? {
+                        Some(tree) => Ok(Some(noted_missing(tree))),
+                        None => Err(missing),
+                    }
                 }
                 other => other,
             }
@@ -214,7 +224,11 @@ fn tree_for(
 fn fresh_handles(_resolver: &dyn TreeResolver, server: &Server) -> bool {
     matches!(
         server.launch,
-        Launch::Npx { .. } | Launch::Uvx { .. } | Launch::Pipx { .. }
+        Launch::Npx { .. }
+            | Launch::Uvx { .. }
+            | Launch::Pipx { .. }
+            | Launch::PackageRunner { .. }
+            | Launch::UvRun { .. }
     )
 }
 
@@ -234,11 +248,15 @@ fn declared_tree(server: &Server, error: &ResolveError) -> Option<InstalledTree>
         return None;
     };
     let (ecosystem, name, version) = match &server.launch {
-        Launch::Npx { package, .. } if package.pin == PinState::Exact => (
-            Ecosystem::Npm,
-            package.name.clone(),
-            package.requested.clone()?,
-        ),
+        Launch::Npx { package, .. } | Launch::PackageRunner { package, .. }
+            if package.pin == PinState::Exact =>
+        {
+            (
+                Ecosystem::Npm,
+                package.name.clone(),
+                package.requested.clone()?,
+            )
+        }
         Launch::Uvx { package } | Launch::Pipx { package } => (
             Ecosystem::PyPI,
             package.name.clone(),
@@ -287,6 +305,7 @@ pub fn evaluate_against(
         graph,
         mut reports,
         mut drafts,
+        ..
     } = collected;
     if let Some((baseline, _)) = baseline {
         for (i, changes) in tree_changes_for(&reports, baseline) {
@@ -547,15 +566,7 @@ fn tree_findings(server: &Server, tree: &InstalledTree, graph: &DependencyGraph)
         }
     }
     for issue in &tree.issues {
-        let code = match issue.kind {
-            IssueKind::LockfileMismatch => Code::LockfileMismatch,
-            IssueKind::NonRegistrySource => Code::NonRegistrySource,
-            IssueKind::RecordPathEscape => Code::RecordPathEscape,
-            IssueKind::UnreadablePackage => Code::UnreadablePackage,
-            IssueKind::ModuleNotFound => Code::ModuleNotFound,
-            IssueKind::ImageDigestMismatch => Code::ImageDigestMismatch,
-            IssueKind::UnscannedBinary => Code::UnscannedBinary,
-        };
+        let code = issue.kind.code();
         let message = format!("server `{}`: {}", server.name, issue.message);
         drafts.push(match issue.package {
             Some(i) => package_draft(code, i, message),
@@ -703,6 +714,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
                     has_install_script: p.has_install_script,
                     integrity: p.integrity.clone(),
                     source: p.source.clone(),
+                    published_integrity: p.published.clone(),
                     facts: p.facts.clone(),
                 })
                 .collect()

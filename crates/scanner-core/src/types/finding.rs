@@ -50,6 +50,12 @@ pub enum Code {
     UnreadablePackage,
     /// No package of the environment provides the `python -m` module.
     ModuleNotFound,
+    /// A Python package has no RECORD, so its files could not be verified.
+    RecordMissing,
+    /// A RECORD is malformed, not a regular file or over its size cap.
+    RecordInvalid,
+    /// The byte budget for verification was spent before a package was read.
+    VerificationCapped,
     /// What the launcher would install could not be resolved.
     ResolutionFailed,
     /// A package could only be resolved by building it from source; builds are never run.
@@ -72,7 +78,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 32] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -93,6 +99,9 @@ impl Code {
         Code::RecordPathEscape,
         Code::UnreadablePackage,
         Code::ModuleNotFound,
+        Code::RecordMissing,
+        Code::RecordInvalid,
+        Code::VerificationCapped,
         Code::ResolutionFailed,
         Code::NeedsBuild,
         Code::DeprecatedPackage,
@@ -127,6 +136,9 @@ impl Code {
             Code::RecordPathEscape => "record-path-escape",
             Code::UnreadablePackage => "unreadable-package",
             Code::ModuleNotFound => "module-not-found",
+            Code::RecordMissing => "record-missing",
+            Code::RecordInvalid => "record-invalid",
+            Code::VerificationCapped => "verification-capped",
             Code::ResolutionFailed => "resolution-failed",
             Code::NeedsBuild => "needs-build",
             Code::DeprecatedPackage => "deprecated-package",
@@ -160,8 +172,11 @@ impl Code {
             Code::LockfileMismatch => "the lockfile and the installed tree disagree (missing, extraneous or other version)",
             Code::NonRegistrySource => "a package was installed from git, a URL or a local path, or is editable",
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
-            Code::UnreadablePackage => "a package folder in the tree could not be read (missing or invalid package.json, or a size cap), so what it holds was not checked",
+            Code::UnreadablePackage => "part of the tree could not be read (a package folder without a usable package.json or METADATA, a file or symlink Node or Python may load, a symlink out of the tree, a folder or .pth over a cap), so what it holds was not checked",
             Code::ModuleNotFound => "no package of the environment provides the `python -m` module, so what runs (a local file, another path) was not checked",
+            Code::RecordMissing => "a Python package has no RECORD while other packages of its environment have one, so its installed files could not be verified",
+            Code::RecordInvalid => "a Python package's RECORD is malformed, not a regular file or over its size cap, so its installed files could not be verified",
+            Code::VerificationCapped => "verifying installed files stopped at the byte budget per package or per scan, so a package's files were not verified",
             Code::ResolutionFailed => "what the launcher would install could not be resolved (registry unreachable, version gone, dependency refused), so the tree was not checked",
             Code::NeedsBuild => "a package has no wheel and would have to be built from source to resolve it; supplygate never builds, so the tree was not checked",
             Code::DeprecatedPackage => "the registry marks the package deprecated, or the project archived or quarantined",
@@ -186,6 +201,9 @@ impl Code {
                 | Code::ConfigSkipped
                 | Code::UnreadablePackage
                 | Code::ModuleNotFound
+                | Code::RecordMissing
+                | Code::RecordInvalid
+                | Code::VerificationCapped
                 | Code::ResolutionFailed
                 | Code::NeedsBuild
         )

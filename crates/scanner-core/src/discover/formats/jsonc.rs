@@ -2,11 +2,16 @@
 //! and opencode write; strict JSON files parse the same way. Read-only and
 //! lenient: the clients that own these files accept the same input.
 
-use super::tree::{line_col, FormatError, Node, Value, MAX_DEPTH};
+use super::tree::{FormatError, Node, Value, MAX_DEPTH};
+use crate::lines::LineIndex;
 
 /// Parses JSON or JSONC text.
 pub fn parse(text: &str) -> Result<Node, FormatError> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser {
+        text,
+        pos: 0,
+        lines: LineIndex::new(text),
+    };
     p.skip_trivia()?;
     let node = p.value(0)?;
     p.skip_trivia()?;
@@ -19,11 +24,13 @@ pub fn parse(text: &str) -> Result<Node, FormatError> {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Built once: a line per value without rescanning the text.
+    lines: LineIndex<'a>,
 }
 
 impl Parser<'_> {
     fn error(&self, message: &str) -> FormatError {
-        let (line, column) = line_col(self.text, self.pos);
+        let (line, column) = self.lines.line_col(self.pos);
         FormatError {
             line,
             column,
@@ -36,7 +43,7 @@ impl Parser<'_> {
     }
 
     fn line(&self) -> usize {
-        line_col(self.text, self.pos).0
+        self.lines.line(self.pos)
     }
 
     fn skip_trivia(&mut self) -> Result<(), FormatError> {

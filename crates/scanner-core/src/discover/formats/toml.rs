@@ -3,27 +3,30 @@
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::tree::{line_col, FormatError, Node, Value, MAX_DEPTH};
+use super::tree::{FormatError, Node, Value, MAX_DEPTH};
+use crate::lines::LineIndex;
 
 /// Parses TOML text.
 pub fn parse(text: &str) -> Result<Node, FormatError> {
-    check_depth(text)?;
+    let lines = LineIndex::new(text);
+    check_depth(text, &lines)?;
     let table = DeTable::parse(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        let (line, column) = line_col(text, offset);
+        let (line, column) = lines.line_col(offset);
         FormatError {
             line,
             column,
-            message: "invalid TOML".into(),
+            // The parser's reason, once ("invalid TOML" is said by the caller).
+            message: e.message().trim().to_string(),
         }
     })?;
-    Ok(Node::new(1, table_value(text, table.get_ref())))
+    Ok(Node::new(1, table_value(&lines, table.get_ref())))
 }
 
 /// Refuses inline arrays/tables nested past [`MAX_DEPTH`] before parsing,
 /// so the parser never recurses that deep. Counts brackets outside strings
 /// and comments; table headers (`[a.b]`) only ever add one.
-fn check_depth(text: &str) -> Result<(), FormatError> {
+fn check_depth(text: &str, lines: &LineIndex<'_>) -> Result<(), FormatError> {
     let (mut depth, mut quote, mut comment) = (0usize, None::<char>, false);
     for (i, c) in text.char_indices() {
         match (c, quote) {
@@ -37,7 +40,7 @@ fn check_depth(text: &str) -> Result<(), FormatError> {
             _ => {}
         }
         if depth > MAX_DEPTH {
-            let (line, column) = line_col(text, i);
+            let (line, column) = lines.line_col(i);
             return Err(FormatError {
                 line,
                 column,
@@ -48,19 +51,19 @@ fn check_depth(text: &str) -> Result<(), FormatError> {
     Ok(())
 }
 
-fn table_value(text: &str, table: &DeTable<'_>) -> Value {
+fn table_value(lines: &LineIndex<'_>, table: &DeTable<'_>) -> Value {
     Value::Object(
         table
             .iter()
             .map(|(k, v)| {
-                let line = line_col(text, k.span().start).0;
-                (k.get_ref().to_string(), Node::new(line, value(text, v)))
+                let line = lines.line(k.span().start);
+                (k.get_ref().to_string(), Node::new(line, value(lines, v)))
             })
             .collect(),
     )
 }
 
-fn value(text: &str, v: &Spanned<DeValue<'_>>) -> Value {
+fn value(lines: &LineIndex<'_>, v: &Spanned<DeValue<'_>>) -> Value {
     match v.get_ref() {
         DeValue::String(s) => Value::String(s.to_string()),
         DeValue::Integer(i) => Value::Number(i.to_string()),
@@ -70,10 +73,10 @@ fn value(text: &str, v: &Spanned<DeValue<'_>>) -> Value {
         DeValue::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|i| Node::new(line_col(text, i.span().start).0, value(text, i)))
+                .map(|i| Node::new(lines.line(i.span().start), value(lines, i)))
                 .collect(),
         ),
-        DeValue::Table(t) => table_value(text, t),
+        DeValue::Table(t) => table_value(lines, t),
     }
 }
 

@@ -2,6 +2,9 @@
 //! values with the line they start on, object keys in file order (duplicates
 //! kept, so they can be reported).
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
 /// Deepest nesting accepted in any config format; deeper input is refused
 /// rather than risking the stack.
 pub const MAX_DEPTH: usize = 64;
@@ -82,11 +85,16 @@ impl Node {
         let Value::Object(members) = &self.value else {
             return Vec::new();
         };
-        let mut out: Vec<(&str, &Node)> = Vec::new();
+        // A map from key to slot keeps this linear in the number of members.
+        let mut out: Vec<(&str, &Node)> = Vec::with_capacity(members.len());
+        let mut slots: HashMap<&str, usize> = HashMap::with_capacity(members.len());
         for (k, v) in members {
-            match out.iter_mut().find(|(seen, _)| *seen == k.as_str()) {
-                Some(slot) => slot.1 = v,
-                None => out.push((k.as_str(), v)),
+            match slots.entry(k.as_str()) {
+                Entry::Occupied(slot) => out[*slot.get()].1 = v,
+                Entry::Vacant(slot) => {
+                    slot.insert(out.len());
+                    out.push((k.as_str(), v));
+                }
             }
         }
         out
@@ -115,8 +123,9 @@ impl Node {
     fn collect_duplicates(&self, out: &mut Vec<DuplicateKey>) {
         match &self.value {
             Value::Object(members) => {
-                for (i, (k, v)) in members.iter().enumerate() {
-                    if members[..i].iter().any(|(seen, _)| seen == k) {
+                let mut seen = HashSet::with_capacity(members.len());
+                for (k, v) in members {
+                    if !seen.insert(k.as_str()) {
                         out.push(DuplicateKey {
                             key: k.clone(),
                             line: v.line,
@@ -141,15 +150,4 @@ pub struct FormatError {
     pub column: usize,
     /// What is wrong (never quotes the input, which may hold secrets).
     pub message: String,
-}
-
-/// 1-based (line, column) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |p| p + 1);
-    (line, offset.min(text.len()) - start + 1)
 }

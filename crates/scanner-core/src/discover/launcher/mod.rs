@@ -6,7 +6,7 @@ mod unwrap;
 
 use serde::Serialize;
 
-pub use spec::{NpmSpec, PinState, PythonSpec, SpecSource};
+pub use spec::{parse_requirement, NpmSpec, PinState, PythonSpec, SpecSource};
 
 use super::secrets::serialize_redacted_list;
 

@@ -147,7 +147,7 @@ impl PythonSpec {
                 ..spec
             });
         }
-        let req = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(raw).ok()?;
+        let req = parse_requirement(raw)?;
         let (specifier, pin) = match &req.version_or_url {
             Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => {
                 let exact = specs.len() == 1
@@ -183,5 +183,38 @@ impl PythonSpec {
             return None;
         }
         Some(self.specifier.as_deref()?.trim_start_matches('=').trim())
+    }
+}
+
+/// A PEP 508 requirement, or `None`. pep508_rs 0.9 panics ("`PackageName`
+/// validation should match PEP 508 parsing") on a name ending in `-`, `.` or
+/// `_` followed by anything (`mcp-==1.0`, found by the fuzz harness), so such
+/// names are refused before it sees them: configs and METADATA are hostile.
+pub fn parse_requirement(text: &str) -> Option<pep508_rs::Requirement<pep508_rs::VerbatimUrl>> {
+    let trimmed = text.trim_start();
+    let name_len = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(trimmed.len());
+    let name = &trimmed[..name_len];
+    if name.ends_with(['.', '-', '_']) && name_len < trimmed.len() {
+        return None;
+    }
+    pep508_rs::Requirement::from_str(text).ok()
+}
+
+#[cfg(test)]
+mod requirement_tests {
+    #[test]
+    fn names_that_panic_pep508_rs_are_refused() {
+        for bad in [
+            "mcp-==1.0",
+            "a. (x)",
+            "b_[x]",
+            "mcp- ; python_version > '3'",
+        ] {
+            assert!(super::parse_requirement(bad).is_none(), "{bad}");
+        }
+        assert!(super::parse_requirement("mcp-server-fetch==1.0").is_some());
+        assert!(super::parse_requirement("httpx (>=0.27)").is_some());
     }
 }

@@ -12,9 +12,10 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::diagnostic::{Diagnostic, InvalidPolicy, LineIndex};
+use super::diagnostic::{Diagnostic, InvalidPolicy};
 use super::rule::builtin_rules;
 use super::{Date, Decision, PinRequirement, Policy, ServerPolicy};
+use crate::lines::LineIndex;
 use crate::types::finding::Severity;
 
 pub(super) type Val<'i> = Spanned<DeValue<'i>>;

@@ -131,8 +131,13 @@ impl Cx<'_> {
 
     pub(super) fn glob(&mut self, at: Option<At<String>>) -> Option<Glob> {
         let (text, span) = at?;
+        let shown: String = text.chars().take(40).collect();
+        let more = if shown.len() < text.len() { "…" } else { "" };
         Glob::new(&text)
-            .map_err(|why| self.error(span, format!("bad glob `{text}`: {why}"), "bad glob"))
+            .map_err(|why| {
+                let msg = format!("bad glob `{shown}{more}`: {why}");
+                self.error(span, msg, "bad glob")
+            })
             .ok()
     }
 

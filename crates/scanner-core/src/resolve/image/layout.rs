@@ -6,7 +6,6 @@
 //! offset), each checked against its sha256 digest.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -128,7 +127,8 @@ impl Layout {
             }
             return Ok(Layout::Dir(path.to_path_buf()));
         }
-        let file = File::open(path).map_err(|e| e.to_string())?;
+        let file = capped_read::open_regular(path, capped_read::Links::Follow)
+            .map_err(|e| e.kind().to_string())?;
         let mut archive = tar::Archive::new(file);
         let mut entries = HashMap::new();
         for entry in archive
@@ -166,14 +166,16 @@ impl Layout {
                 if !meta.is_file() {
                     return Err(format!("{name}: not a regular file"));
                 }
-                let file = File::open(&path).map_err(|e| format!("{name}: {e}"))?;
+                let file = capped_read::open_regular(&path, capped_read::Links::Refuse)
+                    .map_err(|e| format!("{name}: {}", e.kind()))?;
                 Ok((Box::new(file), meta.len()))
             }
             Layout::Tar { path, entries } => {
                 let (offset, size) = entries
                     .get(name)
                     .ok_or_else(|| format!("{name}: not in the archive"))?;
-                let mut file = File::open(path).map_err(|e| e.to_string())?;
+                let mut file = capped_read::open_regular(path, capped_read::Links::Follow)
+                    .map_err(|e| e.kind().to_string())?;
                 file.seek(SeekFrom::Start(*offset))
                     .map_err(|e| e.to_string())?;
                 Ok((Box::new(file.take(*size)), *size))

@@ -195,11 +195,7 @@ const MAX_BINARY_BYTES: u64 = 1 << 30;
 pub fn binary_tree(path: &Path) -> Option<InstalledTree> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_BINARY_BYTES {
-        return None;
-    }
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = capped_read::read_capped(path, MAX_BINARY_BYTES).ok()?;
     if !gobuild::is_native(&bytes) {
         return None;
     }

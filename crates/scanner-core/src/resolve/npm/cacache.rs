@@ -2,7 +2,8 @@
 //! package, found by the lockfile's `integrity`, checked against the
 //! installed files.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
 use std::path::{Component, Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
@@ -10,12 +11,14 @@ use base64::Engine;
 use flate2::read::GzDecoder;
 use sha2::{Digest, Sha512};
 
-use crate::resolve::Integrity;
+use rayon::prelude::*;
+
+use crate::resolve::confine::{open_regular, Place, Placer};
+use crate::resolve::verify::Spending;
+use crate::resolve::{InstalledTree, Integrity, IssueKind, TreeIssue};
 
 /// Largest tarball read from the cache.
 const MAX_TARBALL_BYTES: u64 = 256 << 20;
-/// Largest unpacked size of a tarball.
-const MAX_UNPACKED_BYTES: u64 = 1 << 30;
 /// Most entries read from a tarball.
 const MAX_ENTRIES: usize = 100_000;
 
@@ -38,27 +41,70 @@ pub fn content_path(cache: &Path, digest: &[u8]) -> PathBuf {
         .join(&hex[4..])
 }
 
-/// Verifies the package installed at `dir` against its cached tarball.
-pub fn verify(cache: &Path, integrity: Option<&str>, dir: &Path) -> Integrity {
+/// Verifies every npm package of `tree` that has a recorded integrity
+/// against its cached tarball, in parallel; returns an issue for each
+/// package the byte budget stopped.
+pub fn verify_tree(tree: &mut InstalledTree, cache: &Path, spending: &Spending) -> Vec<TreeIssue> {
+    let root = tree.root.clone();
+    let capped: Vec<(usize, String)> = tree
+        .packages
+        .par_iter_mut()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let sri = p.published.clone()?;
+            let (integrity, capped) = verify(cache, &sri, &root, &p.path, spending);
+            p.integrity = integrity;
+            capped.map(|why| {
+                (
+                    i,
+                    format!("{}@{} ({}): not verified: {why}", p.name, p.version, p.path),
+                )
+            })
+        })
+        .collect();
+    capped
+        .into_iter()
+        .map(|(i, message)| TreeIssue {
+            kind: IssueKind::VerificationCapped,
+            package: Some(i),
+            message,
+        })
+        .collect()
+}
+
+/// Verifies the package installed at `root/rel` against its cached
+/// tarball; the second value says why the byte budget stopped it.
+fn verify(
+    cache: &Path,
+    integrity: &str,
+    root: &Path,
+    rel: &str,
+    spending: &Spending,
+) -> (Integrity, Option<String>) {
     let unverified = |reason: &str| Integrity::Unverified {
         reason: reason.into(),
     };
-    let Some(integrity) = integrity else {
-        return unverified("no integrity recorded (no lockfile entry)");
-    };
     let Some(digest) = sha512_of(integrity) else {
-        return unverified("integrity is not a sha512 SRI");
+        return (unverified("integrity is not a sha512 SRI"), None);
     };
     let path = content_path(cache, &digest);
-    let tarball = match read_capped(&path, MAX_TARBALL_BYTES) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return unverified("tarball not in the npm cache"),
-        Err(e) => return mismatch_other(format!("cached tarball unreadable: {e}")),
+    let tarball = match open_tarball(&path, &digest) {
+        Ok(Some(file)) => file,
+        Ok(None) => return (unverified("tarball not in the npm cache"), None),
+        Err(e) => return (mismatch_other(format!("cached tarball: {e}")), None),
     };
-    if Sha512::digest(&tarball).as_slice() != digest.as_slice() {
-        return mismatch_other("cached tarball does not match the lockfile integrity".into());
+    let mut placer = Placer::new(root);
+    let dir = root.join(rel);
+    match compare_tarball(tarball, &mut placer, &dir, spending) {
+        Ok(Compared::Done(integrity)) => (integrity, None),
+        Ok(Compared::Capped(why)) => (
+            Integrity::Unverified {
+                reason: format!("not verified: {why}"),
+            },
+            Some(why),
+        ),
+        Err(e) => (mismatch_other(format!("tarball: {e}")), None),
     }
-    compare_tarball(&tarball, dir).unwrap_or_else(|e| mismatch_other(format!("tarball: {e}")))
 }
 
 fn mismatch_other(what: String) -> Integrity {
@@ -69,56 +115,110 @@ fn mismatch_other(what: String) -> Integrity {
     }
 }
 
-/// `Ok(None)` when the file does not exist; symlinks are not followed.
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+/// The cached tarball, opened and checked against its sha512 by streaming
+/// it (never held in memory); `Ok(None)` when it is not cached. Symlinks
+/// are not followed.
+fn open_tarball(path: &Path, digest: &[u8]) -> std::io::Result<Option<File>> {
     let meta = match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         other => other?,
     };
-    if !meta.is_file() || meta.len() > cap {
+    if !meta.is_file() || meta.len() > MAX_TARBALL_BYTES {
         return Err(std::io::Error::other(
             "not a regular file under the size cap",
         ));
     }
-    std::fs::read(path).map(Some)
+    let mut file = open_regular(path)?;
+    let mut hasher = Sha512::new();
+    std::io::copy(&mut (&mut file).take(MAX_TARBALL_BYTES), &mut hasher)?;
+    if hasher.finalize().as_slice() != digest {
+        return Err(std::io::Error::other(
+            "does not match the lockfile integrity",
+        ));
+    }
+    file.rewind()?;
+    Ok(Some(file))
 }
 
-/// Compares every regular file of the tarball with the installed copy.
-fn compare_tarball(tarball: &[u8], dir: &Path) -> std::io::Result<Integrity> {
-    let mut archive = tar::Archive::new(GzDecoder::new(tarball).take(MAX_UNPACKED_BYTES));
+enum Compared {
+    Done(Integrity),
+    Capped(String),
+}
+
+/// Compares every regular file of the tarball with the installed copy,
+/// streaming both: memory stays flat whatever the tarball inflates to, and
+/// every byte inflated is charged to the budget before it is read.
+fn compare_tarball(
+    tarball: File,
+    placer: &mut Placer,
+    dir: &Path,
+    spending: &Spending,
+) -> std::io::Result<Compared> {
+    let mut archive = tar::Archive::new(GzDecoder::new(BufReader::new(tarball)));
     let (mut modified, mut missing) = (Vec::new(), Vec::new());
+    let mut spent = 0u64;
     for (n, entry) in archive.entries()?.enumerate() {
         if n >= MAX_ENTRIES {
             return Err(std::io::Error::other("too many entries"));
         }
         let mut entry = entry?;
+        let size = entry.size();
+        if let Err(why) = spending.reserve(spent, size) {
+            return Ok(Compared::Capped(why));
+        }
+        spent += size;
         if !entry.header().entry_type().is_file() {
             continue;
         }
         let Some(rel) = inner_path(&entry.path()?) else {
             continue;
         };
-        let mut published = Vec::new();
-        entry.read_to_end(&mut published)?;
         let shown = rel.to_string_lossy().into_owned();
-        match read_capped(
-            &dir.join(&rel),
-            MAX_TARBALL_BYTES.max(published.len() as u64),
-        ) {
-            Ok(Some(installed)) if installed == published => {}
-            Ok(None) => missing.push(shown),
-            _ => modified.push(shown),
+        match placer.place_file(&dir.join(&rel)) {
+            Place::Missing => missing.push(shown),
+            Place::Outside(_) => {
+                modified.push(format!("{shown} (leads outside the tree; not read)"))
+            }
+            Place::Inside(real) => match same_content(&mut entry, size, &real) {
+                Ok(true) => {}
+                Ok(false) => modified.push(shown),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing.push(shown),
+                Err(e) => modified.push(format!("{shown} ({e})")),
+            },
         }
     }
-    Ok(if modified.is_empty() && missing.is_empty() {
-        Integrity::Verified
-    } else {
-        Integrity::Mismatch {
-            modified,
-            missing,
-            other: Vec::new(),
+    Ok(Compared::Done(
+        if modified.is_empty() && missing.is_empty() {
+            Integrity::Verified
+        } else {
+            Integrity::Mismatch {
+                modified,
+                missing,
+                other: Vec::new(),
+            }
+        },
+    ))
+}
+
+/// True when the installed file at `real` holds exactly what `published`
+/// (of `size` bytes) streams; a size that differs is seen without reading.
+fn same_content(published: &mut impl Read, size: u64, real: &Path) -> std::io::Result<bool> {
+    let meta = std::fs::symlink_metadata(real)?;
+    if !meta.is_file() || meta.len() != size {
+        return Ok(false);
+    }
+    let mut installed = open_regular(real)?.take(size);
+    let (mut a, mut b) = (vec![0u8; 64 << 10], vec![0u8; 64 << 10]);
+    let mut published = published.take(size);
+    loop {
+        let n = published.read(&mut a)?;
+        if n == 0 {
+            return Ok(true);
         }
-    })
+        if installed.read_exact(&mut b[..n]).is_err() || a[..n] != b[..n] {
+            return Ok(false);
+        }
+    }
 }
 
 /// `package/lib/a.js` → `lib/a.js`; `None` for paths that would leave the

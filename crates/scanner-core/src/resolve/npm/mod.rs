@@ -13,12 +13,13 @@ pub(super) mod cacache;
 pub(super) mod lockfile;
 pub(super) mod node_modules;
 pub(super) mod pnpm_dlx;
+mod pnpm_lock;
 mod workspace;
 pub(super) mod yarn_dlx;
 
 use super::{
     read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
-    ResolveOptions, TreeIssue, TreeKind,
+    ResolveOptions, Tally, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, NpmSpec, Server};
 use crate::types::version::{NpmRange, NpmVersion};
@@ -43,11 +44,7 @@ fn npm_setting(server: &Server, key: &str, home: &Path) -> Option<PathBuf> {
 
 /// `key=value` from an npmrc file, `~` and `${HOME}` expanded.
 fn npmrc(path: &Path, key: &str, home: &Path) -> Option<PathBuf> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.len() > 1 << 20 {
-        return None;
-    }
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = capped_read::read_capped_text(path, 1 << 20).ok()?;
     let value = text.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
         (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
@@ -137,7 +134,7 @@ pub(super) fn installed_in(
     kind: TreeKind,
 ) -> Result<Option<InstalledTree>, ResolveError> {
     let top_path = format!("node_modules/{}", package.name);
-    let Some(found) = node_modules::manifest(&root.join(&top_path)) else {
+    let Some(found) = node_modules::manifest_in(root, &top_path) else {
         return Ok(None);
     };
     if !satisfies(package, &found.version) {
@@ -317,7 +314,7 @@ fn from_walk(
         packages: Vec::new(),
         notes: links
             .iter()
-            .map(|l| format!("{l} is a symlink (npm link or workspace); not followed"))
+            .map(|(l, to)| format!("{l} is a symlink to {to} inside the tree (npm link or workspace); read as a package"))
             .collect(),
         issues: Vec::new(),
         npm_cache: None,
@@ -325,7 +322,7 @@ fn from_walk(
     let empty = Lock::new();
     let lock_ref = lock.as_ref().unwrap_or(&empty);
     if lock.is_some() {
-        tree.issues = drift(lock_ref, &disk);
+        tree.issues = drift(lock_ref, &disk, &links);
     }
     tree.issues
         .extend(unreadable.into_iter().map(|(path, why)| TreeIssue {
@@ -343,7 +340,9 @@ fn from_walk(
         let entry = lock_ref.get(&p.path);
         p.published = entry.and_then(|e| e.integrity.clone());
         p.facts.deprecated = entry.and_then(|e| e.deprecated.clone());
-        let reason = if global {
+        let reason = if links.contains_key(&p.path) {
+            "a symlink inside the tree (npm link or workspace): not from a registry, not verified"
+        } else if global {
             "no lockfile records an integrity (global install)"
         } else if entry.is_some_and(|e| e.in_bundle) {
             "bundled: its files are compared as part of its parent's tarball"
@@ -384,8 +383,12 @@ fn packages_from_disk(disk: &BTreeMap<String, DiskPackage>, lock: &Lock) -> Vec<
 }
 
 /// Where the lockfile and the disk disagree: missing, extraneous, other version.
-fn drift(lock: &Lock, disk: &BTreeMap<String, DiskPackage>) -> Vec<TreeIssue> {
-    let mut issues = Vec::new();
+fn drift(
+    lock: &Lock,
+    disk: &BTreeMap<String, DiskPackage>,
+    links: &BTreeMap<String, String>,
+) -> Vec<TreeIssue> {
+    let mut issues = Tally::new(IssueKind::LockfileMismatch);
     let mut say = |message: String| {
         issues.push(TreeIssue {
             kind: IssueKind::LockfileMismatch,
@@ -408,14 +411,14 @@ fn drift(lock: &Lock, disk: &BTreeMap<String, DiskPackage>) -> Vec<TreeIssue> {
         }
     }
     for (path, found) in disk {
-        if !lock.contains_key(path) {
+        if !lock.contains_key(path) && !links.contains_key(path) {
             say(format!(
                 "{path}@{} is installed but not in the lockfile (extraneous)",
                 found.version
             ));
         }
     }
-    issues
+    issues.finish()
 }
 
 #[cfg(test)]
@@ -472,7 +475,10 @@ mod tests {
             ("node_modules/c".to_string(), pkg("1.0.0")),
         ]
         .into();
-        let messages: Vec<String> = drift(&lock, &disk).into_iter().map(|i| i.message).collect();
+        let messages: Vec<String> = drift(&lock, &disk, &BTreeMap::new())
+            .into_iter()
+            .map(|i| i.message)
+            .collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
         assert!(messages[0].contains("other version"));
         assert!(messages[1].contains("missing"));

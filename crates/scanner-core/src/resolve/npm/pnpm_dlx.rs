@@ -66,6 +66,9 @@ pub(in crate::resolve) fn resolve_pnpm_dlx(
         });
     };
     let mut tree = read_isolated(&root, package)?;
+    if let Some(lock) = super::pnpm_lock::load(server, &root)? {
+        check_lock(&mut tree, &lock);
+    }
     tree.npm_cache = Some(npm_cache(server, &options.home));
     if count > 1 {
         tree.notes.push(format!(
@@ -80,6 +83,38 @@ pub(in crate::resolve) fn resolve_pnpm_dlx(
             package: package.raw.clone(),
             looked_in: vec![root.join("node_modules").join(&package.name)],
         })
+}
+
+/// Takes each package's tarball integrity from `pnpm-lock.yaml` (verified
+/// against npm's cache when it holds that tarball) and reports where the
+/// lockfile and the disk disagree.
+fn check_lock(tree: &mut InstalledTree, lock: &super::pnpm_lock::PnpmLock) {
+    let mut on_disk = std::collections::BTreeSet::new();
+    for p in &mut tree.packages {
+        let id = format!("{}@{}", p.name, p.version);
+        match lock.get(&id) {
+            Some(Some(sri)) => {
+                p.published = Some(sri.clone());
+                p.integrity = Integrity::Unverified {
+                    reason: "tarball not in the npm cache".into(),
+                };
+            }
+            Some(None) => {}
+            None => tree.issues.push(TreeIssue {
+                kind: IssueKind::LockfileMismatch,
+                package: None,
+                message: format!("{id} is installed but not in pnpm-lock.yaml (extraneous)"),
+            }),
+        }
+        on_disk.insert(id);
+    }
+    for id in lock.keys().filter(|id| !on_disk.contains(*id)) {
+        tree.issues.push(TreeIssue {
+            kind: IssueKind::LockfileMismatch,
+            package: None,
+            message: format!("pnpm-lock.yaml lists {id} but it is not installed (missing)"),
+        });
+    }
 }
 
 /// `<entry>/pkg`, the link to the install pnpm uses now, if it stays in `entry`.
@@ -119,8 +154,8 @@ fn read_isolated(root: &Path, package: &NpmSpec) -> Result<InstalledTree, Resolv
             continue;
         }
         let base = format!("node_modules/.pnpm/{key}");
-        let walk = node_modules::walk(root, &base);
-        for link in walk.links {
+        let walk = node_modules::walk_listing_links(root, &base);
+        for link in walk.links.into_keys() {
             links.push((base.clone(), link));
         }
         for (path, why) in walk.unreadable {
@@ -149,7 +184,7 @@ fn read_isolated(root: &Path, package: &NpmSpec) -> Result<InstalledTree, Resolv
             p.has_install_script = d.install_script;
             p.integrity = Integrity::Unverified {
                 reason:
-                    "pnpm keeps no tarball, and its store index is not read: files not verified"
+                    "no integrity recorded (no pnpm-lock.yaml entry), and pnpm keeps no tarball of its own"
                         .into(),
             };
             p

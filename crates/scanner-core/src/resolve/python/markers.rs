@@ -8,11 +8,7 @@ use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 /// The interpreter version of an environment (`version_info` or `version`
 /// in `pyvenv.cfg`), e.g. `3.11.7`.
 pub fn python_version(env: &Path) -> Option<String> {
-    let meta = std::fs::metadata(env.join("pyvenv.cfg")).ok()?;
-    if meta.len() > 64 << 10 {
-        return None;
-    }
-    let text = std::fs::read_to_string(env.join("pyvenv.cfg")).ok()?;
+    let text = capped_read::read_capped_text(&env.join("pyvenv.cfg"), 64 << 10).ok()?;
     parse_pyvenv_version(&text)
 }
 

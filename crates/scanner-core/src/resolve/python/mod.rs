@@ -11,14 +11,15 @@ use advisories_cache::Ecosystem;
 mod markers;
 mod pep723;
 pub(super) mod pipx_run;
-mod record;
+pub(super) mod record;
 mod sitedirs;
 pub(super) mod uv_run;
 pub(super) mod venv;
 
+use super::confine::{Place, TreeRoot};
 use super::{
-    read_tree_file, InstalledPackage, InstalledTree, Integrity, ResolveError, ResolveOptions,
-    TreeIssue, TreeKind,
+    read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
+    ResolveOptions, TreeIssue, TreeKind,
 };
 use crate::discover::{env_path, PythonSpec, Server};
 use sitedirs::site_dirs;
@@ -128,8 +129,9 @@ pub(super) fn resolve_link(cache: &Path, link: &Path) -> Option<PathBuf> {
     let meta = std::fs::symlink_metadata(link).ok()?;
     let target = if meta.file_type().is_symlink() {
         link.parent()?.join(std::fs::read_link(link).ok()?)
-    } else if meta.is_file() && meta.len() < 4096 {
-        cache.join(std::fs::read_to_string(link).ok()?.trim())
+    } else if meta.is_file() {
+        let text = capped_read::read_text_with(link, 4096, capped_read::Links::Refuse).ok()?;
+        cache.join(text.trim())
     } else {
         link.to_path_buf()
     };
@@ -138,15 +140,20 @@ pub(super) fn resolve_link(cache: &Path, link: &Path) -> Option<PathBuf> {
 }
 
 pub(super) fn list_dir(dir: &Path) -> Vec<PathBuf> {
+    list_dir_capped(dir).0
+}
+
+/// The entries of `dir`, sorted, at most [`MAX_DIR_ENTRIES`]; the flag is
+/// true when the folder held more (the rest was not read).
+pub(super) fn list_dir_capped(dir: &Path) -> (Vec<PathBuf>, bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
-    let mut out: Vec<PathBuf> = entries
-        .take(MAX_DIR_ENTRIES)
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let mut entries = entries.filter_map(|e| e.ok().map(|e| e.path()));
+    let mut out: Vec<PathBuf> = entries.by_ref().take(MAX_DIR_ENTRIES).collect();
+    let more = entries.next().is_some();
     out.sort();
-    out
+    (out, more)
 }
 
 pub(super) fn file_name(p: &Path) -> &str {
@@ -161,7 +168,16 @@ pub(super) fn site_packages(env: &Path) -> Vec<PathBuf> {
         .map(|p| p.join("site-packages"))
         .collect();
     dirs.push(env.join("Lib/site-packages"));
-    dirs.retain(|d| std::fs::symlink_metadata(d).is_ok_and(|m| m.is_dir()));
+    // A site-packages linked to a folder inside the environment is read
+    // (Python follows it); one linked out of it is not.
+    let tree = TreeRoot::new(env);
+    dirs.retain(|d| match std::fs::symlink_metadata(d) {
+        Ok(m) if m.file_type().is_symlink() => tree
+            .as_ref()
+            .is_some_and(|t| matches!(t.place(d), Place::Inside(real) if real.is_dir())),
+        Ok(m) => m.is_dir(),
+        Err(_) => false,
+    });
     dirs
 }
 
@@ -192,32 +208,88 @@ impl DistInfo {
     }
 }
 
+/// A distribution folder as read: its metadata, and what could not be read
+/// in it (a finding: Python may still import its modules).
+struct ReadDist {
+    dist: Option<DistInfo>,
+    problem: Option<String>,
+}
+
 /// A `*.dist-info` folder (METADATA), or a `*.egg-info` folder (PKG-INFO,
 /// `requires.txt`) or file (PKG-INFO itself); `None` for anything else.
-fn read_dist(server: &Server, dir: &Path) -> Result<Option<DistInfo>, ResolveError> {
+/// Metadata that cannot be read or lacks `Name`/`Version` is a problem, and
+/// the name and version then come from the folder name (`name-1.0.dist-info`),
+/// so the package is still matched.
+fn read_dist(server: &Server, tree: &TreeRoot, dir: &Path) -> Option<ReadDist> {
     let name = file_name(dir);
-    let (metadata, egg) = if name.ends_with(".dist-info") {
-        (dir.join("METADATA"), false)
-    } else if name.ends_with(".egg-info") && dir.is_dir() {
-        (dir.join("PKG-INFO"), true)
-    } else if name.ends_with(".egg-info") {
-        (dir.to_path_buf(), true)
+    let (metadata, egg, stem) = if let Some(stem) = name.strip_suffix(".dist-info") {
+        (dir.join("METADATA"), false, stem)
+    } else if let Some(stem) = name.strip_suffix(".egg-info") {
+        let file = if dir.is_dir() {
+            dir.join("PKG-INFO")
+        } else {
+            dir.to_path_buf()
+        };
+        (file, true, stem)
     } else {
-        return Ok(None);
+        return None;
     };
-    if !metadata.is_file() {
-        return Ok(None);
-    }
-    let Some(mut dist) = parse_metadata(&read_tree_file(server, &metadata)?) else {
-        return Ok(None);
+    let shown = metadata
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("METADATA");
+    let text = match tree.place(&metadata) {
+        Place::Inside(_) => read_tree_file(server, &metadata).map_err(|e| match e {
+            ResolveError::BadTree { message, .. } => format!("{shown}: {message}"),
+            other => other.to_string(),
+        }),
+        Place::Outside(real) => Err(format!(
+            "{shown} leads outside the environment (to {}); not read",
+            real.display()
+        )),
+        Place::Missing => Err(format!("no {shown}")),
     };
-    dist.egg = egg;
-    let requires = dir.join("requires.txt");
-    if egg && requires.is_file() {
-        dist.requires
-            .extend(parse_requires_txt(&read_tree_file(server, &requires)?));
+    let (mut dist, problem) = match text.as_deref().map(parse_metadata) {
+        Ok(Some(dist)) => (Some(dist), None),
+        Ok(None) => (
+            from_folder_name(stem),
+            Some(format!(
+                "{shown} has no `Name` or `Version` header that Python can read"
+            )),
+        ),
+        Err(why) => (from_folder_name(stem), Some(why.clone())),
+    };
+    let problem = problem.map(|p| match &dist {
+        Some(d) => format!(
+            "{p}; name and version taken from the folder name ({}@{})",
+            d.name, d.version
+        ),
+        None => format!("{p}; the folder name gives no name and version"),
+    });
+    if let Some(dist) = &mut dist {
+        dist.egg = egg;
+        let requires = dir.join("requires.txt");
+        if egg && matches!(tree.place(&requires), Place::Inside(_)) && requires.is_file() {
+            if let Ok(text) = read_tree_file(server, &requires) {
+                dist.requires.extend(parse_requires_txt(&text));
+            }
+        }
     }
-    Ok(Some(dist))
+    Some(ReadDist { dist, problem })
+}
+
+/// `mcp_runcmd_server-1.0` → a distribution named `mcp_runcmd_server` at `1.0`.
+fn from_folder_name(stem: &str) -> Option<DistInfo> {
+    let (name, version) = stem.split_once('-')?;
+    let version = version.split('-').next().unwrap_or(version);
+    (!name.is_empty() && !version.is_empty()).then(|| DistInfo {
+        name: name.to_string(),
+        version: version.to_string(),
+        path: String::new(),
+        requires: Vec::new(),
+        egg: false,
+        system: false,
+    })
 }
 
 /// setuptools' `requires.txt`: one requirement a line; `[extra:marker]`
@@ -236,7 +308,7 @@ fn parse_requires_txt(text: &str) -> Vec<Requirement> {
             Some((e, m)) => format!("; extra == '{e}' and ({m})"),
             None => format!("; extra == '{section}'"),
         };
-        if let Ok(r) = Requirement::from_str(&format!("{line}{marker}")) {
+        if let Some(r) = crate::discover::parse_requirement(&format!("{line}{marker}")) {
             out.push(r);
         }
     }
@@ -257,13 +329,39 @@ pub(super) fn read_env(
     let sites = site_dirs(env);
     let mut dists = Vec::new();
     let mut dirs = Vec::new();
+    let mut problems: Vec<(Option<usize>, String)> =
+        sites.problems.iter().map(|p| (None, p.clone())).collect();
+    let tree = TreeRoot::new(env).ok_or_else(|| ResolveError::BadTree {
+        server: server.name.clone(),
+        path: env.to_path_buf(),
+        message: "the environment's folder cannot be read".into(),
+    })?;
     for site in &sites.dirs {
-        for dir in list_dir(&site.path) {
-            let Some(mut dist) = read_dist(server, &dir)? else {
+        let (listing, more) = list_dir_capped(&site.path);
+        if more {
+            problems.push((
+                None,
+                format!(
+                    "{} holds more than {MAX_DIR_ENTRIES} entries; the rest was not read",
+                    site.path.display()
+                ),
+            ));
+        }
+        for dir in listing {
+            let Some(read) = read_dist(server, &tree, &dir) else {
                 continue;
             };
+            let rel = dir.strip_prefix(env).unwrap_or(&dir).display().to_string();
+            let at = read.dist.is_some().then_some(dists.len());
+            if let Some(why) = read.problem {
+                problems.push((
+                    at,
+                    format!("{rel}: {why}; Python may still import what it holds"),
+                ));
+            }
+            let Some(mut dist) = read.dist else { continue };
             dist.system = site.system;
-            dist.path = dir.strip_prefix(env).unwrap_or(&dir).display().to_string();
+            dist.path = rel;
             dists.push(dist);
             dirs.push((site.path.clone(), dir));
         }
@@ -288,7 +386,14 @@ pub(super) fn read_env(
             )
         })
         .collect();
-    let mut issues = Vec::new();
+    let mut issues: Vec<TreeIssue> = problems
+        .into_iter()
+        .map(|(package, message)| TreeIssue {
+            kind: IssueKind::UnreadablePackage,
+            package,
+            message,
+        })
+        .collect();
     for (i, (_, dir)) in dirs.iter().enumerate() {
         if let Some(issue) = venv::direct_url(dir, &mut packages[i]) {
             issues.push(TreeIssue {
@@ -360,9 +465,19 @@ pub(in crate::resolve) fn name_and_version(text: &str) -> Option<(String, String
 }
 
 /// Reads `Name`, `Version` and every `Requires-Dist` from the header of a METADATA file (RFC 822 style).
+/// [`parse_metadata`] for the fuzz harness (its result type stays private).
+#[cfg(test)]
+pub(super) fn fuzz_metadata(text: &str) {
+    let _ = parse_metadata(text);
+}
+
 fn parse_metadata(text: &str) -> Option<DistInfo> {
     let (mut name, mut version, mut requires) = (None, None, Vec::new());
+    // Python's email parser: header names are case-insensitive and the
+    // header ends at the first blank line (even a leading one). `Name :`
+    // is no header to Python, but it is read here: a name found is matched.
     for line in text.lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             break;
         }
@@ -370,11 +485,11 @@ fn parse_metadata(text: &str) -> Option<DistInfo> {
             continue;
         };
         let value = value.trim();
-        match key {
-            "Name" => name = Some(value.to_string()),
-            "Version" => version = Some(value.to_string()),
-            "Requires-Dist" => {
-                if let Ok(req) = Requirement::from_str(value) {
+        match key.trim_end().to_ascii_lowercase().as_str() {
+            "name" if !value.is_empty() => name = Some(value.to_string()),
+            "version" if !value.is_empty() => version = Some(value.to_string()),
+            "requires-dist" => {
+                if let Some(req) = crate::discover::parse_requirement(value) {
                     requires.push(req);
                 }
             }

@@ -2,6 +2,7 @@
 //! against the disk.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -122,9 +123,12 @@ pub fn judge(rows: &[(RecordRow, PathBuf)], hashes: &HashMap<PathBuf, FileHash>)
 /// ` -E`; such a script is accepted only if it matches its RECORD hash once
 /// exactly that rewrite is undone.
 fn pipx_rewritten_shebang(path: &Path, row: &RecordRow) -> bool {
-    let Ok(bytes) = std::fs::read(path) else {
+    let mut bytes = Vec::new();
+    let read = crate::resolve::confine::open_regular(path)
+        .and_then(|f| f.take((1 << 20) + 1).read_to_end(&mut bytes));
+    if read.is_err() {
         return false;
-    };
+    }
     let Some(end) = bytes.iter().position(|&b| b == b'\n') else {
         return false;
     };

@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 
 use super::{file_name, list_dir, site_packages};
 
-/// Largest `.pth` or `pyvenv.cfg` read.
-const MAX_SMALL_FILE: u64 = 64 << 10;
+/// Largest `.pth` or `pyvenv.cfg` read; a bigger `.pth` is reported (Python
+/// reads it whole).
+const MAX_SMALL_FILE: u64 = 1 << 20;
 
-/// Most `.pth` files read per `site-packages`.
-const MAX_PTH_FILES: usize = 256;
+/// Most `.pth` files read per `site-packages`; past it the rest is reported
+/// (Python reads them all).
+const MAX_PTH_FILES: usize = 4096;
 
 /// A folder whose distributions belong to the environment's tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,9 @@ pub struct SiteDirs {
     pub dirs: Vec<SiteDir>,
     /// What the reader of the report should know.
     pub notes: Vec<String>,
+    /// `.pth` files that could not be read: folders they add may hold
+    /// packages Python imports, so each is a finding.
+    pub problems: Vec<String>,
 }
 
 /// What one `.pth` line asks for.
@@ -71,10 +76,7 @@ pub fn parse_pyvenv(text: &str) -> (bool, Option<String>) {
 }
 
 fn small_text(path: &Path) -> Option<String> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    (meta.is_file() && meta.len() <= MAX_SMALL_FILE)
-        .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
+    capped_read::read_text_with(path, MAX_SMALL_FILE, capped_read::Links::Refuse).ok()
 }
 
 /// The folders of the environment at `env`.
@@ -95,15 +97,26 @@ pub fn site_dirs(env: &Path) -> SiteDirs {
 }
 
 fn read_pth_files(env: &Path, site: &Path, out: &mut SiteDirs) {
-    let pths = list_dir(site)
+    let pths: Vec<PathBuf> = list_dir(site)
         .into_iter()
         .filter(|p| file_name(p).ends_with(".pth"))
-        .take(MAX_PTH_FILES);
-    for pth in pths {
+        .collect();
+    if pths.len() > MAX_PTH_FILES {
+        out.problems.push(format!(
+            "{} holds {} .pth files; only the first {MAX_PTH_FILES} were read, and folders the others add to sys.path were not checked",
+            site.display(),
+            pths.len()
+        ));
+    }
+    for pth in pths.into_iter().take(MAX_PTH_FILES) {
+        let name = file_name(&pth).to_string();
         let Some(text) = small_text(&pth) else {
+            out.problems.push(format!(
+                "{}: not a readable regular file of at most {MAX_SMALL_FILE} bytes; folders it adds to sys.path were not checked",
+                pth.display()
+            ));
             continue;
         };
-        let name = file_name(&pth).to_string();
         for line in parse_pth(&text) {
             match line {
                 PthLine::Import(code) => out.notes.push(format!(

@@ -303,7 +303,10 @@ fn stack(
     options: &ResolveOptions,
 ) -> InstalledTree {
     if options.verify {
-        crate::resolve::verify::verify_tree(&mut layer);
+        // The layer is verified before the scan's shared budget is reached:
+        // it gets a budget of its own, with the same caps.
+        let spending = crate::resolve::verify::Spending::new(options.budget);
+        crate::resolve::verify::verify_tree(&mut layer, &spending);
     }
     let offset = base.packages.len();
     for mut p in layer.packages {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::read_env;
 use super::record::{self, RecordRow};
 use crate::discover::{server_env, Server};
-use crate::resolve::verify::hash_files;
+use crate::resolve::verify::{hash_stats, stat_files, FileHash, Spending, Stat};
 use crate::resolve::{
     read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
     ResolveOptions, TreeIssue, TreeKind,
@@ -186,10 +186,7 @@ fn top_by_hint(env: &Path, tree: &InstalledTree, hint: TopHint<'_>) -> Option<us
 }
 
 fn small_text(path: &Path) -> Option<String> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    (meta.is_file() && meta.len() <= MAX_SMALL_BYTES)
-        .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
+    capped_read::read_text_with(path, MAX_SMALL_BYTES, capped_read::Links::Refuse).ok()
 }
 
 #[derive(Deserialize)]
@@ -260,9 +257,13 @@ fn hide_credentials(url: &str) -> String {
 }
 
 /// Verifies every package's RECORD against the disk, hashing all files of
-/// the environment in one parallel pass. Paths leaving the environment are
-/// not read and are returned as issues.
-pub(in crate::resolve) fn verify_env(tree: &mut InstalledTree) -> Vec<TreeIssue> {
+/// the environment in one parallel pass, within the scan's byte budget.
+/// Paths leaving the environment are not read and are returned as issues,
+/// as are missing, malformed or oversized RECORDs and budget hits.
+pub(in crate::resolve) fn verify_env(
+    tree: &mut InstalledTree,
+    spending: &Spending,
+) -> Vec<TreeIssue> {
     let env = tree.root.clone();
     let dirs: Vec<(PathBuf, PathBuf)> = tree
         .packages
@@ -272,66 +273,190 @@ pub(in crate::resolve) fn verify_env(tree: &mut InstalledTree) -> Vec<TreeIssue>
             (dir.parent().unwrap_or(&env).to_path_buf(), dir)
         })
         .collect();
-    verify_records(&env, &dirs, &mut tree.packages)
+    verify_records(&env, &dirs, &mut tree.packages, spending)
 }
 
-fn verify_records(
+/// A RECORD as found on disk.
+enum RecordFile {
+    Missing,
+    Invalid(String),
+    Rows(Vec<RecordRow>),
+}
+
+fn read_record(dist_info: &Path) -> RecordFile {
+    let path = dist_info.join("RECORD");
+    let meta = match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return RecordFile::Missing,
+        Err(e) => return RecordFile::Invalid(format!("cannot be read: {e}")),
+        Ok(m) => m,
+    };
+    if !meta.is_file() {
+        return RecordFile::Invalid("is not a regular file".into());
+    }
+    if meta.len() > MAX_SMALL_BYTES {
+        return RecordFile::Invalid(format!(
+            "is {} bytes, over the {MAX_SMALL_BYTES}-byte limit",
+            meta.len()
+        ));
+    }
+    let text = match std::fs::read(&path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => return RecordFile::Invalid("is not valid UTF-8".into()),
+        Err(e) => return RecordFile::Invalid(format!("cannot be read: {e}")),
+    };
+    match record::parse(&text) {
+        Ok(rows) => RecordFile::Rows(rows),
+        Err(e) => RecordFile::Invalid(format!("is malformed: {e}")),
+    }
+}
+
+fn package_issue(kind: IssueKind, i: usize, pkg: &InstalledPackage, what: String) -> TreeIssue {
+    TreeIssue {
+        kind,
+        package: Some(i),
+        message: format!("{}@{} ({}): {what}", pkg.name, pkg.version, pkg.path),
+    }
+}
+
+type Plan = Option<Vec<(RecordRow, PathBuf)>>;
+
+/// Each package's RECORD rows placed on disk; `None` for packages that are
+/// not verified (with their integrity and any issue already set).
+fn plan_records(
     env: &Path,
     dirs: &[(PathBuf, PathBuf)],
     packages: &mut [InstalledPackage],
-) -> Vec<TreeIssue> {
-    let mut issues = Vec::new();
-    let mut planned: Vec<Option<Vec<(RecordRow, PathBuf)>>> = Vec::new();
+    issues: &mut Vec<TreeIssue>,
+) -> Vec<Plan> {
+    // An environment whose installer keeps RECORDs (any package has one)
+    // should have one for every package: a missing one is a finding there.
+    // With none at all (a hand-made or trimmed tree) packages are only
+    // `unverified: no RECORD`.
+    let keeps_records = dirs.iter().zip(packages.iter()).any(|((_, dir), p)| {
+        p.integrity == Integrity::Pending && std::fs::symlink_metadata(dir.join("RECORD")).is_ok()
+    });
+    let mut planned = Vec::new();
     for (i, (site, dir)) in dirs.iter().enumerate() {
         if packages[i].integrity != Integrity::Pending {
             // Already known to be unverifiable (egg-info, system site).
             planned.push(None);
             continue;
         }
-        let rows = match small_text(&dir.join("RECORD")).map(|t| record::parse(&t)) {
-            None => None,
-            Some(Err(e)) => {
-                packages[i].integrity = Integrity::Unverified {
-                    reason: format!("RECORD is malformed: {e}"),
-                };
-                None
-            }
-            Some(Ok(rows)) => Some(rows),
-        };
-        planned.push(rows.map(|rows| {
-            let mut placed = Vec::new();
-            for row in rows {
-                match record::place(site, env, &row.path) {
-                    Some(p) => placed.push((row, p)),
-                    None => issues.push(TreeIssue {
-                        kind: IssueKind::RecordPathEscape,
-                        package: Some(i),
-                        message: format!(
-                            "{}@{}: RECORD names `{}`, outside the environment; not read",
-                            packages[i].name, packages[i].version, row.path
-                        ),
-                    }),
+        let rows = match read_record(dir) {
+            RecordFile::Rows(rows) => rows,
+            RecordFile::Missing => {
+                if keeps_records {
+                    let why = "no RECORD, while the other packages of this environment have one: its files cannot be verified".to_string();
+                    issues.push(package_issue(
+                        IssueKind::RecordMissing,
+                        i,
+                        &packages[i],
+                        why,
+                    ));
                 }
+                packages[i].integrity = Integrity::Unverified {
+                    reason: "no RECORD".into(),
+                };
+                planned.push(None);
+                continue;
             }
-            placed
-        }));
+            RecordFile::Invalid(why) => {
+                let why = format!("RECORD {why}; its files were not verified");
+                issues.push(package_issue(
+                    IssueKind::RecordInvalid,
+                    i,
+                    &packages[i],
+                    why.clone(),
+                ));
+                packages[i].integrity = Integrity::Unverified { reason: why };
+                planned.push(None);
+                continue;
+            }
+        };
+        let mut placed = Vec::new();
+        for row in rows {
+            match record::place(site, env, &row.path) {
+                Some(p) => placed.push((row, p)),
+                None => issues.push(TreeIssue {
+                    kind: IssueKind::RecordPathEscape,
+                    package: Some(i),
+                    message: format!(
+                        "{}@{}: RECORD names `{}`, outside the environment; not read",
+                        packages[i].name, packages[i].version, row.path
+                    ),
+                }),
+            }
+        }
+        planned.push(Some(placed));
     }
+    planned
+}
+
+fn verify_records(
+    env: &Path,
+    dirs: &[(PathBuf, PathBuf)],
+    packages: &mut [InstalledPackage],
+    spending: &Spending,
+) -> Vec<TreeIssue> {
+    let mut issues = Vec::new();
+    let mut planned = plan_records(env, dirs, packages, &mut issues);
     let all: Vec<PathBuf> = planned
         .iter()
         .flatten()
         .flatten()
         .map(|(_, p)| p.clone())
         .collect();
-    let hashes = hash_files(&all);
-    for (pkg, plan) in packages.iter_mut().zip(&planned) {
-        match plan {
-            Some(rows) => pkg.integrity = record::judge(rows, &hashes),
-            None if pkg.integrity == Integrity::Pending => {
-                pkg.integrity = Integrity::Unverified {
-                    reason: "no RECORD".into(),
-                };
+    let mut stats = stat_files(env, &all).into_iter();
+    let mut items: Vec<(PathBuf, Result<Stat, FileHash>)> = Vec::new();
+    for (i, plan) in planned.iter_mut().enumerate() {
+        let Some(rows) = plan else { continue };
+        let mut mine: Vec<(PathBuf, Result<Stat, FileHash>)> = Vec::new();
+        let mut bytes = 0u64;
+        for (row, path) in rows.iter() {
+            let stat = stats.next().expect("one stat per planned row");
+            let stat = match stat {
+                // A size that differs from RECORD's is a change, seen without
+                // reading (but for the 3 bytes of pipx's ` -E` shebang
+                // rewrite, which `judge` checks).
+                Ok(s)
+                    if row
+                        .size
+                        .is_some_and(|want| want != s.size && want + 3 != s.size) =>
+                {
+                    Err(FileHash::Unreadable(format!(
+                        "{} bytes, RECORD says {}",
+                        s.size,
+                        row.size.unwrap_or_default()
+                    )))
+                }
+                other => other,
+            };
+            if let Ok(s) = &stat {
+                bytes = bytes.saturating_add(s.size);
             }
-            None => {}
+            mine.push((path.clone(), stat));
+        }
+        match spending.reserve(0, bytes) {
+            Ok(()) => items.extend(mine),
+            Err(why) => {
+                let pkg = &mut packages[i];
+                issues.push(package_issue(
+                    IssueKind::VerificationCapped,
+                    i,
+                    pkg,
+                    format!("not verified: {why}"),
+                ));
+                pkg.integrity = Integrity::Unverified {
+                    reason: format!("not verified: {why}"),
+                };
+                *plan = None;
+            }
+        }
+    }
+    let hashes = hash_stats(items);
+    for (pkg, plan) in packages.iter_mut().zip(&planned) {
+        if let Some(rows) = plan {
+            pkg.integrity = record::judge(rows, &hashes);
         }
     }
     issues

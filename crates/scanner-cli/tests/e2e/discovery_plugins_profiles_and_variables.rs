@@ -1,4 +1,4 @@
-//! End-to-end tests of the discovery follow-ups: Claude Code plugin
+//! End-to-end tests of discovery beyond plain config files: Claude Code plugin
 //! manifests, Codex profiles and plugins, opencode `{env:}`/`{file:}`,
 //! Windows `%VAR%`, devcontainers, and the quiet inventory table.
 
