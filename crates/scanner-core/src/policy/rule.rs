@@ -25,8 +25,8 @@ pub const MAX_GLOB_PARTS: usize = 64;
 
 impl Glob {
     /// Compiles `text`; the error says what is wrong with it. Complexity is
-    /// bounded before compiling ([`MAX_GLOB_LEN`], [`MAX_GLOB_NESTING`],
-    /// [`MAX_GLOB_PARTS`]), so no pattern can make the compiler fail.
+    /// bounded before compiling (`MAX_GLOB_LEN`, `MAX_GLOB_NESTING`,
+    /// `MAX_GLOB_PARTS`), so no pattern can make the compiler fail.
     pub fn new(text: &str) -> Result<Glob, String> {
         if text.is_empty() {
             return Err("an empty pattern matches nothing".into());

@@ -179,7 +179,7 @@ pub enum IssueKind {
 }
 
 /// Past this many issues of one kind in one tree, they are reported as one
-/// finding that lists the first [`LISTED`]: a lockfile naming a million
+/// finding that lists the first `LISTED`: a lockfile naming a million
 /// missing packages costs one finding, not a million (memory stays bounded
 /// by the lockfile's size cap, not by what the report would hold).
 pub const MAX_ISSUES_PER_KIND: usize = 50;

@@ -134,7 +134,7 @@ pub fn stat_files(root: &Path, paths: &[PathBuf]) -> Vec<Result<Stat, FileHash>>
     placed.into_par_iter().map(stat).collect()
 }
 
-/// Hashes `paths` of the tree at `root` in parallel (see [`stat_files`]);
+/// Hashes `paths` of the tree at `root` in parallel (see `stat_files`);
 /// a file reached through several hard links is read once.
 pub fn hash_files(root: &Path, paths: &[PathBuf]) -> HashMap<PathBuf, FileHash> {
     let stats = stat_files(root, paths);
