@@ -652,7 +652,23 @@ fn inventory_table_snapshot_of_the_windows_layout() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let table = stdout(&out).replace(home.to_str().unwrap(), "[HOME]");
-    insta::assert_snapshot!(redact_checkout_paths(&table));
+    insta::assert_snapshot!(collapse_padding(&redact_checkout_paths(&table)));
+}
+
+/// Column widths follow the longest cell, which holds the checkout path:
+/// every run of padding becomes one space so the snapshot holds wherever
+/// the repository is cloned (the cells themselves are still compared).
+fn collapse_padding(table: &str) -> String {
+    table
+        .lines()
+        .map(|line| {
+            line.split(' ')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
