@@ -91,42 +91,20 @@ pub fn parse_age(text: &str) -> Option<i64> {
     n.checked_mul(unit)
 }
 
-/// Parses an RFC 3339 UTC timestamp (`2026-11-25T18:00:00Z`, fractional
-/// seconds and `+00:00` allowed) into Unix seconds. Registries write only
-/// this shape; a general date crate would be a dependency for ten lines.
+/// Parses an RFC 3339 timestamp (`2026-11-25T18:00:00Z`, fractional
+/// seconds and offsets allowed) into Unix seconds, with the advisories
+/// store's parser. A time without an offset (PyPI's legacy `upload_time`)
+/// is UTC.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let rest = &text[19..];
-    let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
-    let offset = match rest {
-        "Z" | "z" | "" | "+00:00" | "-00:00" => 0,
-        r if r.len() == 6 && (r.starts_with('+') || r.starts_with('-')) => {
-            let sign = if r.starts_with('-') { -1 } else { 1 };
-            sign * (r[1..3].parse::<i64>().ok()? * 3600 + r[4..6].parse::<i64>().ok()? * 60)
-        }
-        _ => return None,
+    let has_offset = text
+        .get(19..)
+        .is_some_and(|rest| rest.contains(['Z', 'z', '+', '-']));
+    let key = if !has_offset {
+        advisories_cache::rfc3339_key(&format!("{text}Z"))
+    } else {
+        advisories_cache::rfc3339_key(text)
     };
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    key.map(|(secs, _)| secs)
 }
 
 #[cfg(test)]
