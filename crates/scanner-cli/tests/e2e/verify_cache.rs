@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::support::{copy_tree, fixtures, imported_store, run, stderr, stdout};
+use crate::support::{copy_tree, fixtures, imported_store, stderr, Cmd};
 
 const CACHE: &str = "verify-cache.bin";
 
@@ -27,21 +27,15 @@ fn aged_home() -> tempfile::TempDir {
 }
 
 fn scan(db: &Path, home: &Path, extra: &[&str]) -> (i32, Value, String) {
-    let mut args = vec![
-        "--db",
-        db.to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ];
-    args.extend(extra);
-    let out = run(&args);
-    let json = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
-    (out.status.code().unwrap(), json, stderr(&out))
+    let cmd = Cmd::scan()
+        .db(db)
+        .offline()
+        .home(home)
+        .format("json")
+        .args(extra);
+    let (code, out, err) = cmd.outcome();
+    let json = serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON ({e}): {err}"));
+    (code, json, err)
 }
 
 /// The cache notes of every server's tree.
@@ -266,13 +260,7 @@ fn the_cache_is_never_written_inside_a_scanned_tree() {
     let home = aged_home();
     let db = home.path().join(".npm/_npx/b6e66ce70db5ca3d/store");
     let osv = fixtures().join("osv/npm");
-    let out = run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "db",
-        "import",
-        osv.to_str().unwrap(),
-    ]);
+    let out = Cmd::store_command("import").db(&db).arg(osv).run();
     assert!(out.status.success(), "{}", stderr(&out));
     let (_, _, err) = scan(&db, home.path(), &[]);
     assert!(err.contains("inside the scanned tree"), "{err}");
