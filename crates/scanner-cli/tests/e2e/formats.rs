@@ -631,7 +631,11 @@ fn inventory_refuses_report_only_formats() {
         &[],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("table or json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[possible values: table, json]"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty());
 }
 
