@@ -6,18 +6,12 @@
 use std::path::Path;
 
 use crate::support::osv_server::{Reply, Server};
-use crate::support::{fixtures, imported_store, run, run_with_env, stderr, stdout};
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use crate::support::{fixtures, imported_store, Cmd};
 
 fn help(command: &[&str]) -> String {
-    let mut args = command.to_vec();
-    args.push("--help");
-    let out = run(&args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
-    stdout(&out)
+    let (code, out, err) = Cmd::new(command).arg("--help").outcome();
+    assert_eq!(code, 0, "{command:?}: {err}");
+    out
 }
 
 /// Regression: `--db` was a global option, listed by `inventory`, `explain`,
@@ -45,13 +39,16 @@ fn db_is_offered_only_by_commands_that_use_a_store() {
     }
     // Both spellings, and the environment, name the same store.
     let db = imported_store();
-    let before = run(&["--db", s(db.path()), "db", "status"]);
-    let after = run(&["db", "status", "--db", s(db.path())]);
-    let env = run_with_env(&["db", "status"], &[("SUPPLYGATE_DB", s(db.path()))]);
-    assert_eq!(before.status.code(), Some(0), "{}", stderr(&before));
-    assert_eq!(stdout(&before), stdout(&after));
-    assert_eq!(stdout(&before), stdout(&env));
-    assert!(stdout(&before).contains("npm"), "{}", stdout(&before));
+    let (code, before, err) =
+        Cmd::new(["--db".as_ref(), db.path(), "db".as_ref(), "status".as_ref()]).outcome();
+    assert_eq!(code, 0, "{err}");
+    let (_, after, _) = Cmd::store_command("status").db(db.path()).outcome();
+    let (_, env, _) = Cmd::store_command("status")
+        .env("SUPPLYGATE_DB", db.path())
+        .outcome();
+    assert_eq!(before, after);
+    assert_eq!(before, env);
+    assert!(before.contains("npm"), "{before}");
 }
 
 fn pypi_server() -> Server {
@@ -63,20 +60,14 @@ fn pypi_server() -> Server {
 }
 
 fn update(db: &Path, server: &Server, max_size: &str) -> (i32, String) {
-    let url = server.url();
-    let max_size = format!("--max-size={max_size}");
-    let out = run(&[
-        "db",
-        "update",
-        "--db",
-        s(db),
-        "--ecosystem",
-        "PyPI",
-        "--data-url",
-        &url,
-        &max_size,
-    ]);
-    (out.status.code().unwrap(), stderr(&out))
+    let (code, _, err) = Cmd::store_command("update")
+        .db(db)
+        .opt("--ecosystem", "PyPI")
+        .opt("--data-url", server.url())
+        // `=`: a value like `-1` is not taken for an option.
+        .arg(format!("--max-size={max_size}"))
+        .outcome();
+    (code, err)
 }
 
 /// Regression: `--max-size` took raw bytes only (`2GiB` was refused) while
@@ -106,11 +97,15 @@ fn max_size_takes_units() {
 fn an_error_cause_is_said_once() {
     let w = tempfile::tempdir().unwrap();
     let missing = w.path().join("no-such-file.json");
-    let db = w.path().join("db");
-    let out = run(&["db", "import", "--db", s(&db), s(&missing)]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert!(err.contains(s(&missing)), "names the file: {err}");
+    let (code, _, err) = Cmd::store_command("import")
+        .db(w.path().join("db"))
+        .arg(&missing)
+        .outcome();
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&missing.display().to_string()),
+        "names the file: {err}"
+    );
     assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
 
@@ -119,13 +114,9 @@ fn an_error_cause_is_said_once() {
 fn explain_needs_a_package_name() {
     let home = tempfile::tempdir().unwrap();
     for bad in ["", " ", "@", "@@x"] {
-        let out = run(&["explain", bad, "--home", s(home.path())]);
-        assert_eq!(out.status.code(), Some(2), "{bad:?}");
-        assert!(
-            stderr(&out).contains("a package name is required"),
-            "{bad:?}: {}",
-            stderr(&out)
-        );
+        let (code, _, err) = Cmd::explain(bad).home(home.path()).outcome();
+        assert_eq!(code, 2, "{bad:?}");
+        assert!(err.contains("a package name is required"), "{bad:?}: {err}");
     }
 }
 
@@ -138,21 +129,16 @@ fn explains_hint_looks_where_the_user_looked() {
     let project = w.path().join("repo");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::create_dir_all(&project).unwrap();
-    let out = run(&[
-        "explain",
-        "left-pad",
-        "--home",
-        s(&home),
-        "--project",
-        s(&project),
-        "--no-default-configs",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
+    let (code, _, err) = Cmd::explain("left-pad")
+        .home(&home)
+        .project(&project)
+        .no_default_configs()
+        .outcome();
+    assert_eq!(code, 2);
     let expected = format!(
         "hint: `supplygate scan --format json --home '{}' --project {} --no-default-configs`",
-        s(&home),
-        s(&project)
+        home.display(),
+        project.display()
     );
     assert!(err.contains(&expected), "{err}");
 }
@@ -166,12 +152,4 @@ fn inventory_offers_only_the_formats_it_writes() {
     for refused in ["sarif", "cyclonedx", "markdown"] {
         assert!(!text.contains(refused), "{refused}: {text}");
     }
-    let home = tempfile::tempdir().unwrap();
-    let out = run(&["inventory", "--format", "sarif", "--home", s(home.path())]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("[possible values: table, json]"),
-        "{}",
-        stderr(&out)
-    );
 }
