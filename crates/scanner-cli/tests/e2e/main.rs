@@ -8,6 +8,7 @@ mod baseline;
 mod discovery;
 mod discovery_plugins_profiles_and_variables;
 mod formats;
+mod help_matches_behaviour;
 mod hostile_trees;
 mod images;
 mod launchers;
