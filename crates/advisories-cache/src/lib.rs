@@ -24,6 +24,8 @@ mod lookup;
 mod osv;
 #[cfg(feature = "http")]
 pub mod osv_api;
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+mod progress;
 mod store;
 
 pub use ecosystem::{Ecosystem, UnknownEcosystem};
@@ -34,4 +36,5 @@ pub use lookup::{AdvisoryLookup, LookupError, MemoryStore};
 pub use osv::{
     check_id, rfc3339_key, Affected, Event, OsvPackage, Range, RangeType, Severity, Vulnerability,
 };
+pub use progress::{NoProgress, Progress, Unit};
 pub use store::{EcosystemStatus, ImportRecord, Store, StoreError, StoreOptions, DB_FILE};

@@ -105,6 +105,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     options: StoreOptions,
+    progress: std::sync::Arc<dyn crate::Progress>,
 }
 
 impl Store {
@@ -123,6 +124,11 @@ impl Store {
         Self::open(dir)
     }
 
+    /// Reports the progress of imports (records stored) to `progress`.
+    pub fn set_progress(&mut self, progress: std::sync::Arc<dyn crate::Progress>) {
+        self.progress = progress;
+    }
+
     /// Opens (creating if needed) the store in folder `dir` with `options`.
     pub fn open_with(dir: &Path, options: StoreOptions) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
@@ -138,6 +144,7 @@ impl Store {
             conn,
             path,
             options,
+            progress: crate::progress::none(),
         };
         store.init()?;
         Ok(store)
@@ -206,7 +213,14 @@ impl Store {
             self.conn
                 .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB),
         )?;
+        let progress = self.progress.clone();
+        progress.start(
+            &format!("importing {}", source.path().display()),
+            crate::Unit::Records,
+            None,
+        );
         let result = self.import_in_transaction(source, limits, label);
+        progress.finish();
         // Back to SQLite's default (2 MiB): the store serves scans with little memory.
         self.sql(self.conn.pragma_update(None, "cache_size", -2000))?;
         let summary = result?;
@@ -244,6 +258,7 @@ impl Store {
             .map_err(sql)?;
         let mut summary = ImportSummary::default();
         let mut per_eco: std::collections::BTreeMap<Ecosystem, u64> = Default::default();
+        let progress = self.progress.clone();
         RecordReader::new(source.clone(), limits).for_each(|entry, text| {
             let vuln = parse_record(source, limits, entry, &text)?;
             let ecos = write_record(&tx, &vuln, &text).map_err(sql)?;
@@ -254,6 +269,7 @@ impl Store {
             for eco in ecos {
                 *per_eco.entry(eco).or_default() += 1;
             }
+            progress.advance(1);
             Ok(())
         })?;
         record_import(&tx, label, &per_eco).map_err(sql)?;

@@ -17,6 +17,11 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
 
+    /// No progress bars and no informational messages on stderr; errors,
+    /// warnings and hints are still written.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -160,7 +160,8 @@ fn write_inventory(
     let mut out = std::io::stdout().lock();
     match format {
         InventoryFormat::Table => {
-            render::inventory::write(&mut crate::output::Escaping(&mut out), inventory, verbose)?
+            let mut table = crate::output::Styled::new(&mut out, false);
+            render::inventory::write(&mut table, inventory, verbose)?
         }
         InventoryFormat::Json => {
             serde_json::to_writer_pretty(&mut out, inventory)?;

@@ -68,6 +68,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Exit> {
+    ui::init(cli.quiet);
     // `--db` after the command name wins over `supplygate --db DIR command`.
     let db = |store: &StoreArgs| store_dir(store.db.clone().or_else(|| cli.db.clone()));
     match cli.command {
@@ -303,16 +304,16 @@ fn render(
             .transpose()?,
     };
     // Colours only for a person at a terminal: never in a file or a pipe.
-    // Human-readable formats go through `output::Escaping` (names and specs
-    // from hostile configs never reach the terminal as control sequences),
-    // which would escape the colour codes too: the table is written plain.
-    let _ = ui::stdout_colour;
+    // Human-readable formats are escaped (names and specs from hostile
+    // configs never reach the terminal as control sequences); the table's
+    // colour codes are added after escaping, by `output::Styled`.
+    let colour = args.output.is_none() && ui::stdout_colour();
     let mut extra = Some(extra);
     let mut write = |out: &mut dyn Write| -> std::io::Result<()> {
         match args.format {
             Format::Table => {
-                let mut human = output::Escaping(out);
-                render::table::write(&mut human, report, false)?;
+                let mut human = output::Styled::new(out, colour);
+                render::table::write(&mut human, report)?;
                 match extra.take() {
                     Some(extra) => extra(&mut human).map_err(std::io::Error::other),
                     None => Ok(()),
@@ -359,7 +360,7 @@ fn receipt_plan(args: &ScanArgs) -> Result<Option<receipt::ReceiptPlan>> {
 
 fn keygen(dir: &std::path::Path) -> Result<Exit> {
     let (private, public) = receipt::keys::keygen(dir)?;
-    eprintln!(
+    note!(
         "wrote {} (private, mode 0600: keep it secret) and {} (public: give it to verifiers)",
         private.display(),
         public.display()
@@ -380,16 +381,17 @@ fn verify(args: VerifyArgs) -> Result<Exit> {
 
 fn import(db: &std::path::Path, sources: &[PathBuf]) -> Result<Exit> {
     let mut store = open_store(db)?;
+    store.set_progress(ui::progress());
     for path in sources {
         let source = ImportSource::detect(path)?;
-        say!("importing {} …", path.display());
+        note!("importing {} …", path.display());
         let summary = store.import(&source, ImportLimits::default())?;
         let stored: Vec<String> = summary
             .stored
             .iter()
             .map(|(e, n)| format!("{n} {e}"))
             .collect();
-        say!(
+        note!(
             "imported {}: {} records ({} withdrawn; {} for other ecosystems skipped)",
             path.display(),
             if stored.is_empty() {

@@ -65,7 +65,7 @@ impl Source<'_> {
                 .iter()
                 .filter_map(|f| f.advisory.as_ref().map(|a| a.id.as_str()))
                 .collect();
-            eprintln!(
+            note!(
                 "online: asked {api} about {} packages; it named {} advisories ({} downloaded, {} already stored); {} advisories match, checked against every record in the store",
                 s.queried, s.advisories, s.fetched, s.cached, matched.len()
             );
@@ -176,6 +176,7 @@ fn online<'a>(
     let api = ApiUrl::parse(url)?;
     let queries = queries(collected);
     let fetched = Transport::new(client_options(net))
+        .map(|t| t.with_progress(crate::ui::progress()))
         .and_then(|t| fetch_into_store(&t, &api, store, &queries));
     let store: &Store = store;
     let mut snapshot = Snapshot {
@@ -289,7 +290,8 @@ fn report_failure(error: &OsvApiError, queries: &[PackageQuery], why: &str) {
 /// `db update`: each ecosystem in turn, each all-or-nothing.
 pub fn update(store: &mut Store, args: &UpdateArgs) -> Result<Exit> {
     let base = ApiUrl::parse(&args.data_url)?;
-    let transport = Transport::new(client_options(&args.net))?;
+    let transport = Transport::new(client_options(&args.net))?.with_progress(crate::ui::progress());
+    store.set_progress(crate::ui::progress());
     // The image ecosystems' archives are large (Debian's is hundreds of
     // MB): they are downloaded when asked for, and a scan that meets their
     // packages without data says so (incomplete) and names the command.
@@ -300,7 +302,7 @@ pub fn update(store: &mut Store, args: &UpdateArgs) -> Result<Exit> {
     };
     for eco in ecos {
         match update_ecosystem(&transport, &base, store, eco, args.max_size) {
-            Ok(s) => say!(
+            Ok(s) => note!(
                 "updated {eco} from {}: {} bytes, {} records ({} withdrawn)",
                 s.url,
                 s.bytes,

@@ -8,6 +8,11 @@
 //! as visible escapes (`\e`, `\r`, `\u{202e}`). Machine formats (JSON, SARIF,
 //! CycloneDX) escape them by their own grammar.
 //!
+//! Colours are the one exception, and they are added after escaping:
+//! [`Styled`] escapes every text written to it and lets only its own SGR
+//! colour codes through, so a table can be coloured on a terminal while a
+//! control character from a config still arrives as `\e`.
+//!
 //! stderr is best effort: a stderr that cannot be written (`2>/dev/full`, a
 //! closed pipe) never changes the exit code and never panics.
 
@@ -76,6 +81,94 @@ impl<W: Write> Write for Escaping<W> {
     }
 }
 
+/// Colours of the table (SGR codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    /// Blocking.
+    Red,
+    /// Warning, incomplete.
+    Yellow,
+    /// Passed.
+    Green,
+    /// Allowed, excepted.
+    Dim,
+}
+
+impl Colour {
+    fn sgr(self) -> &'static str {
+        match self {
+            Colour::Red => "\x1b[31m",
+            Colour::Yellow => "\x1b[33m",
+            Colour::Green => "\x1b[32m",
+            Colour::Dim => "\x1b[2m",
+        }
+    }
+}
+
+/// A human-readable stream that may be coloured: text written through
+/// `Write` is escaped as by [`Escaping`]; [`Styled::paint`] wraps a text
+/// (escaped too) in colour codes when colours are on. No other control
+/// sequence can reach the output.
+pub struct Styled<W: Write> {
+    out: Escaping<W>,
+    colour: bool,
+}
+
+impl<W: Write> Styled<W> {
+    /// A stream over `out`, with colours when `colour`.
+    pub fn new(out: W, colour: bool) -> Self {
+        Styled {
+            out: Escaping(out),
+            colour,
+        }
+    }
+
+    /// The stream written to.
+    #[cfg(test)]
+    pub fn into_inner(self) -> W {
+        self.out.0
+    }
+
+    /// Writes `text`, in `colour` when colours are on.
+    pub fn paint(&mut self, colour: Option<Colour>, text: &str) -> std::io::Result<()> {
+        match colour.filter(|_| self.colour) {
+            Some(c) => {
+                self.out.0.write_all(c.sgr().as_bytes())?;
+                self.out.write_all(text.as_bytes())?;
+                self.out.0.write_all(b"\x1b[0m")
+            }
+            None => self.out.write_all(text.as_bytes()),
+        }
+    }
+}
+
+impl<W: Write> Write for Styled<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Set once by `--quiet`: informational messages ([`note!`]) are dropped.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Drops informational messages from now on (`--quiet`).
+pub fn set_quiet() {
+    QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Writes an informational line to stderr (what was done, how much),
+/// unless `--quiet`; errors, warnings and hints use [`say!`] and are
+/// always written.
+pub fn note(args: std::fmt::Arguments<'_>) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        message(args);
+    }
+}
+
 /// Writes a message line to stderr, control characters escaped; a failed
 /// write is ignored (the exit code carries the outcome).
 pub fn message(args: std::fmt::Arguments<'_>) {
@@ -116,6 +209,13 @@ pub fn causes(e: &anyhow::Error) -> String {
     text
 }
 
+/// [`say!`] for what was done and how much: silenced by `--quiet`.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::output::note(format_args!($($arg)*))
+    };
+}
+
 /// True when `e` (or a cause of it) is a closed pipe on our output.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain()
@@ -135,6 +235,20 @@ mod tests {
             "x\\e[2K\\rPASSED\\x07"
         );
         assert_eq!(escape_controls("a\u{9b}b\u{202e}c"), "a\\u{9b}b\\u{202e}c");
+    }
+
+    #[test]
+    fn only_the_painters_own_codes_reach_the_output() {
+        let mut w = Styled::new(Vec::new(), true);
+        write!(w, "name \u{1b}[31m ").unwrap();
+        w.paint(Some(Colour::Red), "BLOCK\u{1b}[0m").unwrap();
+        assert_eq!(
+            String::from_utf8(w.out.0).unwrap(),
+            "name \\e[31m \u{1b}[31mBLOCK\\e[0m\u{1b}[0m"
+        );
+        let mut plain = Styled::new(Vec::new(), false);
+        plain.paint(Some(Colour::Red), "BLOCK").unwrap();
+        assert_eq!(plain.out.0, b"BLOCK");
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn show(invalid: &InvalidPolicy) -> anyhow::Error {
 pub fn check(file: &Path, today: Date) -> Result<Exit> {
     let text = policy::read(file)?;
     let policy = Policy::check(&text, file, today).map_err(|e| show(&e))?;
-    say!(
+    note!(
         "{}: policy is valid ({} exceptions, {} servers; checked against {today})",
         file.display(),
         policy.exceptions().len(),

@@ -77,14 +77,50 @@ pub fn query_batch(
     let mut pending: Vec<(usize, Option<String>)> =
         (0..packages.len()).map(|i| (i, None)).collect();
     let mut pages = 0;
+    let progress = transport.progress();
+    progress.start(
+        &format!("asking {base} about packages"),
+        crate::Unit::Packages,
+        Some(packages.len() as u64),
+    );
+    let answered = query_pages(
+        transport,
+        &url,
+        packages,
+        &mut answers,
+        &mut pending,
+        &mut pages,
+    );
+    progress.finish();
+    answered?;
+    for answer in &mut answers {
+        answer.sort();
+        answer.dedup();
+    }
+    Ok(answers)
+}
+
+/// The pages of [`query_batch`]: first pages advance the progress by one
+/// package each.
+fn query_pages(
+    transport: &Transport,
+    url: &ApiUrl,
+    packages: &[PackageQuery],
+    answers: &mut [Vec<VulnRef>],
+    pending: &mut Vec<(usize, Option<String>)>,
+    pages: &mut usize,
+) -> Result<(), OsvApiError> {
     while !pending.is_empty() {
-        pages += 1;
-        if pages > MAX_PAGES {
-            return Err(bad(&url, format!("more than {MAX_PAGES} pages of answers")));
+        *pages += 1;
+        if *pages > MAX_PAGES {
+            return Err(bad(url, format!("more than {MAX_PAGES} pages of answers")));
         }
         let mut next = Vec::new();
         for chunk in pending.chunks(MAX_BATCH) {
-            let results = post(transport, &url, packages, chunk)?;
+            let results = post(transport, url, packages, chunk)?;
+            if *pages == 1 {
+                transport.progress().advance(chunk.len() as u64);
+            }
             for ((i, _), result) in chunk.iter().zip(results) {
                 answers[*i].extend(result.vulns);
                 if let Some(token) = result.next_page_token.filter(|t| !t.is_empty()) {
@@ -92,13 +128,9 @@ pub fn query_batch(
                 }
             }
         }
-        pending = next;
+        *pending = next;
     }
-    for answer in &mut answers {
-        answer.sort();
-        answer.dedup();
-    }
-    Ok(answers)
+    Ok(())
 }
 
 fn post(

@@ -43,7 +43,15 @@ pub fn fetch_into_store(
         .collect();
     let mut wanted_ids: Vec<&str> = wanted.iter().map(|v| v.id.as_str()).collect();
     wanted_ids.dedup();
-    let records = fetch_records(transport, base, &wanted_ids)?;
+    let progress = transport.progress();
+    progress.start(
+        &format!("downloading advisories from {base}"),
+        crate::Unit::Records,
+        Some(wanted_ids.len() as u64),
+    );
+    let records = fetch_records(transport, base, &wanted_ids);
+    progress.finish();
+    let records = records?;
     store.upsert(&records)?;
     let distinct: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
     Ok(FetchSummary {
@@ -73,6 +81,7 @@ fn fetch_records(
                     break;
                 }
                 let result = fetch_one(transport, base, ids[i]);
+                transport.progress().advance(1);
                 failed.fetch_or(result.is_err(), Ordering::Relaxed);
                 results
                     .lock()

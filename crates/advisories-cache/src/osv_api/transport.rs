@@ -55,6 +55,7 @@ pub struct Transport {
     client: Client,
     options: ClientOptions,
     started: Instant,
+    progress: std::sync::Arc<dyn crate::Progress>,
 }
 
 impl Transport {
@@ -74,7 +75,19 @@ impl Transport {
             client,
             options,
             started: Instant::now(),
+            progress: crate::progress::none(),
         })
+    }
+
+    /// Reports downloads (bytes) and lookups (packages) to `progress`.
+    pub fn with_progress(mut self, progress: std::sync::Arc<dyn crate::Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Where progress is reported.
+    pub(crate) fn progress(&self) -> &dyn crate::Progress {
+        &*self.progress
     }
 
     /// The options in force.
@@ -128,7 +141,15 @@ impl Transport {
                 return Err(Failure::Fatal(too_large(url, cap)));
             }
             let mut out = std::fs::File::create(file).map_err(io)?;
-            let n = std::io::copy(&mut resp.take(cap + 1), &mut out).map_err(transient)?;
+            let progress = self.progress();
+            progress.start(&format!("downloading {url}"), crate::Unit::Bytes, declared);
+            let mut body = crate::progress::Counting {
+                inner: resp.take(cap + 1),
+                progress,
+            };
+            let copied = std::io::copy(&mut body, &mut out);
+            progress.finish();
+            let n = copied.map_err(transient)?;
             out.flush().map_err(io)?;
             if n > cap {
                 return Err(Failure::Fatal(too_large(url, cap)));

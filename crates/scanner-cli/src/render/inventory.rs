@@ -6,10 +6,15 @@ use scanner_core::discover::secrets::redact_text;
 use scanner_core::discover::{ConfigStatus, Inventory, Server};
 
 use super::layout::Columns;
+use crate::output::Styled;
 
 /// Writes `inventory` as a table: one line per file, per server, per
 /// finding. Missing well-known files are listed only when `verbose`.
-pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std::io::Result<()> {
+pub fn write<W: Write>(
+    out: &mut Styled<W>,
+    inventory: &Inventory,
+    verbose: bool,
+) -> std::io::Result<()> {
     writeln!(out, "CONFIG FILES")?;
     let shown = inventory
         .configs
@@ -29,7 +34,7 @@ pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std:
             format!("{}{detail}", c.path.display()),
         ]);
     }
-    files.write(out, |_, _, cell| cell)?;
+    files.write(out, |_, _| None)?;
     writeln!(out)?;
     writeln!(out, "SERVERS")?;
     let mut servers = Columns::new(&[
@@ -47,7 +52,7 @@ pub fn write(out: &mut impl Write, inventory: &Inventory, verbose: bool) -> std:
     for s in &inventory.servers {
         servers.push(server_row(s));
     }
-    servers.write(out, |_, _, cell| cell)?;
+    servers.write(out, |_, _| None)?;
     writeln!(out)?;
     if inventory.findings.is_empty() {
         writeln!(out, "CONFIG FINDINGS: none")?;

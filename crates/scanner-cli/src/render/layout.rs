@@ -4,6 +4,8 @@
 
 use std::io::Write;
 
+use crate::output::{escape_controls, Colour, Styled};
+
 /// Rows of cells, written with each column as wide as its widest cell.
 #[derive(Debug, Default)]
 pub struct Columns {
@@ -18,18 +20,24 @@ impl Columns {
         }
     }
 
-    /// Adds a row.
+    /// Adds a row. Its cells are escaped now (control characters from
+    /// hostile files become visible escapes), so widths are measured on what
+    /// is shown.
     pub fn push(&mut self, row: Vec<String>) {
+        let row = row
+            .into_iter()
+            .map(|cell| escape_controls(&cell).into_owned())
+            .collect();
         self.rows.push(row);
     }
 
     /// Writes every row indented by two spaces; the last column is not padded.
-    /// `paint(row, column, padded_cell)` may wrap a cell in colour codes
-    /// (after padding, so colours never break the alignment).
-    pub fn write(
+    /// `colour(row, column)` may colour a cell (after padding, so colours
+    /// never break the alignment).
+    pub fn write<W: Write>(
         &self,
-        out: &mut impl Write,
-        paint: impl Fn(usize, usize, String) -> String,
+        out: &mut Styled<W>,
+        colour: impl Fn(usize, usize) -> Option<Colour>,
     ) -> std::io::Result<()> {
         let count = self.rows.iter().map(Vec::len).max().unwrap_or(0);
         let widths: Vec<usize> = (0..count)
@@ -43,18 +51,23 @@ impl Columns {
             })
             .collect();
         for (i, row) in self.rows.iter().enumerate() {
-            let mut line = String::from(" ");
-            for (c, cell) in row.iter().enumerate() {
-                let text = if c + 1 == row.len() {
-                    cell.clone()
+            // Trailing empty cells and the last cell's padding are not written.
+            let Some(last) = row.iter().rposition(|cell| !cell.is_empty()) else {
+                writeln!(out)?;
+                continue;
+            };
+            write!(out, " ")?;
+            for (c, cell) in row.iter().enumerate().take(last + 1) {
+                let pad = if c == last {
+                    0
                 } else {
-                    let pad = widths[c] - cell.chars().count();
-                    format!("{cell}{}", " ".repeat(pad))
+                    widths[c] - cell.chars().count()
                 };
-                line.push(' ');
-                line.push_str(&paint(i, c, text));
+                write!(out, " ")?;
+                out.paint(colour(i, c), cell)?;
+                write!(out, "{}", " ".repeat(pad))?;
             }
-            writeln!(out, "{}", line.trim_end())?;
+            writeln!(out)?;
         }
         Ok(())
     }
@@ -73,12 +86,14 @@ mod tests {
             "x".into(),
         ]);
         c.push(vec!["é".into(), "2".into(), "y".into()]);
-        let mut out = Vec::new();
-        c.write(&mut out, |_, _, s| s).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        c.push(vec!["\u{1b}[2J".into(), "".into(), "".into()]);
+        let mut out = Styled::new(Vec::new(), false);
+        c.write(&mut out, |_, _| None).unwrap();
+        let text = String::from_utf8(out.into_inner()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[1], "  a-very-long-name 1.0.0-beta.1+build x");
         assert_eq!(lines[2], "  é                2                  y");
         assert_eq!(lines[0], "  A                B                  C");
+        assert_eq!(lines[3], "  \\e[2J");
     }
 }

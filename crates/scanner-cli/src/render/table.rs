@@ -7,10 +7,11 @@ use scanner_core::resolve::Integrity;
 use scanner_core::{Decision, Outcome, Report, Severity, SourceMode};
 
 use super::layout::Columns;
+use crate::output::{Colour, Styled};
 
-/// Writes `report` as a table; `colour` paints decisions and the verdict
-/// (only when stdout is a terminal and `NO_COLOR` is unset).
-pub fn write(out: &mut impl Write, report: &Report, colour: bool) -> std::io::Result<()> {
+/// Writes `report` as a table; decisions and the verdict are coloured when
+/// `out` has colours on (stdout a terminal, `NO_COLOR` unset).
+pub fn write<W: Write>(out: &mut Styled<W>, report: &Report) -> std::io::Result<()> {
     super::changes::write_table(out, report)?;
     writeln!(out, "SERVERS")?;
     write_servers(out, report)?;
@@ -19,7 +20,7 @@ pub fn write(out: &mut impl Write, report: &Report, colour: bool) -> std::io::Re
         writeln!(out, "FINDINGS: none")?;
     } else {
         writeln!(out, "FINDINGS")?;
-        write_findings(out, report, colour)?;
+        write_findings(out, report)?;
     }
     for note in &report.advisories.git_ranges_not_evaluated {
         writeln!(
@@ -35,16 +36,12 @@ pub fn write(out: &mut impl Write, report: &Report, colour: bool) -> std::io::Re
         Outcome::Blocked => "BLOCKED",
         Outcome::Incomplete => "INCOMPLETE",
     };
-    let painted = if colour {
-        paint(verdict_colour(s.outcome), verdict)
-    } else {
-        verdict.to_string()
-    };
     writeln!(out)?;
-    writeln!(out, "{painted}: {}", super::common::totals(s))
+    out.paint(Some(verdict_colour(s.outcome)), verdict)?;
+    writeln!(out, ": {}", super::common::totals(s))
 }
 
-fn write_servers(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+fn write_servers<W: Write>(out: &mut Styled<W>, report: &Report) -> std::io::Result<()> {
     let mut columns = Columns::new(&["NAME", "CLIENT", "LAUNCHER", "PACKAGE", "TREE"]);
     let mut unverified = Vec::new();
     for s in &report.servers {
@@ -71,7 +68,7 @@ fn write_servers(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         let cells = [&s.name, s.client.id(), &s.launcher, &package, &tree];
         columns.push(cells.iter().map(|c| c.to_string()).collect());
     }
-    columns.write(out, |_, _, cell| cell)?;
+    columns.write(out, |_, _| None)?;
     if let Some(reason) = most_common(&unverified) {
         writeln!(
             out,
@@ -91,7 +88,7 @@ fn most_common<'a>(reasons: &[&'a str]) -> Option<&'a str> {
     counts.into_iter().max_by_key(|&(_, n)| n).map(|(r, _)| r)
 }
 
-fn write_findings(out: &mut impl Write, report: &Report, colour: bool) -> std::io::Result<()> {
+fn write_findings<W: Write>(out: &mut Styled<W>, report: &Report) -> std::io::Result<()> {
     let header = [
         "DECIDE",
         "SEVERITY",
@@ -129,35 +126,25 @@ fn write_findings(out: &mut impl Write, report: &Report, colour: bool) -> std::i
         ]);
         decisions.push(Some(f.decision));
     }
-    columns.write(out, |row, column, cell| match decisions[row] {
-        Some(d) if colour && column == 0 => paint(decision_colour(d), &cell),
-        _ => cell,
+    columns.write(out, |row, column| match decisions[row] {
+        Some(d) if column == 0 => Some(decision_colour(d)),
+        _ => None,
     })
 }
 
-/// ANSI colour codes.
-const RED: &str = "31";
-const YELLOW: &str = "33";
-const GREEN: &str = "32";
-const DIM: &str = "2";
-
-fn paint(code: &str, text: &str) -> String {
-    format!("\x1b[{code}m{text}\x1b[0m")
-}
-
-fn decision_colour(d: Decision) -> &'static str {
+fn decision_colour(d: Decision) -> Colour {
     match d {
-        Decision::Block => RED,
-        Decision::Warn => YELLOW,
-        Decision::Allow | Decision::Excepted => DIM,
+        Decision::Block => Colour::Red,
+        Decision::Warn => Colour::Yellow,
+        Decision::Allow | Decision::Excepted => Colour::Dim,
     }
 }
 
-fn verdict_colour(o: Outcome) -> &'static str {
+fn verdict_colour(o: Outcome) -> Colour {
     match o {
-        Outcome::Passed => GREEN,
-        Outcome::Blocked => RED,
-        Outcome::Incomplete => YELLOW,
+        Outcome::Passed => Colour::Green,
+        Outcome::Blocked => Colour::Red,
+        Outcome::Incomplete => Colour::Yellow,
     }
 }
 

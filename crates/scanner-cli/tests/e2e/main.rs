@@ -24,6 +24,8 @@ mod scan;
 mod severity_is_for_advisories;
 mod store;
 #[cfg(unix)]
+mod terminal_output;
+#[cfg(unix)]
 mod untrusted_files;
 #[cfg(unix)]
 mod verify_cache;

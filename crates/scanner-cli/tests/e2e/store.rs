@@ -61,7 +61,7 @@ fn integrity_ok(db: &Path) {
 
 /// An all.zip of `n` real MAL- records (MAL-2022-9, `0-dns`), each with its
 /// own id and package name; stored uncompressed so it is quick to write.
-fn big_zip(dir: &Path, n: usize, tag: &str) -> PathBuf {
+pub(crate) fn big_zip(dir: &Path, n: usize, tag: &str) -> PathBuf {
     let template = std::fs::read_to_string(fixtures().join("osv/npm/MAL-2022-9.json")).unwrap();
     let path = dir.join(format!("{tag}-all.zip"));
     let mut w = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
