@@ -716,6 +716,7 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
                     source: p.source.clone(),
                     published_integrity: p.published.clone(),
                     facts: p.facts.clone(),
+                    source_package: p.source_package.clone(),
                 })
                 .collect()
         })
@@ -747,6 +748,19 @@ fn server_report(server: &Server, tree: Option<&InstalledTree>) -> ServerReport 
 /// Whether package `index` is the server's own package or one it depends on
 /// directly (resolution marks the latter, and without a top package marks
 /// the packages nothing depends on).
+/// ` (source util-linux@2.38.1-5)` when advisories were matched through
+/// the package's source package, so a reader sees why a record names
+/// another package.
+fn source_label(pkg: &InstalledPackage) -> String {
+    match &pkg.source_package {
+        Some(_) => {
+            let (name, version) = pkg.advisory_name_and_version();
+            format!(" (source {name}@{version})")
+        }
+        None => String::new(),
+    }
+}
+
 fn is_direct(tree: &InstalledTree, index: usize) -> Option<bool> {
     Some(tree.top == Some(index) || tree.packages[index].direct)
 }
@@ -788,10 +802,14 @@ impl Matcher<'_> {
                 name: pkg.name.clone(),
                 version: pkg.version.clone(),
             };
-            let Ok(version) = Version::parse(pkg.ecosystem, &pkg.version) else {
+            // Distribution advisories name the source package and its version.
+            let (name, matched_version) = pkg.advisory_name_and_version();
+            let Ok(version) = Version::parse(pkg.ecosystem, matched_version) else {
                 let message = format!(
-                    "server `{}`: {package} has a version that is not valid {}; not matched",
-                    server.name, pkg.ecosystem
+                    "server `{}`: {package}{} has a version that is not valid {}; not matched",
+                    server.name,
+                    source_label(pkg),
+                    pkg.ecosystem
                 );
                 drafts.push(Draft {
                     package: Some(package),
@@ -799,8 +817,6 @@ impl Matcher<'_> {
                 });
                 continue;
             };
-            // Distribution advisories name the source package.
-            let name = pkg.source_package.as_deref().unwrap_or(&pkg.name);
             let records = self.records(pkg.ecosystem, name)?;
             let git_only: Vec<String> = records
                 .iter()
@@ -819,14 +835,14 @@ impl Matcher<'_> {
                     .filter(|v| g.advisory.records.contains(&v.id))
                     .collect();
                 (g.advisory.fixed, g.advisory.nearest_fix) =
-                    fixes(&members, pkg.ecosystem, &pkg.name, &version);
+                    fixes(&members, pkg.ecosystem, name, &version);
                 let code = if g.malicious {
                     Code::MaliciousPackage
                 } else {
                     Code::VulnerableDependency
                 };
                 let what = g.advisory.summary.as_deref().unwrap_or(code.description());
-                let message = format!("{package}: {} {what}", g.advisory.id);
+                let message = format!("{package}{}: {} {what}", source_label(pkg), g.advisory.id);
                 drafts.push(Draft {
                     package: Some(package.clone()),
                     server_package: Some(tree.top == Some(index)),
