@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::support::osv_server::{OsvData, Reply, Request, Server};
-use crate::support::{fixtures, run_with_env, stderr};
+use crate::support::{fixtures, stderr, Cmd};
 
 /// RFC 3339 for Unix seconds (civil-from-days, H. Hinnant).
 fn iso(secs: i64) -> String {
@@ -284,32 +284,32 @@ fn has_tool(tool: &str) -> bool {
 
 fn vet(lb: &Loopback, servers: &[String], extra: &[&str]) -> (i32, Value) {
     let url = lb.server.url();
-    let mut args = vec![
-        "--db".to_string(),
-        lb.db.display().to_string(),
-        "vet".into(),
-        "--home".into(),
-        lb.home.display().to_string(),
-        "--osv-url".into(),
-        url.clone(),
-        "--format".into(),
-        "json".into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(servers.iter().cloned());
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let home = lb.home.display().to_string();
-    let out = run_with_env(
-        &refs,
-        &[
-            ("HOME", &home),
-            ("npm_config_registry", &format!("{url}/npm")),
-        ],
-    );
+    let out = Cmd::new(["vet"])
+        .db(&lb.db)
+        .home(&lb.home)
+        .opt("--osv-url", &url)
+        .format("json")
+        .args(extra)
+        .args(servers)
+        .env("HOME", &lb.home)
+        .env("npm_config_registry", format!("{url}/npm"))
+        .run();
     let code = out.status.code().unwrap_or(-1);
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("exit {code}, not JSON ({e}); stderr:\n{}", stderr(&out)));
     (code, report)
+}
+
+/// `scan --format json` of `project` (online against the loopback OSV),
+/// with the loopback home as `HOME`.
+fn project_scan(lb: &Loopback, project: &Path) -> Cmd {
+    Cmd::scan()
+        .db(&lb.db)
+        .home(&lb.home)
+        .project(project)
+        .opt("--osv-url", lb.server.url())
+        .format("json")
+        .env("HOME", &lb.home)
 }
 
 fn findings<'a>(report: &'a Value, server: &str) -> Vec<(&'a str, &'a str)> {
@@ -426,15 +426,14 @@ fn vet_python_yanked_archived_and_sdist_only() {
 #[test]
 fn vet_refuses_what_is_not_a_launch_command() {
     let lb = loopback();
-    let db = lb.db.display().to_string();
-    let out = run_with_env(&["--db", &db, "vet", "ls -la"], &[]);
+    let out = Cmd::vet(["ls -la"]).db(&lb.db).run();
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("not a launch command"),
         "{}",
         stderr(&out)
     );
-    let out = run_with_env(&["--db", &db, "vet"], &[]);
+    let out = Cmd::new(["vet"]).db(&lb.db).run();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -449,34 +448,14 @@ fn scan_resolve_missing_gates_a_fresh_runner() {
         "py": {"command": "uvx", "args": ["--index-url", format!("{url}/simple"), "srv-clean@1.0.0"]},
     }});
     std::fs::write(project.join(".mcp.json"), mcp.to_string()).unwrap();
-    let (db, home, proj) = (
-        lb.db.display().to_string(),
-        lb.home.display().to_string(),
-        project.display().to_string(),
-    );
-    let base = [
-        "--db",
-        &db,
-        "scan",
-        "--home",
-        &home,
-        "--project",
-        &proj,
-        "--osv-url",
-        &url,
-        "--format",
-        "json",
-    ];
-    let env = [("HOME", home.as_str())];
-    let without = run_with_env(&base, &env);
+    let scan = || project_scan(&lb, &project);
+    let without = scan().run();
     assert_eq!(
         without.status.code(),
         Some(3),
         "nothing installed: incomplete"
     );
-    let mut args = base.to_vec();
-    args.push("--resolve-missing");
-    let out = run_with_env(&args, &env);
+    let out = scan().arg("--resolve-missing").run();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{report:#}\n{}", stderr(&out));
     for s in report["servers"].as_array().unwrap() {
@@ -511,26 +490,7 @@ fn scan_resolve_missing_covers_bunx_pnpm_yarn_and_uv_run() {
         "script": {"command": "uv", "args": ["run", script.display().to_string()], "env": uv_env},
     }});
     std::fs::write(project.join(".mcp.json"), mcp.to_string()).unwrap();
-    let (db, home, proj) = (
-        lb.db.display().to_string(),
-        lb.home.display().to_string(),
-        project.display().to_string(),
-    );
-    let args = [
-        "--db",
-        &db,
-        "scan",
-        "--home",
-        &home,
-        "--project",
-        &proj,
-        "--osv-url",
-        &url,
-        "--format",
-        "json",
-        "--resolve-missing",
-    ];
-    let out = run_with_env(&args, &[("HOME", home.as_str())]);
+    let out = project_scan(&lb, &project).arg("--resolve-missing").run();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{report:#}\n{}", stderr(&out));
     let servers = report["servers"].as_array().unwrap();
