@@ -15,6 +15,7 @@ mod policy;
 mod receipt;
 mod render;
 mod resolver;
+mod size;
 mod ui;
 mod vet;
 
@@ -30,7 +31,8 @@ use scanner_core::resolve::{ResolveMode, ResolveOptions};
 use scanner_core::{Report, Resolution, ScanOptions};
 
 use crate::args::{
-    Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ReceiptCommand, ScanArgs, VerifyArgs,
+    Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ReceiptCommand, ScanArgs, StoreArgs,
+    VerifyArgs,
 };
 use crate::discovery::discover_options;
 use crate::exit::Exit;
@@ -58,28 +60,31 @@ fn main() -> ExitCode {
             .map_or(Exit::Invalid, |x| x.0)
             .into(),
         Err(e) => {
-            say!("error: {e:#}");
+            say!("error: {}", output::causes(&e));
             Exit::Invalid.into()
         }
     }
 }
 
 fn run(cli: Cli) -> Result<Exit> {
-    let db = || store_dir(cli.db.clone());
+    // `--db` after the command name wins over `supplygate --db DIR command`.
+    let db = |store: &StoreArgs| store_dir(store.db.clone().or_else(|| cli.db.clone()));
     match cli.command {
-        Command::Scan(args) => scan(&db()?, args),
-        Command::Db(DbCommand::Import { sources }) => import(&db()?, &sources),
-        Command::Db(DbCommand::Status) => status(&db()?),
+        Command::Scan(args) => scan(&db(&args.store)?, args),
+        Command::Db(DbCommand::Import { sources, store }) => import(&db(&store)?, &sources),
+        Command::Db(DbCommand::Status { store }) => status(&db(&store)?),
         Command::Inventory(args) => discovery::inventory(args),
         Command::Policy(PolicyCommand::Check { file, today }) => {
             policy::check(&file, policy::today(today.as_deref())?)
         }
         Command::Policy(PolicyCommand::Init) => policy::init(),
         Command::Explain(args) => explain::run(args),
-        Command::Vet(args) => vet::run(&db()?, args),
+        Command::Vet(args) => vet::run(&db(&args.scan.store)?, args),
         Command::Receipt(ReceiptCommand::Keygen { out }) => keygen(&out),
         Command::Receipt(ReceiptCommand::Verify(args)) => verify(args),
-        Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db()?)?, &args),
+        Command::Db(DbCommand::Update(args)) => {
+            online::update(&mut open_store(&db(&args.store)?)?, &args)
+        }
     }
 }
 

@@ -9,6 +9,7 @@ mod discovery;
 mod discovery_plugins_profiles_and_variables;
 mod first_run;
 mod formats;
+mod help_matches_behaviour;
 mod hostile_trees;
 mod images;
 mod launchers;

@@ -114,6 +114,23 @@ fn npm_versions(marker: &Path) -> Vec<NpmVersion> {
             extra: json!({"deprecated": "do not use: moved to srv-ok"}),
             age: 30 * 86_400,
         },
+        // npm resolves it; supplygate's request for its facts (publish
+        // time) gets HTTP 500.
+        NpmVersion {
+            name: "srv-flaky",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({}),
+            age: 3600,
+        },
+        // Published an hour ago, on a registry that serves no `time`.
+        NpmVersion {
+            name: "srv-notime",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({}),
+            age: 3600,
+        },
         NpmVersion {
             name: "srv-git",
             version: "1.0.0",
@@ -131,6 +148,8 @@ fn python_projects() -> Vec<(&'static str, &'static str, Value, bool)> {
         ("srv-archived", "1.0.0", json!(false), true),
         ("srv-sdist", "1.0.0", json!(false), false),
         ("srv-clean", "1.0.0", json!(false), true),
+        // An index without PEP 700 upload times.
+        ("srv-no-upload-time", "1.0.0", json!(false), true),
     ]
 }
 
@@ -156,15 +175,16 @@ fn registry(base: &str, marker: &Path) -> Registry {
         }
         doc["dist"] = json!({"tarball": format!("{base}/npm/{}/-/{file}", v.name)});
         let published = iso(now() - v.age);
-        r.packuments.insert(
-            v.name.to_string(),
-            json!({
-                "name": v.name,
-                "dist-tags": {"latest": v.version},
-                "versions": {v.version: doc},
-                "time": {"created": published, "modified": published, v.version: published},
-            }),
-        );
+        let mut packument = json!({
+            "name": v.name,
+            "dist-tags": {"latest": v.version},
+            "versions": {v.version: doc},
+            "time": {"created": published, "modified": published, v.version: published},
+        });
+        if v.name == "srv-notime" {
+            packument.as_object_mut().unwrap().remove("time");
+        }
+        r.packuments.insert(v.name.to_string(), packument);
         r.tarballs.insert(format!("/npm/{}/-/{file}", v.name), tgz);
     }
     for (name, version, yanked, wheel) in python_projects() {
@@ -193,6 +213,9 @@ fn registry(base: &str, marker: &Path) -> Registry {
         if wheel {
             file["core-metadata"] = json!({"sha256": meta_sha});
         }
+        if name == "srv-no-upload-time" {
+            file.as_object_mut().unwrap().remove("upload-time");
+        }
         r.simple.insert(
             name.to_string(),
             json!({
@@ -215,6 +238,9 @@ fn serve(r: Arc<Registry>, osv: Arc<OsvData>) -> impl Fn(&Request) -> Reply + Se
             return Reply::bytes(200, t.clone());
         }
         if let Some(name) = path.strip_prefix("/npm/") {
+            if name == "srv-flaky" && req.user_agent.starts_with("supplygate") {
+                return Reply::bytes(500, b"internal error".to_vec());
+            }
             return match r.packuments.get(name) {
                 Some(doc) => Reply::json(doc),
                 None => Reply::bytes(404, b"{\"error\":\"Not found\"}".to_vec()),
@@ -383,6 +409,58 @@ fn vet_blocks_a_deprecated_server_package_and_refuses_git_dependencies() {
     let f = findings(&report, "srv-git");
     assert!(f.iter().any(|(c, _)| *c == "resolution-failed"), "{f:?}");
     assert!(f.iter().any(|(c, _)| *c == "non-registry-source"), "{f:?}");
+}
+
+#[test]
+fn vet_is_incomplete_when_registry_facts_cannot_be_fetched() {
+    let lb = loopback();
+    // Both versions are an hour old: a too-new check that could not run
+    // must not let them pass.
+    let (code, report) = vet(
+        &lb,
+        &[npx(&lb, "srv-flaky@1.0.0"), npx(&lb, "srv-notime@1.0.0")],
+        &[],
+    );
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(report["summary"]["outcome"], "incomplete");
+    let registry = format!("{}/npm/", lb.server.url());
+    for (server, why) in [("srv-flaky", "HTTP 500"), ("srv-notime", "no publish time")] {
+        let gap = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["server"] == server && f["code"] == "registry-facts-unknown")
+            .unwrap_or_else(|| panic!("no registry-facts-unknown for {server}: {report:#}"));
+        let message = gap["message"].as_str().unwrap();
+        assert!(message.contains(&format!("{server}@1.0.0")), "{message}");
+        assert!(message.contains(&registry), "names the registry: {message}");
+        assert!(message.contains(why), "{message}");
+        assert_eq!(gap["package"]["name"], server);
+        let incomplete = report["summary"]["incomplete"].to_string();
+        assert!(incomplete.contains(server), "{incomplete}");
+    }
+    // npm resolved it; supplygate's own request got the 500.
+    assert_eq!(report["servers"][0]["tree"]["kind"], "resolved");
+}
+
+#[test]
+fn vet_is_incomplete_when_the_index_gives_no_upload_time() {
+    if !has_tool("uv") {
+        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
+    }
+    let lb = loopback();
+    let index = format!("{}/simple", lb.server.url());
+    let spec = format!("uvx --index-url {index} srv-no-upload-time@1.0.0");
+    let (code, report) = vet(&lb, &[spec], &[]);
+    assert_eq!(code, 3, "{report:#}");
+    let f = findings(&report, "srv-no-upload-time");
+    assert!(
+        f.iter().any(|(c, _)| *c == "registry-facts-unknown"),
+        "{f:?}"
+    );
+    assert!(report["summary"]["incomplete"]
+        .to_string()
+        .contains("upload time"));
 }
 
 #[test]
