@@ -95,6 +95,12 @@ pub struct VetArgs {
     #[arg(long, value_enum, default_value_t = ClientStyle::McpServers)]
     pub client: ClientStyle,
 
+    /// For a blocked or warned server, how many newer releases to resolve
+    /// and check (newest first) looking for one without what held it back;
+    /// 0 turns the search off.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub remedy_tries: usize,
+
     /// Scan options (policy, advisories, formats, --config).
     #[command(flatten)]
     pub scan: ScanArgs,

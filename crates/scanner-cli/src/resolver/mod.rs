@@ -69,6 +69,21 @@ impl Resolvers {
         }
     }
 
+    /// Every version the registry holds of `server`'s own package (npm:
+    /// `npm view`, PyPI: the index's JSON page without fully yanked
+    /// releases), with the configuration resolution uses.
+    pub fn versions(&self, server: &Server) -> Result<Vec<String>, String> {
+        match &server.launch {
+            Launch::Npx { .. } | Launch::PackageRunner { .. } => {
+                npm::versions(server, &self.options)
+            }
+            Launch::Uvx { package } | Launch::Pipx { package } => {
+                facts::python_versions(server, &package.name, &self.options)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
     fn for_launch(&self, launch: &Launch) -> Option<&dyn EcosystemResolver> {
         match launch {
             Launch::Npx { .. } | Launch::PackageRunner { .. } => Some(&self.npm),

@@ -131,6 +131,36 @@ fn npm_versions(marker: &Path) -> Vec<NpmVersion> {
             extra: json!({}),
             age: 3600,
         },
+        // A blocked server whose newest release is blocked too, an older
+        // newer one is clean, and a pre-release is never suggested.
+        NpmVersion {
+            name: "srv-fix",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({"deprecated": "1.0.0 leaks tokens: upgrade"}),
+            age: 90 * 86_400,
+        },
+        NpmVersion {
+            name: "srv-fix",
+            version: "1.1.0",
+            deps: json!({}),
+            extra: json!({}),
+            age: 60 * 86_400,
+        },
+        NpmVersion {
+            name: "srv-fix",
+            version: "2.0.0",
+            deps: json!({}),
+            extra: json!({"deprecated": "2.0.0 was published by mistake"}),
+            age: 30 * 86_400,
+        },
+        NpmVersion {
+            name: "srv-fix",
+            version: "2.1.0-beta.1",
+            deps: json!({}),
+            extra: json!({}),
+            age: 20 * 86_400,
+        },
         NpmVersion {
             name: "srv-git",
             version: "1.0.0",
@@ -175,16 +205,19 @@ fn registry(base: &str, marker: &Path) -> Registry {
         }
         doc["dist"] = json!({"tarball": format!("{base}/npm/{}/-/{file}", v.name)});
         let published = iso(now() - v.age);
-        let mut packument = json!({
-            "name": v.name,
-            "dist-tags": {"latest": v.version},
-            "versions": {v.version: doc},
-            "time": {"created": published, "modified": published, v.version: published},
-        });
+        // Versions of one name are listed oldest first: the last final one is `latest`.
+        let packument = r.packuments.entry(v.name.to_string()).or_insert_with(
+            || json!({"name": v.name, "dist-tags": {}, "versions": {}, "time": {"created": published}}),
+        );
+        packument["versions"][v.version] = doc;
+        packument["time"][v.version] = json!(published);
+        packument["time"]["modified"] = json!(published);
+        if !v.version.contains('-') {
+            packument["dist-tags"]["latest"] = json!(v.version);
+        }
         if v.name == "srv-notime" {
             packument.as_object_mut().unwrap().remove("time");
         }
-        r.packuments.insert(v.name.to_string(), packument);
         r.tarballs.insert(format!("/npm/{}/-/{file}", v.name), tgz);
     }
     for (name, version, yanked, wheel) in python_projects() {
@@ -409,6 +442,68 @@ fn vet_blocks_a_deprecated_server_package_and_refuses_git_dependencies() {
     let f = findings(&report, "srv-git");
     assert!(f.iter().any(|(c, _)| *c == "resolution-failed"), "{f:?}");
     assert!(f.iter().any(|(c, _)| *c == "non-registry-source"), "{f:?}");
+}
+
+#[test]
+fn vet_suggests_the_newest_newer_release_without_blocking_findings() {
+    let lb = loopback();
+    let (code, report) = vet(
+        &lb,
+        &[npx(&lb, "srv-fix@1.0.0"), npx(&lb, "srv-ok@1.0.0")],
+        &[],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let servers = report["servers"].as_array().unwrap();
+    let fix = &servers.iter().find(|s| s["name"] == "srv-fix").unwrap()["remediation"];
+    let tried: Vec<(&str, &str)> = fix["tried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["version"].as_str().unwrap(),
+                t["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Newest first; the pre-release is skipped; 2.0.0 is deprecated (blocks).
+    assert_eq!(
+        tried,
+        [("2.0.0", "blocked"), ("1.1.0", "passed")],
+        "{fix:#}"
+    );
+    assert_eq!(fix["tried"][0]["blocking"], json!(["deprecated-package"]));
+    assert_eq!(fix["version"], "1.1.0");
+    let pinned = fix["pinned"].as_str().unwrap();
+    assert!(
+        pinned.contains("\"srv-fix@1.1.0\"") && pinned.contains("\"-y\""),
+        "{pinned}"
+    );
+    // srv-ok warns (a deprecated dependency, an install script): no newer release exists.
+    let ok = &servers.iter().find(|s| s["name"] == "srv-ok").unwrap()["remediation"];
+    assert!(ok["version"].is_null(), "{ok:#}");
+    assert!(ok["note"]
+        .as_str()
+        .unwrap()
+        .contains("no final release newer than 1.0.0"));
+
+    // Bounded: one try finds nothing, and says so.
+    let (code, report) = vet(&lb, &[npx(&lb, "srv-fix@1.0.0")], &["--remedy-tries", "1"]);
+    assert_eq!(code, 1);
+    let fix = &report["servers"][0]["remediation"];
+    assert_eq!(fix["tried"].as_array().unwrap().len(), 1, "{fix:#}");
+    assert!(fix["version"].is_null());
+    // The table prints the remedy's pinned entry.
+    let out = Cmd::new(["vet"])
+        .db(&lb.db)
+        .home(&lb.home)
+        .opt("--osv-url", lb.server.url())
+        .arg(npx(&lb, "srv-fix@1.0.0"))
+        .env("HOME", &lb.home)
+        .run();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("remedy for `srv-fix`: 1.1.0"), "{table}");
+    assert!(table.contains("srv-fix@1.1.0"), "{table}");
 }
 
 #[test]
