@@ -7,13 +7,14 @@ mod support;
 mod baseline;
 mod discovery;
 mod discovery_plugins_profiles_and_variables;
-mod first_run;
 mod formats;
+mod help_matches_behaviour;
 mod hostile_trees;
 mod images;
 mod launchers;
 mod matching;
 mod online;
+mod paths_and_defaults;
 mod policy;
 mod receipt;
 mod resolution;
@@ -24,4 +25,6 @@ mod severity_is_for_advisories;
 mod store;
 #[cfg(unix)]
 mod untrusted_files;
+#[cfg(unix)]
+mod verify_cache;
 mod vet;
