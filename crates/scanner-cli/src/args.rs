@@ -311,6 +311,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub resolve_timeout: HumanDuration,
 
+    /// The Python a uvx/pipx server runs on, for resolving it (`3.12`, or
+    /// an interpreter path) when its launch command has no `--python`
+    /// [default: `UV_PYTHON`, else the first Python on PATH, as uvx].
+    #[arg(long, value_name = "VERSION|PATH")]
+    pub python: Option<String>,
+
     /// An earlier `--format json` report: mark findings `new` or
     /// `unchanged`, list resolved ones and every tree change.
     #[arg(long, value_name = "PREVIOUS.json")]

@@ -259,6 +259,7 @@ fn resolvers(args: &ScanArgs, home: PathBuf) -> resolver::Resolvers {
         offline: args.offline,
         timeout: args.resolve_timeout.0,
         http_timeout: args.net.http_timeout.0,
+        python: args.python.clone(),
     })
 }
 

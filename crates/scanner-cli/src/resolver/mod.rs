@@ -31,6 +31,9 @@ pub struct ResolverOptions {
     pub timeout: Duration,
     /// Longest one registry request for facts may take.
     pub http_timeout: Duration,
+    /// The Python to resolve Python servers for when their launch command
+    /// names none (`--python`).
+    pub python: Option<String>,
 }
 
 /// A tree resolved by an ecosystem's resolver.

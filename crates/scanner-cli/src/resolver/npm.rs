@@ -79,12 +79,18 @@ impl EcosystemResolver for Npm {
             options,
         )?;
         if !ran.success {
-            return Err(failed(
-                server,
-                &package.raw,
-                cause_of(&ran.stderr),
-                format!("npm: {}", tail(&ran.stderr)),
-            ));
+            let not_cached = options.offline && ran.stderr.contains("ENOTCACHED");
+            let message = if not_cached {
+                format!(
+                    "--offline: what it needs is not in the npm cache {} (hint: vet it once online, or fill the cache with `npm cache add {}`); npm: {}",
+                    user_cache(server, &options.home).display(),
+                    specs.join(" "),
+                    tail(&ran.stderr)
+                )
+            } else {
+                format!("npm: {}", tail(&ran.stderr))
+            };
+            return Err(failed(server, &package.raw, cause_of(&ran.stderr), message));
         }
         let lock = std::fs::read_to_string(dir.path().join("package-lock.json")).map_err(io)?;
         let root = PathBuf::from(format!("resolved:npm:{}", package.raw));

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::support::osv_server::{OsvData, Reply, Request, Server};
-use crate::support::{fixtures, stderr, Cmd};
+use crate::support::{fixtures, imported_store, stderr, Cmd};
 
 /// RFC 3339 for Unix seconds (civil-from-days, H. Hinnant).
 fn iso(secs: i64) -> String {
@@ -180,6 +180,8 @@ fn python_projects() -> Vec<(&'static str, &'static str, Value, bool)> {
         ("srv-clean", "1.0.0", json!(false), true),
         // An index without PEP 700 upload times.
         ("srv-no-upload-time", "1.0.0", json!(false), true),
+        // Installable on Python 3.12 and later only.
+        ("srv-py312", "1.0.0", json!(false), true),
     ]
 }
 
@@ -227,7 +229,11 @@ fn registry(base: &str, marker: &Path) -> Registry {
         } else {
             format!("{stem}-{version}.tar.gz")
         };
-        let metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        let requires_python = (name == "srv-py312").then_some(">=3.12");
+        let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        if let Some(r) = requires_python {
+            metadata.push_str(&format!("Requires-Python: {r}\n"));
+        }
         let meta_sha = hex::encode(Sha256::digest(metadata.as_bytes()));
         r.metadata
             .insert(format!("/files/{filename}.metadata"), metadata);
@@ -245,6 +251,9 @@ fn registry(base: &str, marker: &Path) -> Registry {
         });
         if wheel {
             file["core-metadata"] = json!({"sha256": meta_sha});
+        }
+        if let Some(r) = requires_python {
+            file["requires-python"] = json!(r);
         }
         if name == "srv-no-upload-time" {
             file.as_object_mut().unwrap().remove("upload-time");
@@ -556,6 +565,129 @@ fn vet_is_incomplete_when_the_index_gives_no_upload_time() {
     assert!(report["summary"]["incomplete"]
         .to_string()
         .contains("upload time"));
+}
+
+#[test]
+fn vet_resolves_python_servers_for_the_interpreter_the_launcher_uses() {
+    if !has_tool("uv") {
+        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
+    }
+    let lb = loopback();
+    let index = format!("{}/simple", lb.server.url());
+    let uvx = |python: &str| format!("uvx --index-url {index} {python} srv-py312@1.0.0");
+    // The launch command's --python decides what resolves.
+    let (code, report) = vet(&lb, &[uvx("--python 3.11")], &[]);
+    assert_eq!(code, 3, "{report:#}");
+    let f = findings(&report, "srv-py312");
+    assert!(f.iter().any(|(c, _)| *c == "resolution-failed"), "{f:?}");
+    let (code, report) = vet(&lb, &[uvx("--python 3.12")], &[]);
+    assert_eq!(code, 0, "{report:#}");
+    let notes = report["servers"][0]["tree"]["notes"].to_string();
+    assert!(
+        notes.contains("Python 3.12 (from the launch command's --python)"),
+        "{notes}"
+    );
+    // Without one in the command, supplygate's --python says which.
+    let (code, report) = vet(&lb, &[uvx("")], &["--python", "3.13"]);
+    assert_eq!(code, 0, "{report:#}");
+    let notes = report["servers"][0]["tree"]["notes"].to_string();
+    assert!(notes.contains("Python 3.13 (from --python)"), "{notes}");
+    let (code, _) = vet(&lb, &[uvx("")], &["--python", "3.10"]);
+    assert_eq!(code, 3);
+}
+
+/// The names and sizes of every file under `dir`.
+fn listing(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let meta = e.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), meta.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn vet_offline_resolves_from_the_users_npm_cache_only() {
+    if !has_tool("npm") {
+        panic!("npm is required for this test (CI has node 20 + npm)");
+    }
+    let lb = loopback();
+    let store = imported_store();
+    let offline = |home: &Path| {
+        Cmd::vet([npx(&lb, "srv-ok@1.0.0")])
+            .db(store.path())
+            .home(home)
+            .offline()
+            .format("json")
+            .env("HOME", home)
+            .json()
+    };
+    // No cache: a clear resolution failure, nothing asked of the registry.
+    let (code, report) = offline(&lb.home);
+    assert_eq!(code, 3, "{report:#}");
+    let failed = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "resolution-failed")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert!(
+        failed["message"].as_str().unwrap().contains("offline"),
+        "{failed:#}"
+    );
+    assert_eq!(
+        lb.server.requests().len(),
+        0,
+        "--offline asked the registry"
+    );
+    // The user's cache, filled the way npx fills it (same registry).
+    let cache = lb.home.join(".npm");
+    let fill = std::process::Command::new("npm")
+        .args([
+            "cache",
+            "add",
+            "srv-ok@1.0.0",
+            "old-dep@1.0.0",
+            "script-dep@1.0.0",
+        ])
+        .arg(format!("--cache={}", cache.display()))
+        .arg(format!("--registry={}/npm", lb.server.url()))
+        .current_dir(&lb.home)
+        .output()
+        .unwrap();
+    assert!(
+        fill.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fill.stderr)
+    );
+    let before = (lb.server.requests().len(), listing(&cache));
+    let (code, report) = offline(&lb.home);
+    // Registry facts are never fetched offline: incomplete, and it says why.
+    assert_eq!(code, 3, "{report:#}");
+    let server = &report["servers"][0];
+    assert_eq!(server["tree"]["kind"], "resolved", "{report:#}");
+    assert_eq!(server["packages"].as_array().unwrap().len(), 3);
+    let codes: Vec<&str> = findings(&report, "srv-ok")
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    assert!(codes.contains(&"registry-facts-unknown"), "{codes:?}");
+    assert!(!codes.contains(&"resolution-failed"), "{codes:?}");
+    assert!(codes.contains(&"install-script"), "{codes:?}");
+    assert!(report["summary"]["incomplete"]
+        .to_string()
+        .contains("--offline"));
+    // Nothing was asked of the registry, nothing written to the user's cache.
+    assert_eq!((lb.server.requests().len(), listing(&cache)), before);
+    assert!(!lb.marker.exists());
 }
 
 #[test]
