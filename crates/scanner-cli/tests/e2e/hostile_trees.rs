@@ -61,7 +61,7 @@ fn config(home: &Path, command: &str, args: &[&str]) {
 
 /// A node project `w/proj` (server: `node proj/index.js`) with chalk@5.6.1
 /// (MAL-2025-46969) installed, and its home `w/home`.
-fn npm_project(w: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn npm_project(w: &Path) -> (PathBuf, PathBuf) {
     let (home, proj) = (w.join("home"), w.join("proj"));
     let index = proj.join("index.js");
     config(&home, "node", &[index.to_str().unwrap()]);

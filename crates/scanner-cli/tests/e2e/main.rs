@@ -5,6 +5,7 @@
 mod support;
 
 mod baseline;
+mod control_characters;
 mod discovery;
 mod discovery_plugins_profiles_and_variables;
 mod first_run;
@@ -14,12 +15,15 @@ mod images;
 mod launchers;
 mod matching;
 mod online;
+mod osv_ids;
+mod output_errors;
 mod policy;
 mod receipt;
 mod resolution;
 mod resolution_sites;
 mod same_name_servers;
 mod scan;
+mod secret_redaction;
 mod severity_is_for_advisories;
 mod store;
 #[cfg(unix)]
