@@ -16,7 +16,7 @@ pub use batch::{query_batch, PackageQuery, VulnRef, MAX_BATCH};
 pub use download::{update_ecosystem, UpdateSummary};
 pub use fetch::{fetch_into_store, FetchSummary};
 pub use transport::{ClientOptions, Transport};
-pub use url::ApiUrl;
+pub use url::{hide_credentials, ApiUrl};
 
 /// The public OSV API.
 pub const DEFAULT_API_URL: &str = "https://api.osv.dev";

@@ -56,7 +56,9 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
-fn hide_credentials(text: &str) -> String {
+/// `text` with any user name and password of a URL removed (what is not a
+/// URL is cut to 200 characters).
+pub fn hide_credentials(text: &str) -> String {
     match reqwest::Url::parse(text) {
         Ok(mut url) => {
             let _ = url.set_username("");

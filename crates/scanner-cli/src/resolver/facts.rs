@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Mutex;
 
+use advisories_cache::osv_api::hide_credentials;
 use advisories_cache::Ecosystem;
 use scanner_core::discover::Server;
 use scanner_core::facts::parse_timestamp;
-use scanner_core::resolve::InstalledTree;
+use scanner_core::resolve::{InstalledPackage, InstalledTree, IssueKind, TreeIssue};
 use scanner_core::version::Version;
 use serde_json::Value;
 
@@ -24,10 +25,14 @@ const WORKERS: usize = 8;
 
 /// Fetches and records what the registries say about every package of
 /// `tree`; `packuments` maps npm package names to their packument URLs (on
-/// the registry each tarball came from).
+/// the registry each tarball came from), `None` for a bundled package
+/// (shipped inside its parent's tarball, so it has no registry facts of its
+/// own). Fails closed: a package whose facts could not be fetched gets a
+/// `registry-facts-unknown` issue naming the registry, so a `too-new` check
+/// that could not run never passes.
 pub fn add(
     tree: &mut InstalledTree,
-    packuments: &BTreeMap<String, String>,
+    packuments: &BTreeMap<String, Option<String>>,
     server: &Server,
     options: &ResolverOptions,
 ) {
@@ -38,46 +43,89 @@ pub fn add(
     {
         Ok(c) => c,
         Err(e) => {
-            tree.notes.push(format!("registry facts not fetched: {e}"));
-            return;
+            let reason = format!("no HTTP client: {}", short(&e.to_string()));
+            return unknown_for_all(tree, &reason);
         }
     };
     let index = python_index(server);
-    // One request per distinct package name.
-    let mut urls: BTreeMap<String, (Ecosystem, String)> = BTreeMap::new();
-    for p in &tree.packages {
-        // Other ecosystems (images, Go) have no registry facts here.
-        let url = if p.ecosystem == Ecosystem::Npm {
-            packuments.get(&p.name).cloned()
-        } else if p.ecosystem == Ecosystem::PyPI {
-            Some(format!(
+    let mut issues = Vec::new();
+    // One request per distinct URL; the packages each reply is about.
+    let mut urls: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, p) in tree.packages.iter().enumerate() {
+        if p.source.is_some() {
+            continue; // git/URL/local: already a non-registry finding.
+        }
+        let url = match p.ecosystem {
+            Ecosystem::Npm => match packuments.get(&p.name) {
+                Some(Some(url)) => url.clone(),
+                Some(None) => continue,
+                None => {
+                    issues.push(issue(
+                        i,
+                        p,
+                        "npm",
+                        "the resolved lockfile records no registry tarball for it",
+                    ));
+                    continue;
+                }
+            },
+            Ecosystem::PyPI => format!(
                 "{}/{}/",
                 index.trim_end_matches('/'),
                 Ecosystem::PyPI.normalize_name(&p.name)
-            ))
-        } else {
-            None
+            ),
+            // Other ecosystems (images, Go) have no registry facts here.
+            _ => continue,
         };
-        if let Some(url) = url {
-            urls.insert(url, (p.ecosystem, p.name.clone()));
+        urls.entry(url).or_default().push(i);
+    }
+    let mut replies: BTreeMap<String, Result<Value, String>> =
+        fetch_all(&client, urls.keys().cloned().collect())
+            .into_iter()
+            .collect();
+    for (url, packages) in &urls {
+        let reply = replies
+            .remove(url)
+            .unwrap_or_else(|| Err("no reply was received".into()));
+        for &i in packages {
+            let p = &mut tree.packages[i];
+            let missing = match &reply {
+                Ok(doc) => apply(p, doc).err(),
+                Err(e) => Some(e.clone()),
+            };
+            if let Some(why) = missing {
+                issues.push(issue(i, p, &hide_credentials(url), &why));
+            }
         }
     }
-    let replies = fetch_all(&client, urls.keys().cloned().collect());
-    let mut failures = Vec::new();
-    for (url, reply) in replies {
-        let (eco, name) = &urls[&url];
-        match reply {
-            Ok(doc) => apply(tree, *eco, name, &doc),
-            Err(e) => failures.push(format!("{name} ({e})")),
-        }
+    tree.add_issues(issues);
+}
+
+/// Offline, or no client at all: one issue for the whole tree.
+pub fn unknown_for_all(tree: &mut InstalledTree, reason: &str) {
+    let count = tree.packages.iter().filter(|p| p.source.is_none()).count();
+    if count == 0 {
+        return;
     }
-    if !failures.is_empty() {
-        let shown: Vec<&str> = failures.iter().take(3).map(String::as_str).collect();
-        tree.notes.push(format!(
-            "registry facts (publish time, deprecation, yanked) unknown for {} package(s): {}",
-            failures.len(),
-            shown.join(", ")
-        ));
+    let message = format!(
+        "registry facts (publish time, deprecation, yanked, project status) were not fetched for {count} package(s): {reason}; too-new, deprecated-package and yanked-version were not checked"
+    );
+    tree.add_issues(vec![TreeIssue {
+        kind: IssueKind::RegistryFactsUnknown,
+        package: None,
+        message,
+    }]);
+}
+
+/// A `registry-facts-unknown` issue for package `i`, fetched from `registry`.
+fn issue(i: usize, p: &InstalledPackage, registry: &str, why: &str) -> TreeIssue {
+    TreeIssue {
+        kind: IssueKind::RegistryFactsUnknown,
+        package: Some(i),
+        message: format!(
+            "registry facts for {}@{} could not be read from {registry} ({why}); too-new, deprecated-package and yanked-version were not checked",
+            p.name, p.version
+        ),
     }
 }
 
@@ -183,26 +231,34 @@ fn short(text: &str) -> String {
     text.chars().take(120).collect()
 }
 
-fn apply(tree: &mut InstalledTree, eco: Ecosystem, name: &str, doc: &Value) {
-    for p in tree
-        .packages
-        .iter_mut()
-        .filter(|p| p.name == name && p.ecosystem == eco)
-    {
-        if eco == Ecosystem::PyPI {
-            python_facts(p, doc);
-        } else if eco == Ecosystem::Npm {
-            {
-                let time = doc.pointer(&format!("/time/{}", escape(&p.version)));
-                p.facts.published = time.and_then(Value::as_str).and_then(parse_timestamp);
-                let deprecated = doc
-                    .pointer(&format!("/versions/{}/deprecated", escape(&p.version)))
-                    .and_then(Value::as_str)
-                    .filter(|m| !m.is_empty());
-                if p.facts.deprecated.is_none() {
-                    p.facts.deprecated = deprecated.map(str::to_string);
-                }
-            }
+/// Records what `doc` says about `p`; `Err` says which fact it lacks.
+fn apply(p: &mut InstalledPackage, doc: &Value) -> Result<(), String> {
+    match p.ecosystem {
+        Ecosystem::PyPI => python_facts(p, doc),
+        _ => npm_facts(p, doc),
+    }
+}
+
+/// Publish time and deprecation from a full packument.
+fn npm_facts(p: &mut InstalledPackage, doc: &Value) -> Result<(), String> {
+    let version = escape(&p.version);
+    if p.facts.deprecated.is_none() {
+        p.facts.deprecated = doc
+            .pointer(&format!("/versions/{version}/deprecated"))
+            .and_then(Value::as_str)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
+    }
+    let time = doc.pointer(&format!("/time/{version}"));
+    p.facts.published = time.and_then(Value::as_str).and_then(parse_timestamp);
+    if doc.pointer(&format!("/versions/{version}")).is_none() {
+        return Err("the packument does not list this version".into());
+    }
+    match (time, p.facts.published) {
+        (_, Some(_)) => Ok(()),
+        (None, None) => Err("the packument has no publish time for this version".into()),
+        (Some(_), None) => {
+            Err("the packument's publish time for this version is not a date".into())
         }
     }
 }
@@ -212,14 +268,18 @@ fn escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
-fn python_facts(p: &mut scanner_core::resolve::InstalledPackage, doc: &Value) {
+/// Yanked files, upload time and project status from a PEP 691 page.
+fn python_facts(p: &mut InstalledPackage, doc: &Value) -> Result<(), String> {
+    if doc.get("files").and_then(Value::as_array).is_none() {
+        return Err("the reply is not a PEP 691 JSON project page".into());
+    }
     let status = doc
         .pointer("/project-status/status")
         .and_then(Value::as_str)
         .filter(|s| *s != "active");
     p.facts.project_status = status.map(str::to_string);
     let Ok(want) = Version::parse(Ecosystem::PyPI, &p.version) else {
-        return;
+        return Err("the version is not a valid PEP 440 version".into());
     };
     let files = doc.get("files").and_then(Value::as_array);
     let mut yanked = None;
@@ -250,10 +310,17 @@ fn python_facts(p: &mut scanner_core::resolve::InstalledPackage, doc: &Value) {
             earliest = Some(earliest.map_or(t, |e: i64| e.min(t)));
         }
     }
-    if any && all_yanked {
+    if !any {
+        return Err("the index lists no file of this version".into());
+    }
+    if all_yanked {
         p.facts.yanked = yanked;
     }
     p.facts.published = earliest;
+    if earliest.is_none() {
+        return Err("the index gives no upload time for this version's files (PEP 700)".into());
+    }
+    Ok(())
 }
 
 /// The version in a wheel or sdist file name.
@@ -282,6 +349,39 @@ mod tests {
             Some("https://r.example/npm/a")
         );
         assert_eq!(packument_url("git+ssh://x", "a"), None);
+    }
+
+    fn package(eco: Ecosystem) -> InstalledPackage {
+        InstalledPackage::new(eco, "a".into(), "1.0.0".into(), "a".into())
+    }
+
+    #[test]
+    fn a_fact_missing_from_a_reply_is_an_error_not_a_pass() {
+        let mut p = package(Ecosystem::Npm);
+        let full = serde_json::json!({"versions": {"1.0.0": {}}, "time": {"1.0.0": "2026-11-25T18:00:00Z"}});
+        assert_eq!(npm_facts(&mut p, &full), Ok(()));
+        assert!(p.facts.published.is_some());
+        let corgi = serde_json::json!({"versions": {"1.0.0": {}}});
+        assert!(npm_facts(&mut p, &corgi)
+            .unwrap_err()
+            .contains("no publish time"));
+        let bad = serde_json::json!({"versions": {"1.0.0": {}}, "time": {"1.0.0": "soon"}});
+        assert!(npm_facts(&mut p, &bad).is_err());
+        let other = serde_json::json!({"versions": {"2.0.0": {}}, "time": {"1.0.0": "2026-11-25T18:00:00Z"}});
+        assert!(npm_facts(&mut p, &other).is_err());
+        let mut p = package(Ecosystem::PyPI);
+        let page = |file: serde_json::Value| serde_json::json!({"files": [file]});
+        let ok = page(
+            serde_json::json!({"filename": "a-1.0.0-py3-none-any.whl", "upload-time": "2026-11-25T18:00:00Z"}),
+        );
+        assert_eq!(python_facts(&mut p, &ok), Ok(()));
+        let no_time = page(serde_json::json!({"filename": "a-1.0.0-py3-none-any.whl"}));
+        assert!(python_facts(&mut p, &no_time).is_err());
+        let other = page(
+            serde_json::json!({"filename": "a-2.0.0-py3-none-any.whl", "upload-time": "2026-11-25T18:00:00Z"}),
+        );
+        assert!(python_facts(&mut p, &other).is_err());
+        assert!(python_facts(&mut p, &serde_json::json!({"html": true})).is_err());
     }
 
     #[test]

@@ -37,8 +37,9 @@ pub struct ResolverOptions {
 pub struct Resolved {
     /// The tree, `kind = resolved`.
     pub tree: InstalledTree,
-    /// npm: package name → packument URL on the registry it came from.
-    pub packuments: BTreeMap<String, String>,
+    /// npm: package name → packument URL on the registry it came from
+    /// (`None`: bundled in its parent's tarball, no facts of its own).
+    pub packuments: BTreeMap<String, Option<String>>,
 }
 
 /// One ecosystem's resolver.
@@ -90,9 +91,7 @@ impl TreeResolver for Resolvers {
             return Ok(None);
         };
         if self.options.offline {
-            tree.notes.push(
-                "offline: publish times, yanked files and project status were not fetched".into(),
-            );
+            facts::unknown_for_all(&mut tree, "--offline: the registries were not asked");
         } else {
             facts::add(&mut tree, &packuments, server, &self.options);
         }

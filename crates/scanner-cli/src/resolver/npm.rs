@@ -194,26 +194,37 @@ fn private_npmrc(server: &Server, home: &Path) -> String {
     out
 }
 
-/// Package name → packument URL, from the lockfile's `resolved` tarball URLs.
-fn packuments(lock: &str) -> BTreeMap<String, String> {
+/// Package name → packument URL, from the lockfile's `resolved` tarball
+/// URLs; `None` for a package bundled in its parent's tarball.
+fn packuments(lock: &str) -> BTreeMap<String, Option<String>> {
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(lock) else {
         return BTreeMap::new();
     };
     let Some(packages) = doc.get("packages").and_then(|p| p.as_object()) else {
         return BTreeMap::new();
     };
-    packages
-        .iter()
-        .filter_map(|(path, entry)| {
-            let folder = path.rsplit_once("node_modules/")?.1;
-            let name = entry.get("name").and_then(|n| n.as_str()).unwrap_or(folder);
-            let tarball = entry.get("resolved")?.as_str()?;
-            Some((
-                name.to_string(),
-                super::facts::packument_url(tarball, name)?,
-            ))
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    for (path, entry) in packages {
+        let Some((_, folder)) = path.rsplit_once("node_modules/") else {
+            continue;
+        };
+        let name = entry.get("name").and_then(|n| n.as_str()).unwrap_or(folder);
+        let url = entry
+            .get("resolved")
+            .and_then(|r| r.as_str())
+            .and_then(|t| super::facts::packument_url(t, name));
+        let bundled = entry.get("inBundle").and_then(|b| b.as_bool()) == Some(true);
+        match url {
+            Some(url) => {
+                out.insert(name.to_string(), Some(url));
+            }
+            None if bundled => {
+                out.entry(name.to_string()).or_insert(None);
+            }
+            None => {}
+        }
+    }
+    out
 }
 
 /// Why npm failed, from what it printed.

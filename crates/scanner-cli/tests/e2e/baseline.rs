@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{fixture_scan_args, fixtures, imported_store, run, stderr, stdout};
+use crate::support::{fixtures, imported_store, Cmd};
 
 /// The `fetch` server's site-packages inside the `affected` home.
 pub const SITE: &str = ".cache/uv/archive-v0/d496nBEo4pucNtoi/lib/python3.11/site-packages";
@@ -49,19 +49,14 @@ pub fn blocking_policy(dir: &Path) -> PathBuf {
     path
 }
 
-fn scan(db: &Path, home: &Path, extra: &[&str]) -> (i32, String, String) {
-    let args = fixture_scan_args(db, home, extra);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args);
-    (out.status.code().unwrap(), stdout(&out), stderr(&out))
+/// An offline scan of `home` against the store in `db`.
+fn scan(db: &Path, home: &Path) -> Cmd {
+    Cmd::scan().db(db).offline().home(home)
 }
 
-fn json(db: &Path, home: &Path, extra: &[&str]) -> (i32, Value) {
-    let mut all = vec!["--format", "json"];
-    all.extend_from_slice(extra);
-    let (code, out, err) = scan(db, home, &all);
-    let report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
-    (code, report)
+/// The same scan as a JSON report.
+fn json(db: &Path, home: &Path) -> Cmd {
+    scan(db, home).format("json")
 }
 
 fn save(dir: &Path, name: &str, report: &Value) -> String {
@@ -88,9 +83,9 @@ fn server<'a>(report: &'a Value, name: &str) -> &'a Value {
 fn the_same_home_against_its_own_report_has_nothing_new() {
     let db = imported_store();
     let (dir, home) = copy_home("affected");
-    let (_, before) = json(db.path(), &home, &[]);
+    let (_, before) = json(db.path(), &home).json();
     let base = save(dir.path(), "base.json", &before);
-    let (_, after) = json(db.path(), &home, &["--baseline", &base]);
+    let (_, after) = json(db.path(), &home).opt("--baseline", &base).json();
     assert!(changes(&after, "new").is_empty());
     let total = after["findings"].as_array().unwrap().len();
     assert!(total >= 4);
@@ -113,13 +108,13 @@ fn the_same_home_against_its_own_report_has_nothing_new() {
 fn an_old_report_without_ids_is_matched_on_its_fields() {
     let db = imported_store();
     let (dir, home) = copy_home("affected");
-    let (_, mut before) = json(db.path(), &home, &[]);
+    let (_, mut before) = json(db.path(), &home).json();
     // What a supplygate older than the JSON `id` field wrote.
     for f in before["findings"].as_array_mut().unwrap() {
         f.as_object_mut().unwrap().remove("id");
     }
     let base = save(dir.path(), "old.json", &before);
-    let (_, after) = json(db.path(), &home, &["--baseline", &base]);
+    let (_, after) = json(db.path(), &home).opt("--baseline", &base).json();
     assert!(changes(&after, "new").is_empty(), "{after:#}");
 }
 
@@ -127,10 +122,10 @@ fn an_old_report_without_ids_is_matched_on_its_fields() {
 fn a_fixed_version_is_resolved_and_the_update_is_a_tree_change() {
     let db = imported_store();
     let (dir, home) = copy_home("affected");
-    let (_, before) = json(db.path(), &home, &[]);
+    let (_, before) = json(db.path(), &home).json();
     let base = save(dir.path(), "base.json", &before);
     set_urllib3(&home, "2.2.1", "2.2.2");
-    let (_, after) = json(db.path(), &home, &["--baseline", &base]);
+    let (_, after) = json(db.path(), &home).opt("--baseline", &base).json();
 
     let fetch = server(&after, "fetch");
     let expected = serde_json::json!({"added": [], "removed": [], "changed": [
@@ -152,17 +147,16 @@ fn a_fixed_version_is_resolved_and_the_update_is_a_tree_change() {
     assert_eq!(resolved[0]["package"], "urllib3@2.2.1");
 
     // The table shows the changes before anything else.
-    let (_, table, _) = scan(db.path(), &home, &["--baseline", &base]);
+    let (_, table, _) = scan(db.path(), &home).opt("--baseline", &base).outcome();
     assert!(table.starts_with("CHANGES: 1 new"), "{table}");
     assert!(
         table.contains("vscode/user/fetch: urllib3 2.2.1 → 2.2.2"),
         "{table}"
     );
-    let (_, md, _) = scan(
-        db.path(),
-        &home,
-        &["--baseline", &base, "--format", "markdown"],
-    );
+    let (_, md, _) = scan(db.path(), &home)
+        .opt("--baseline", &base)
+        .format("markdown")
+        .outcome();
     let changes_at = md.find("### Changes since the baseline").unwrap();
     assert!(changes_at < md.find("### Servers").unwrap());
     assert!(
@@ -176,23 +170,29 @@ fn a_newly_vulnerable_version_is_new_and_fail_on_new_ignores_old_blocks() {
     let db = imported_store();
     let (dir, home) = copy_home("affected");
     let policy = blocking_policy(dir.path());
-    let policy = policy.to_str().unwrap();
     set_urllib3(&home, "2.2.1", "2.2.2");
-    let (code, before) = json(db.path(), &home, &["--policy", policy]);
+    let (code, before) = json(db.path(), &home).policy(&policy).json();
     assert_eq!(code, 1, "node-fetch and httpx block");
     let base = save(dir.path(), "base.json", &before);
 
     // Same trees: only old blocking findings. The gate still fails; the
     // nightly alert does not.
-    let (code, _, _) = scan(db.path(), &home, &["--policy", policy, "--baseline", &base]);
+    let (code, _, _) = scan(db.path(), &home)
+        .policy(&policy)
+        .opt("--baseline", &base)
+        .outcome();
     assert_eq!(code, 1);
-    let args = ["--policy", policy, "--baseline", &base, "--fail-on", "new"];
-    let (code, out, err) = scan(db.path(), &home, &args);
+    let gate = |cmd: Cmd| {
+        cmd.policy(&policy)
+            .opt("--baseline", &base)
+            .opt("--fail-on", "new")
+    };
+    let (code, out, err) = gate(scan(db.path(), &home)).outcome();
     assert_eq!(code, 0, "{out}{err}");
 
     // urllib3 goes back to a vulnerable version: a new blocking finding.
     set_urllib3(&home, "2.2.2", "2.2.1");
-    let (code, after) = json(db.path(), &home, &args);
+    let (code, after) = gate(json(db.path(), &home)).json();
     assert_eq!(code, 1);
     let new: Vec<(String, String)> = changes(&after, "new")
         .iter()
@@ -233,7 +233,7 @@ fn bad_baselines_are_input_errors() {
         (dir.path().to_str().unwrap(), "not a regular file"),
         ("/nonexistent/base.json", "cannot be read"),
     ] {
-        let (code, out, err) = scan(db.path(), &home, &["--baseline", path]);
+        let (code, out, err) = scan(db.path(), &home).opt("--baseline", path).outcome();
         assert_eq!(code, 2, "{path}: {err}");
         assert!(out.is_empty());
         assert!(
@@ -241,6 +241,6 @@ fn bad_baselines_are_input_errors() {
             "{path}: {err}"
         );
     }
-    let (code, _, err) = scan(db.path(), &home, &["--fail-on", "new"]);
+    let (code, _, err) = scan(db.path(), &home).opt("--fail-on", "new").outcome();
     assert_eq!(code, 2, "--fail-on new needs a baseline: {err}");
 }

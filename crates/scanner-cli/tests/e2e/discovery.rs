@@ -5,20 +5,29 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::support::{fixtures, run, stderr, stdout};
+use crate::support::{fixtures, stderr, stdout, Cmd};
 use serde_json::Value;
 
 fn configs() -> PathBuf {
     fixtures().join("configs")
 }
 
-/// `supplygate inventory --format json` with `args`: (exit code, report).
-fn inventory(args: &[&str]) -> (i32, Value, String) {
-    let mut all = vec!["inventory", "--format", "json"];
-    all.extend_from_slice(args);
-    let out = run(&all);
-    let json = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stderr(&out))
+/// `supplygate inventory --format json` with `cmd`'s options: (exit code,
+/// report, stderr).
+fn inventory(cmd: Cmd) -> (i32, Value, String) {
+    let (code, out, err) = cmd.format("json").outcome();
+    let json = serde_json::from_str(&out).unwrap_or(Value::Null);
+    (code, json, err)
+}
+
+/// `inventory` of the configs in `home` laid out as `os` keeps them.
+fn inventory_of_home(home: &Path, os: &str) -> (i32, Value, String) {
+    inventory(Cmd::inventory().home(home).os(os))
+}
+
+/// `inventory` of the config file `file` only.
+fn inventory_of_file(file: &Path) -> (i32, Value, String) {
+    inventory(Cmd::inventory().no_default_configs().config(file))
 }
 
 fn servers(inv: &Value) -> &Vec<Value> {
@@ -58,7 +67,7 @@ fn every_client_is_found_in_each_os_layout_with_the_line_of_each_entry() {
     .into();
     for os in ["linux", "macos", "windows"] {
         let home = configs().join(os);
-        let (code, inv, err) = inventory(&["--home", home.to_str().unwrap(), "--os", os]);
+        let (code, inv, err) = inventory_of_home(&home, os);
         assert_eq!(code, 0, "{os}: {err}");
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(home.join("EXPECTED.json")).unwrap())
@@ -104,11 +113,11 @@ fn every_client_is_found_in_each_os_layout_with_the_line_of_each_entry() {
 #[test]
 fn layouts_are_chosen_by_os_so_a_windows_home_read_as_linux_misses_appdata() {
     let home = configs().join("windows");
-    let (_, inv, _) = inventory(&["--home", home.to_str().unwrap(), "--os", "linux"]);
+    let (_, inv, _) = inventory_of_home(&home, "linux");
     assert!(!servers(&inv)
         .iter()
         .any(|s| s["client"] == "claude-desktop"));
-    let (_, inv, _) = inventory(&["--home", home.to_str().unwrap(), "--os", "windows"]);
+    let (_, inv, _) = inventory_of_home(&home, "windows");
     let desktop: Vec<&Value> = servers(&inv)
         .iter()
         .filter(|s| s["client"] == "claude-desktop")
@@ -119,7 +128,7 @@ fn layouts_are_chosen_by_os_so_a_windows_home_read_as_linux_misses_appdata() {
 #[test]
 fn windows_cmd_c_entries_are_unwrapped_to_npx() {
     let home = configs().join("windows");
-    let (_, inv, _) = inventory(&["--home", home.to_str().unwrap(), "--os", "windows"]);
+    let (_, inv, _) = inventory_of_home(&home, "windows");
     let memory = servers(&inv)
         .iter()
         .find(|s| s["name"] == "memory")
@@ -139,7 +148,7 @@ fn server<'a>(inv: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn mixed_stdio_and_remote_servers_keep_their_transports() {
     let home = configs().join("linux");
-    let (_, inv, _) = inventory(&["--home", home.to_str().unwrap(), "--os", "linux"]);
+    let (_, inv, _) = inventory_of_home(&home, "linux");
     for (name, transport, launcher) in [
         ("github", "stdio", "docker"),
         ("linear", "http", "remote"),
@@ -162,7 +171,7 @@ fn mixed_stdio_and_remote_servers_keep_their_transports() {
 #[test]
 fn every_launcher_form_is_classified() {
     let file = configs().join("launchers/mixed.json");
-    let (code, inv, err) = inventory(&["--no-default-configs", "--config", file.to_str().unwrap()]);
+    let (code, inv, err) = inventory_of_file(&file);
     assert_eq!(code, 0, "{err}");
     for (name, kind) in [
         ("win-npx", "npx"),
@@ -208,11 +217,7 @@ fn every_launcher_form_is_classified() {
 #[test]
 fn project_configs_of_every_client_and_ancestor_mcp_json_are_read() {
     let project = configs().join("project/workspace/app");
-    let (code, inv, err) = inventory(&[
-        "--no-default-configs",
-        "--project",
-        project.to_str().unwrap(),
-    ]);
+    let (code, inv, err) = inventory(Cmd::inventory().no_default_configs().project(&project));
     assert_eq!(code, 0, "{err}");
     let names: BTreeSet<&str> = servers(&inv)
         .iter()
@@ -296,7 +301,7 @@ fn projects_known_to_claude_code_and_vscode_are_scanned() {
         serde_json::json!({"workspace": uri2}).to_string(),
     )
     .unwrap();
-    let (code, inv, err) = inventory(&["--home", home.path().to_str().unwrap(), "--os", "linux"]);
+    let (code, inv, err) = inventory_of_home(home.path(), "linux");
     assert_eq!(code, 0, "{err}");
     server(&inv, "from-claude-project");
     server(&inv, "from-vscode-ws");
@@ -329,58 +334,38 @@ fn assert_no_secret(text: &str, what: &str) {
     }
 }
 
-fn secret_args() -> Vec<String> {
-    let mut args = vec!["--no-default-configs".to_string()];
+/// `cmd` reading only the config files that hold planted secrets.
+fn with_secret_configs(mut cmd: Cmd) -> Cmd {
+    cmd = cmd.no_default_configs();
     for f in ["cursor.json", "codex.toml", "goose.yaml", "zed.jsonc"] {
-        args.push("--config".into());
-        args.push(
-            configs()
-                .join("secrets")
-                .join(f)
-                .to_string_lossy()
-                .into_owned(),
-        );
+        cmd = cmd.config(configs().join("secrets").join(f));
     }
     // A devcontainer and a Claude Code plugin's server file hold secrets too.
     for f in [
         "project/workspace/app/.devcontainer/devcontainer.json",
         "plugins/.claude/plugins/repos/path-plugin/config/mcp-servers.json",
     ] {
-        args.push("--config".into());
-        args.push(configs().join(f).to_string_lossy().into_owned());
+        cmd = cmd.config(configs().join(f));
     }
-    args
+    cmd
 }
 
 #[test]
 fn secrets_never_appear_in_any_output_format() {
     let db = tempfile::tempdir().unwrap();
-    let extra = secret_args();
-    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    let mut runs: Vec<Vec<&str>> = Vec::new();
+    let mut runs = Vec::new();
     for format in ["table", "json"] {
-        runs.push([&["inventory", "--format", format][..], &extra].concat());
-        runs.push(
-            [
-                &[
-                    "--db",
-                    db.path().to_str().unwrap(),
-                    "scan",
-                    "--offline",
-                    "--format",
-                    format,
-                ][..],
-                &extra,
-            ]
-            .concat(),
-        );
+        runs.push(with_secret_configs(Cmd::inventory().format(format)));
+        runs.push(with_secret_configs(
+            Cmd::scan().db(db.path()).offline().format(format),
+        ));
     }
-    for args in &runs {
-        let out = run(args);
+    for cmd in &runs {
+        let out = cmd.run();
         let all = format!("{}{}", stdout(&out), stderr(&out));
-        assert_no_secret(&all, &args.join(" "));
+        assert_no_secret(&all, &format!("{:?}", cmd.argv()));
     }
-    let (_, inv, _) = inventory(&extra);
+    let (_, inv, _) = inventory(with_secret_configs(Cmd::inventory()));
     let secret_findings: Vec<&Value> = inv["findings"]
         .as_array()
         .unwrap()
@@ -405,12 +390,7 @@ fn a_secret_in_a_broken_file_is_not_quoted_in_the_error() {
         "{\"mcpServers\": {\"a\": {\"env\": {\"T\": ghp_Zq8Lm2Xc7Vb4Nn1Kk9Jh3Gf6Dd5Ss0Aa2Ww}}}}",
     )
     .unwrap();
-    let out = run(&[
-        "inventory",
-        "--no-default-configs",
-        "--config",
-        f.to_str().unwrap(),
-    ]);
+    let out = Cmd::inventory().no_default_configs().config(&f).run();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("mcp.json:1:"), "{}", stderr(&out));
     assert_no_secret(&format!("{}{}", stdout(&out), stderr(&out)), "error");
@@ -466,7 +446,7 @@ fn hostile_home() -> tempfile::TempDir {
 #[test]
 fn hostile_files_are_skipped_with_a_reason_and_make_the_run_incomplete() {
     let home = hostile_home();
-    let (code, inv, err) = inventory(&["--home", home.path().to_str().unwrap(), "--os", "linux"]);
+    let (code, inv, err) = inventory_of_home(home.path(), "linux");
     assert_eq!(code, 3, "{err}");
     let reason = |rel: &str| -> String {
         let path = home.path().join(rel);
@@ -517,12 +497,7 @@ fn a_fifo_named_with_config_is_an_error_not_a_hang() {
         .status()
         .unwrap()
         .success());
-    let out = run(&[
-        "inventory",
-        "--no-default-configs",
-        "--config",
-        fifo.to_str().unwrap(),
-    ]);
+    let out = Cmd::inventory().no_default_configs().config(&fifo).run();
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("not a regular file"),
@@ -559,18 +534,13 @@ fn client_files_are_never_written() {
     copy_dir(&src, home.path());
     let before = snapshot(home.path());
     let db = tempfile::tempdir().unwrap();
-    let h = home.path().to_str().unwrap();
-    run(&["inventory", "--home", h, "--os", "linux"]);
-    run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        h,
-        "--os",
-        "linux",
-    ]);
+    Cmd::inventory().home(home.path()).os("linux").run();
+    Cmd::scan()
+        .db(db.path())
+        .offline()
+        .home(home.path())
+        .os("linux")
+        .run();
     assert_eq!(before, snapshot(home.path()));
 }
 
@@ -590,19 +560,13 @@ fn copy_dir(from: &Path, to: &Path) {
 fn scan_reports_config_findings_with_stable_codes() {
     let db = tempfile::tempdir().unwrap();
     let home = configs().join("linux");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--format",
-        "json",
-        "--home",
-        home.to_str().unwrap(),
-        "--os",
-        "linux",
-    ]);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let (_, report) = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .format("json")
+        .home(&home)
+        .os("linux")
+        .json();
     let codes: BTreeSet<&str> = report["findings"]
         .as_array()
         .unwrap()
@@ -643,13 +607,7 @@ fn redact_checkout_paths(table: &str) -> String {
 #[test]
 fn inventory_table_snapshot_of_the_windows_layout() {
     let home = configs().join("windows");
-    let out = run(&[
-        "inventory",
-        "--home",
-        home.to_str().unwrap(),
-        "--os",
-        "windows",
-    ]);
+    let out = Cmd::inventory().home(&home).os("windows").run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let table = stdout(&out).replace(home.to_str().unwrap(), "[HOME]");
     insta::assert_snapshot!(collapse_padding(&redact_checkout_paths(&table)));
@@ -674,7 +632,7 @@ fn collapse_padding(table: &str) -> String {
 #[test]
 fn claude_code_and_cursor_plugins_are_found() {
     let home = configs().join("plugins");
-    let (code, inv, err) = inventory(&["--home", home.to_str().unwrap(), "--os", "linux"]);
+    let (code, inv, err) = inventory_of_home(&home, "linux");
     assert_eq!(code, 0, "{err}");
     let flat = server(&inv, "plugin-flat");
     assert_eq!(
@@ -698,7 +656,7 @@ fn a_server_named_twice_is_reported_as_a_duplicate_key_with_its_line() {
     let f = d.path().join("mcp.json");
     let text = "{\"mcpServers\": {\n  \"fetch\": {\"command\": \"uvx\", \"args\": [\"mcp-server-fetch==1.0\"]},\n  \"fetch\": {\"command\": \"uvx\", \"args\": [\"evil-fetch\"]}\n}}";
     std::fs::write(&f, text).unwrap();
-    let (code, inv, err) = inventory(&["--no-default-configs", "--config", f.to_str().unwrap()]);
+    let (code, inv, err) = inventory_of_file(&f);
     assert_eq!(code, 0, "{err}");
     let dup = inv["findings"]
         .as_array()

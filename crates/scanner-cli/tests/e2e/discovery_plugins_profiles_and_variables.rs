@@ -4,20 +4,24 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{fixtures, run, run_with_env, stderr, stdout};
+use crate::support::{fixtures, stdout, Cmd};
 use serde_json::Value;
 
 fn configs() -> PathBuf {
     fixtures().join("configs")
 }
 
-/// `supplygate inventory --format json` with `args` and `env`: (exit code, report, stderr).
-fn inventory(args: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
-    let mut all = vec!["inventory", "--format", "json"];
-    all.extend_from_slice(args);
-    let out = run_with_env(&all, env);
-    let json = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stderr(&out))
+/// `supplygate inventory --format json` with `cmd`'s options: (exit code,
+/// report, stderr).
+fn inventory(cmd: Cmd) -> (i32, Value, String) {
+    let (code, out, err) = cmd.format("json").outcome();
+    let json = serde_json::from_str(&out).unwrap_or(Value::Null);
+    (code, json, err)
+}
+
+/// `inventory` of the configs in `home` laid out as `os` keeps them.
+fn of_home(home: &Path, os: &str) -> Cmd {
+    Cmd::inventory().home(home).os(os)
 }
 
 fn server<'a>(inv: &'a Value, name: &str) -> &'a Value {
@@ -41,7 +45,7 @@ fn findings_about<'a>(inv: &'a Value, code: &str, needle: &str) -> Vec<&'a Value
 #[test]
 fn claude_code_plugin_manifests_inline_and_by_path_are_read() {
     let home = configs().join("plugins");
-    let (code, inv, err) = inventory(&["--home", home.to_str().unwrap(), "--os", "linux"], &[]);
+    let (code, inv, err) = inventory(of_home(&home, "linux"));
     assert_eq!(code, 0, "{err}");
     for name in ["inline-db", "inline-fetch", "path-server"] {
         let s = server(&inv, name);
@@ -101,7 +105,7 @@ fn a_plugin_manifest_never_reads_a_file_outside_its_plugin() {
         r#"{"mcpServers": "./servers.json"}"#,
     );
     std::os::unix::fs::symlink(&outside, linked.join("servers.json")).unwrap();
-    let (code, inv, err) = inventory(&["--home", h.to_str().unwrap(), "--os", "linux"], &[]);
+    let (code, inv, err) = inventory(of_home(h, "linux"));
     assert_eq!(
         code, 3,
         "skipped plugin files make the inventory incomplete: {err}"
@@ -133,7 +137,7 @@ fn a_plugin_manifest_never_reads_a_file_outside_its_plugin() {
 fn codex_profiles_and_plugins_are_read_in_every_os_layout() {
     for os in ["linux", "macos", "windows"] {
         let home = configs().join(os);
-        let (code, inv, err) = inventory(&["--home", home.to_str().unwrap(), "--os", os], &[]);
+        let (code, inv, err) = inventory(of_home(&home, os));
         assert_eq!(code, 0, "{os}: {err}");
         let profile = server(&inv, "work-files");
         assert_eq!(
@@ -151,25 +155,23 @@ fn codex_profiles_and_plugins_are_read_in_every_os_layout() {
 #[test]
 fn windows_percent_variables_are_substituted_only_in_the_windows_layout() {
     let windows = configs().join("windows");
-    let args = ["--home", windows.to_str().unwrap(), "--os", "windows"];
-    let (_, unset, _) = inventory(&args, &[]);
+    let (_, unset, _) = inventory(of_home(&windows, "windows"));
     assert_eq!(
         findings_about(&unset, "unresolved-variable", "%WORK_ROOT%").len(),
         1
     );
     // Names match case-insensitively, as on Windows.
-    let (_, set, _) = inventory(&args, &[("work_root", "C:\\work")]);
+    let (_, set, _) = inventory(of_home(&windows, "windows").env("work_root", "C:\\work"));
     assert!(findings_about(&set, "unresolved-variable", "%WORK_ROOT%").is_empty());
     let linux = configs().join("linux");
-    let (_, literal, _) = inventory(&["--home", linux.to_str().unwrap(), "--os", "linux"], &[]);
+    let (_, literal, _) = inventory(of_home(&linux, "linux"));
     assert!(findings_about(&literal, "unresolved-variable", "%WORK_ROOT%").is_empty());
 }
 
 #[test]
 fn opencode_env_is_substituted_and_file_references_are_reported_never_read() {
     let home = configs().join("linux");
-    let args = ["--home", home.to_str().unwrap(), "--os", "linux"];
-    let (_, unset, _) = inventory(&args, &[]);
+    let (_, unset, _) = inventory(of_home(&home, "linux"));
     assert_eq!(
         findings_about(&unset, "unresolved-variable", "{env:OPENCODE_TOKEN}").len(),
         1
@@ -184,21 +186,14 @@ fn opencode_env_is_substituted_and_file_references_are_reported_never_read() {
         .as_str()
         .unwrap()
         .contains("never reads it"));
-    let (_, set, _) = inventory(&args, &[("OPENCODE_TOKEN", "t")]);
+    let (_, set, _) = inventory(of_home(&home, "linux").env("OPENCODE_TOKEN", "t"));
     assert!(findings_about(&set, "unresolved-variable", "OPENCODE_TOKEN").is_empty());
 }
 
 #[test]
 fn devcontainer_mcp_servers_of_a_project_are_read() {
     let project = configs().join("project/workspace/app");
-    let (code, inv, err) = inventory(
-        &[
-            "--no-default-configs",
-            "--project",
-            project.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, inv, err) = inventory(Cmd::inventory().no_default_configs().project(&project));
     assert_eq!(code, 0, "{err}");
     let git = server(&inv, "devcontainer-git");
     assert_eq!(git["client"], "vscode");
@@ -218,15 +213,8 @@ fn devcontainer_mcp_servers_of_a_project_are_read() {
 #[test]
 fn the_inventory_table_lists_missing_locations_only_with_verbose() {
     let home = configs().join("windows");
-    let base = [
-        "inventory",
-        "--home",
-        home.to_str().unwrap(),
-        "--os",
-        "windows",
-    ];
-    let quiet = stdout(&run(&base));
-    let verbose = stdout(&run(&[&base[..], &["--verbose"]].concat()));
+    let quiet = stdout(&of_home(&home, "windows").run());
+    let verbose = stdout(&of_home(&home, "windows").arg("--verbose").run());
     let missing = |t: &str| {
         t.lines()
             .filter(|l| l.trim_start().starts_with("missing "))
@@ -236,7 +224,7 @@ fn the_inventory_table_lists_missing_locations_only_with_verbose() {
     assert!(missing(&verbose) > 20, "{verbose}");
     assert!(quiet.contains("listed with --verbose"), "{quiet}");
     // JSON keeps every location looked at.
-    let (_, inv, _) = inventory(&base[1..], &[]);
+    let (_, inv, _) = inventory(of_home(&home, "windows"));
     let json_missing = inv["configs"]
         .as_array()
         .unwrap()

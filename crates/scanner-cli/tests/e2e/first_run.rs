@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{binary, fixtures, imported_store, run, run_with_env, stderr, stdout};
+use crate::support::{binary, fixtures, imported_store, stderr, stdout, Cmd};
 use serde_json::Value;
 
 fn s(p: &Path) -> &str {
@@ -33,36 +33,22 @@ fn a_missing_home_or_project_is_bad_input_not_a_pass() {
     let missing = w.path().join("no-such-dir");
     let file = w.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
-    let cases: Vec<Vec<&str>> = vec![
-        vec![
-            "scan",
-            "--offline",
-            "--db",
-            s(db.path()),
-            "--home",
-            s(&missing),
-        ],
-        vec!["inventory", "--home", s(&missing)],
-        vec!["explain", "x", "--home", s(&missing)],
-        vec![
-            "scan",
-            "--offline",
-            "--db",
-            s(db.path()),
-            "--home",
-            s(&home),
-            "--project",
-            s(&missing),
-        ],
-        vec!["inventory", "--home", s(&home), "--project", s(&missing)],
-        vec!["inventory", "--home", s(&file)],
+    let scan = || Cmd::scan().offline().db(db.path());
+    let cases = [
+        (scan().home(&missing), &missing),
+        (Cmd::inventory().home(&missing), &missing),
+        (Cmd::explain("x").home(&missing), &missing),
+        (scan().home(&home).project(&missing), &missing),
+        (Cmd::inventory().home(&home).project(&missing), &missing),
+        (Cmd::inventory().home(&file), &file),
     ];
-    for args in cases {
-        let out = run(&args);
+    for (cmd, named) in cases {
+        let args = cmd.argv();
+        let out = cmd.run();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
         assert!(stdout(&out).is_empty(), "{args:?}: no report");
         let err = stderr(&out);
-        assert!(err.contains(args.last().unwrap()), "{args:?}: {err}");
+        assert!(err.contains(s(named)), "{args:?}: {err}");
     }
 }
 
@@ -79,13 +65,13 @@ fn a_relative_project_is_the_same_as_its_absolute_path() {
     );
     write(&repo.join(".mcp.json"), &npx_server("here", "b@1.0.0"));
     let inventory = |cwd: &Path, project: &str| -> Value {
-        let out = Command::new(binary())
-            .args(["inventory", "--no-default-configs", "--format", "json"])
-            .args(["--home", s(&home), "--project", project])
-            .env("NO_COLOR", "1")
+        let out = Cmd::inventory()
+            .no_default_configs()
+            .format("json")
+            .home(&home)
+            .project(project)
             .current_dir(cwd)
-            .output()
-            .unwrap();
+            .run();
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         serde_json::from_slice(&out.stdout).unwrap()
     };
@@ -123,7 +109,7 @@ fn a_relative_project_is_the_same_as_its_absolute_path() {
 fn readers_never_create_a_store() {
     let w = tempfile::tempdir().unwrap();
     let new = w.path().join("new/db");
-    let out = run(&["db", "status", "--db", s(&new)]);
+    let out = Cmd::store_command("status").db(&new).run();
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(
         stderr(&out).contains("no advisories store"),
@@ -132,7 +118,7 @@ fn readers_never_create_a_store() {
     );
     assert!(!w.path().join("new").exists(), "status created the store");
     let home = fixtures().join("homes/affected");
-    let out = run(&["scan", "--offline", "--db", s(&new), "--home", s(&home)]);
+    let out = Cmd::scan().offline().db(&new).home(&home).run();
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains(s(&new)), "names the store: {err}");
@@ -154,25 +140,19 @@ fn the_projects_supplygate_toml_is_the_policy() {
         &repo.join("supplygate.toml"),
         "[[rule]]\nid = \"no-unpinned\"\ncode = \"unpinned-server\"\naction = \"block\"\n",
     );
-    let header = stdout(&run(&["policy", "init"]));
+    let header = stdout(&Cmd::policy_command("init").run());
     assert!(
         header.contains("default: the first `--project` folder"),
         "{header}"
     );
-    let out = Command::new(binary())
-        .args([
-            "scan",
-            "--offline",
-            "--db",
-            s(db.path()),
-            "--format",
-            "json",
-        ])
-        .args(["--home", s(&home), "--project", "."])
-        .env("NO_COLOR", "1")
+    let out = Cmd::scan()
+        .offline()
+        .db(db.path())
+        .format("json")
+        .home(&home)
+        .project(".")
         .current_dir(&repo)
-        .output()
-        .unwrap();
+        .run();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
@@ -244,23 +224,10 @@ fn a_python_module_no_package_provides_is_a_finding_and_the_env_stays_reachable(
         r#"{"mcpServers":{"nomod":{"command":"~/venvs/plain/bin/python","args":["-m","not_there"]}}}"#,
     );
     let home = fixtures().join("trees/home");
-    let place = [
-        "--home",
-        s(&home),
-        "--no-default-configs",
-        "--config",
-        s(&config),
-    ];
-    let mut args = vec![
-        "scan",
-        "--offline",
-        "--db",
-        s(db.path()),
-        "--format",
-        "json",
-    ];
-    args.extend(place);
-    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", "2026-06-01")]);
+    let place = |cmd: Cmd| cmd.home(&home).no_default_configs().config(&config);
+    let out = place(Cmd::scan().offline().db(db.path()).format("json"))
+        .today("2026-06-01")
+        .run();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let findings = report["findings"].as_array().unwrap();
@@ -280,9 +247,7 @@ fn a_python_module_no_package_provides_is_a_finding_and_the_env_stays_reachable(
         .find(|f| f["code"] == "non-registry-source")
         .unwrap();
     assert_eq!(local["path"][0], "nomod", "{local}");
-    let mut explain = vec!["explain", "click"];
-    explain.extend(place);
-    let out = run(&explain);
+    let out = place(Cmd::explain("click")).run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stdout(&out).starts_with("nomod > click@"),

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::support::{fixture_scan_args, fixtures, imported_store, run_with_env, stderr, stdout};
+use crate::support::{fixtures, imported_store, stderr, stdout, Cmd};
 use serde_json::Value;
 
 const TODAY: &str = "2026-06-01";
@@ -25,15 +25,16 @@ fn affected() -> PathBuf {
 /// Scans the affected home under `policy` (a file in `fixtures/policies`, or
 /// the built-in policy) in `format`; returns exit code, stdout, stderr.
 fn scan(format: &str, policy: Option<&str>) -> (i32, String, String) {
-    let policy = policy.map(|p| fixtures().join("policies").join(p));
-    let mut extra = vec!["--format", format];
-    if let Some(p) = &policy {
-        extra.extend(["--policy", p.to_str().unwrap()]);
+    let mut cmd = offline_scan(&affected()).format(format).today(TODAY);
+    if let Some(p) = policy {
+        cmd = cmd.policy(fixtures().join("policies").join(p));
     }
-    let args = fixture_scan_args(db(), &affected(), &extra);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", TODAY)]);
-    (out.status.code().unwrap(), stdout(&out), stderr(&out))
+    cmd.outcome()
+}
+
+/// An offline scan of `home` against the shared store.
+fn offline_scan(home: &Path) -> Cmd {
+    Cmd::scan().db(db()).offline().home(home)
 }
 
 fn scan_value(format: &str, policy: Option<&str>) -> (i32, Value) {
@@ -381,9 +382,7 @@ fn markdown_findings_link_to_osv_and_cells_stay_in_their_columns() {
 fn what_was_not_checked_is_in_every_format_and_exits_3() {
     let home = fixtures().join("homes/broken");
     let run = |format: &str| {
-        let args = fixture_scan_args(db(), &home, &["--format", format]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run_with_env(&args, &[]);
+        let out = offline_scan(&home).format(format).run();
         assert_eq!(out.status.code(), Some(3), "{format}: {}", stderr(&out));
         stdout(&out)
     };
@@ -485,12 +484,12 @@ fn assert_github_upload_rules(log: &Value) {
 #[test]
 fn sarif_for_github_is_relative_to_the_source_root_and_scored() {
     let root = affected();
-    let mut extra = vec!["--format", "sarif", "--sarif-root", root.to_str().unwrap()];
-    let block = fixtures().join("policies/block.toml");
-    extra.extend(["--policy", block.to_str().unwrap()]);
-    let args = fixture_scan_args(db(), &affected(), &extra);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", TODAY)]);
+    let out = offline_scan(&affected())
+        .format("sarif")
+        .opt("--sarif-root", &root)
+        .policy(fixtures().join("policies/block.toml"))
+        .today(TODAY)
+        .run();
     let log: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_github_upload_rules(&log);
     let run = &log["runs"][0];
@@ -591,23 +590,15 @@ const SECRETS: [&str; 4] = [
 #[test]
 fn no_format_prints_a_secret_and_messages_stay_on_stderr() {
     let config = fixtures().join("configs/secrets/cursor.json");
-    let db = db().to_str().unwrap();
     let mut codes = BTreeSet::new();
     for format in FORMATS {
-        let out = run_with_env(
-            &[
-                "--db",
-                db,
-                "scan",
-                "--offline",
-                "--no-default-configs",
-                "--config",
-                config.to_str().unwrap(),
-                "--format",
-                format,
-            ],
-            &[],
-        );
+        let out = Cmd::scan()
+            .db(db())
+            .offline()
+            .no_default_configs()
+            .config(&config)
+            .format(format)
+            .run();
         codes.insert(out.status.code().unwrap());
         let all = format!("{}{}", stdout(&out), stderr(&out));
         for s in SECRETS {
@@ -626,10 +617,7 @@ fn no_format_prints_a_secret_and_messages_stay_on_stderr() {
 
 #[test]
 fn inventory_refuses_report_only_formats() {
-    let out = run_with_env(
-        &["inventory", "--format", "sarif", "--no-default-configs"],
-        &[],
-    );
+    let out = Cmd::inventory().format("sarif").no_default_configs().run();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("table or json"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());

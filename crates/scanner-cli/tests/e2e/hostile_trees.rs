@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::support::{fixture_scan_args, run, stderr, stdout};
+use crate::support::Cmd;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
@@ -21,12 +21,12 @@ fn db() -> &'static Path {
 
 /// `scan --offline --format json` of `home`: exit code and report.
 fn scan(home: &Path) -> (i32, Value) {
-    let args = fixture_scan_args(db(), home, &["--format", "json"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args);
-    let json = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
-    (out.status.code().unwrap(), json)
+    Cmd::scan()
+        .db(db())
+        .offline()
+        .home(home)
+        .format("json")
+        .json()
 }
 
 /// The findings of `report` with `code`, as their messages.

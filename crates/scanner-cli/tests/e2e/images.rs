@@ -13,7 +13,7 @@ use flate2::write::GzEncoder;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::support::{fixtures, run, stderr, stdout};
+use super::support::{fixtures, stderr, Cmd};
 
 enum Item {
     File(Vec<u8>, u32),
@@ -174,35 +174,25 @@ fn store(dir: &Path) -> PathBuf {
         std::fs::write(planted.join(format!("{id}.json")), record.to_string()).unwrap();
     }
     let osv = fixtures().join("osv");
-    let out = run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "db",
-        "import",
-        osv.join("npm").to_str().unwrap(),
-        osv.join("go").to_str().unwrap(),
-        planted.to_str().unwrap(),
-    ]);
+    let out = Cmd::store_command("import")
+        .db(&db)
+        .args([osv.join("npm"), osv.join("go"), planted])
+        .run();
     assert!(out.status.success(), "{}", stderr(&out));
     db
 }
 
 fn scan(db: &Path, home: &Path, archive: &Path, image: &str) -> (i32, Value, String) {
     let spec = format!("{image}={}", archive.display());
-    let out = run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--image-archive",
-        &spec,
-        "--format",
-        "json",
-    ]);
-    let report = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
-    (out.status.code().unwrap(), report, stderr(&out))
+    let (code, out, err) = Cmd::scan()
+        .db(db)
+        .offline()
+        .home(home)
+        .opt("--image-archive", spec)
+        .format("json")
+        .outcome();
+    let report = serde_json::from_str(&out).unwrap_or(Value::Null);
+    (code, report, err)
 }
 
 fn set_of(report: &Value, ecosystem_prefix: &str) -> BTreeSet<(String, String)> {
@@ -399,19 +389,15 @@ fn a_direct_go_binary_is_read_and_other_binaries_are_unscanned() {
         "go": {"command": go.to_str().unwrap()},
         "native": {"command": native.to_str().unwrap()}}});
     std::fs::write(home.join(".cursor/mcp.json"), config.to_string()).unwrap();
-    let out = run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let (_, out, err) = Cmd::scan()
+        .db(&db)
+        .offline()
+        .home(&home)
+        .format("json")
+        .outcome();
+    let report: Value = serde_json::from_str(&out).unwrap();
     let found = ids(&report);
-    assert!(found.contains("GO-2023-2102"), "{found:?} {}", stderr(&out));
+    assert!(found.contains("GO-2023-2102"), "{found:?} {err}");
     let unscanned: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::support::{fixture_scan_args, fixtures, run, stderr, stdout};
+use crate::support::{fixtures, Cmd};
 use serde_json::Value;
 
 fn home() -> PathBuf {
@@ -18,19 +18,20 @@ fn home() -> PathBuf {
 /// `scan --format json` of the launchers home with `config`; (exit code, report).
 fn scan(config: &Path) -> (i32, Value) {
     let db = tempfile::tempdir().unwrap();
-    let extra = [
-        "--format",
-        "json",
-        "--no-default-configs",
-        "--config",
-        config.to_str().unwrap(),
-    ];
-    let args = fixture_scan_args(db.path(), &home(), &extra);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args);
-    let json = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
-    (out.status.code().unwrap(), json)
+    scan_config(db.path(), &home(), config)
+}
+
+/// An offline `scan --format json` of `home` with only `config`, against
+/// the store in `db`.
+fn scan_config(db: &Path, home: &Path, config: &Path) -> (i32, Value) {
+    Cmd::scan()
+        .db(db)
+        .offline()
+        .home(home)
+        .format("json")
+        .no_default_configs()
+        .config(config)
+        .json()
 }
 
 fn servers(report: &Value) -> BTreeMap<String, Value> {
@@ -325,19 +326,7 @@ fn home_copy() -> tempfile::TempDir {
 fn scan_one(home: &Path, command: &str, args: &[&str]) -> (i32, Value) {
     let db = tempfile::tempdir().unwrap();
     let cfg = config(db.path(), &[("s", command, args, None)]);
-    let extra = [
-        "--format",
-        "json",
-        "--no-default-configs",
-        "--config",
-        cfg.to_str().unwrap(),
-    ];
-    let args = fixture_scan_args(db.path(), home, &extra);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args);
-    let json = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
-    (out.status.code().unwrap(), json)
+    scan_config(db.path(), home, &cfg)
 }
 
 #[cfg(unix)]

@@ -3,14 +3,22 @@
 
 use std::path::Path;
 
-use crate::support::{fixtures, run, scan_json, stderr};
+use crate::support::{fixtures, stderr, Cmd};
 use serde_json::Value;
 
 fn import(db: &Path, sources: &[&Path]) {
-    let mut args = vec!["--db", db.to_str().unwrap(), "db", "import"];
-    args.extend(sources.iter().map(|p| p.to_str().unwrap()));
-    let out = run(&args);
+    let out = Cmd::store_command("import").db(db).args(sources).run();
     assert!(out.status.success(), "import failed: {}", stderr(&out));
+}
+
+/// `scan --offline --format json` of the fixture home `home`.
+fn scan_json(db: &Path, home: &str) -> (i32, Value) {
+    Cmd::scan()
+        .db(db)
+        .offline()
+        .fixture_home(home)
+        .format("json")
+        .json()
 }
 
 fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {

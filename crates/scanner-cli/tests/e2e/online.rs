@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::support::osv_server::{OsvData, Reply, Server};
-use crate::support::{fixtures, imported_store, run, stderr, stdout};
+use crate::support::{fixtures, imported_store, stderr, stdout, Cmd};
 use serde_json::Value;
 
 fn data() -> Arc<OsvData> {
@@ -20,23 +20,16 @@ fn data() -> Arc<OsvData> {
         .clone()
 }
 
-fn home(name: &str) -> String {
-    fixtures().join("homes").join(name).display().to_string()
+/// `scan --format json` of the fixture home `home_name` against the store in `db`.
+fn scan(db: &Path, home_name: &str) -> Cmd {
+    Cmd::scan().db(db).fixture_home(home_name).format("json")
 }
 
-fn db_arg(db: &Path) -> String {
-    db.display().to_string()
-}
-
-/// Runs `scan --format json` with `extra` arguments; (exit code, report or Null, stderr).
-fn scan(db: &Path, home_name: &str, extra: &[&str]) -> (i32, Value, String) {
-    let home = home(home_name);
-    let db = db_arg(db);
-    let mut args = vec!["--db", &db, "scan", "--home", &home, "--format", "json"];
-    args.extend_from_slice(extra);
-    let out = run(&args);
-    let report = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
-    (out.status.code().unwrap(), report, stderr(&out))
+/// Runs a scan: (exit code, report or Null, stderr).
+fn scan_report(scan: Cmd) -> (i32, Value, String) {
+    let (code, out, err) = scan.outcome();
+    let report = serde_json::from_str(&out).unwrap_or(Value::Null);
+    (code, report, err)
 }
 
 /// (server, code, advisory id, package, version) of every finding.
@@ -81,7 +74,7 @@ fn advisory_ids(report: &Value) -> BTreeSet<String> {
 }
 
 fn db_status(db: &Path) -> String {
-    let out = run(&["--db", &db_arg(db), "db", "status"]);
+    let out = Cmd::store_command("status").db(db).run();
     assert!(out.status.success());
     stdout(&out)
 }
@@ -96,8 +89,9 @@ fn online_and_offline_give_the_same_findings_on_the_same_data() {
     for name in ["basic", "affected", "clean"] {
         let server = api(1000);
         let online_db = tempfile::tempdir().unwrap();
-        let (on_code, on, err) = scan(online_db.path(), name, &["--osv-url", &server.url()]);
-        let (off_code, off, _) = scan(offline_db.path(), name, &["--offline"]);
+        let (on_code, on, err) =
+            scan_report(scan(online_db.path(), name).opt("--osv-url", server.url()));
+        let (off_code, off, _) = scan_report(scan(offline_db.path(), name).offline());
         assert_eq!(on_code, off_code, "{name}: {err}");
         assert_eq!(findings(&on), findings(&off), "{name}");
         assert_eq!(advisory_ids(&on), expected_ids(name), "{name}");
@@ -117,11 +111,12 @@ fn online_and_offline_give_the_same_findings_on_the_same_data() {
 fn a_second_scan_downloads_only_what_changed() {
     let server = api(1000);
     let db = tempfile::tempdir().unwrap();
-    let (code, first, err) = scan(db.path(), "affected", &["--osv-url", &server.url()]);
+    let (code, first, err) =
+        scan_report(scan(db.path(), "affected").opt("--osv-url", server.url()));
     assert_eq!(code, 0, "{err}");
     let fetched = server.count("/v1/vulns/");
     assert!(fetched >= expected_ids("affected").len(), "{err}");
-    let (_, second, err) = scan(db.path(), "affected", &["--osv-url", &server.url()]);
+    let (_, second, err) = scan_report(scan(db.path(), "affected").opt("--osv-url", server.url()));
     assert_eq!(server.count("/v1/vulns/"), fetched, "{err}");
     assert!(err.contains("0 downloaded"), "{err}");
     assert_eq!(findings(&first), findings(&second));
@@ -131,7 +126,8 @@ fn a_second_scan_downloads_only_what_changed() {
 fn paging_follows_every_next_page_token() {
     let server = api(1);
     let db = tempfile::tempdir().unwrap();
-    let (code, report, err) = scan(db.path(), "affected", &["--osv-url", &server.url()]);
+    let (code, report, err) =
+        scan_report(scan(db.path(), "affected").opt("--osv-url", server.url()));
     assert_eq!(code, 0, "{err}");
     assert_eq!(advisory_ids(&report), expected_ids("affected"));
     let paged = server
@@ -156,7 +152,8 @@ fn too_many_requests_then_success_is_retried() {
     });
     let db = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let (code, report, err) = scan(db.path(), "affected", &["--osv-url", &server.url()]);
+    let (code, report, err) =
+        scan_report(scan(db.path(), "affected").opt("--osv-url", server.url()));
     assert_eq!(code, 0, "{err}");
     assert!(
         started.elapsed() >= Duration::from_secs(2),
@@ -171,10 +168,11 @@ fn too_many_requests_then_success_is_retried() {
 fn fails_closed(server: &Server, extra: &[&str], says: &str) -> String {
     let db = imported_store();
     let before = db_status(db.path());
-    let url = server.url();
-    let mut args = vec!["--osv-url", &url];
-    args.extend_from_slice(extra);
-    let (code, report, err) = scan(db.path(), "affected", &args);
+    let (code, report, err) = scan_report(
+        scan(db.path(), "affected")
+            .opt("--osv-url", server.url())
+            .args(extra),
+    );
     assert_eq!(code, 3, "{err}");
     assert!(report.is_null(), "no verdict is printed");
     assert!(err.contains(says), "{err}");
@@ -183,7 +181,7 @@ fn fails_closed(server: &Server, extra: &[&str], says: &str) -> String {
         "{err}"
     );
     assert_eq!(db_status(db.path()), before, "store intact");
-    let (_, offline, _) = scan(db.path(), "affected", &["--offline"]);
+    let (_, offline, _) = scan_report(scan(db.path(), "affected").offline());
     assert_eq!(advisory_ids(&offline), expected_ids("affected"));
     err
 }
@@ -217,7 +215,8 @@ fn a_garbage_record_fails_closed() {
     });
     // A fresh store, so every named record is downloaded.
     let db = tempfile::tempdir().unwrap();
-    let (code, report, err) = scan(db.path(), "affected", &["--osv-url", &server.url()]);
+    let (code, report, err) =
+        scan_report(scan(db.path(), "affected").opt("--osv-url", server.url()));
     assert_eq!(code, 3, "{err}");
     assert!(report.is_null());
     assert!(
@@ -255,11 +254,10 @@ fn a_slow_server_past_the_timeout_fails_closed_within_the_deadline() {
 /// Scans `affected` with `--max-staleness 7d` against an API that answers 503.
 fn scan_while_osv_is_down(db: &Path) -> (i32, Value, String) {
     let server = Server::start(|_| Reply::bytes(503, Vec::new()));
-    let url = server.url();
-    scan(
-        db,
-        "affected",
-        &["--osv-url", &url, "--max-staleness", "7d"],
+    scan_report(
+        scan(db, "affected")
+            .opt("--osv-url", server.url())
+            .opt("--max-staleness", "7d"),
     )
 }
 
@@ -292,7 +290,8 @@ fn max_staleness_refuses_a_store_with_no_imported_data() {
 #[test]
 fn plain_http_off_loopback_is_refused() {
     let db = tempfile::tempdir().unwrap();
-    let (code, _, err) = scan(db.path(), "clean", &["--osv-url", "http://api.osv.dev"]);
+    let (code, _, err) =
+        scan_report(scan(db.path(), "clean").opt("--osv-url", "http://api.osv.dev"));
     assert_eq!(code, 2);
     assert!(err.contains("only for loopback"), "{err}");
 }
@@ -325,11 +324,11 @@ fn zip_server(pypi: Reply) -> Server {
 }
 
 fn update(db: &Path, server: &Server, extra: &[&str]) -> (i32, String) {
-    let db = db_arg(db);
-    let url = server.url();
-    let mut args = vec!["--db", &db, "db", "update", "--data-url", &url];
-    args.extend_from_slice(extra);
-    let out = run(&args);
+    let out = Cmd::store_command("update")
+        .db(db)
+        .opt("--data-url", server.url())
+        .args(extra)
+        .run();
     (out.status.code().unwrap(), stderr(&out))
 }
 
@@ -353,8 +352,8 @@ fn db_update_downloads_and_imports_each_ecosystem() {
         "{status}"
     );
     // The downloaded data decides a scan just as imported files do.
-    let (_, report, _) = scan(db.path(), "basic", &["--offline"]);
-    let (_, direct, _) = scan(imported_store().path(), "basic", &["--offline"]);
+    let (_, report, _) = scan_report(scan(db.path(), "basic").offline());
+    let (_, direct, _) = scan_report(scan(imported_store().path(), "basic").offline());
     let pypi_and_npm: BTreeSet<_> = advisory_ids(&report);
     assert!(pypi_and_npm.is_subset(&advisory_ids(&direct)));
     assert!(!std::fs::read_dir(db.path()).unwrap().any(|e| e
@@ -411,20 +410,10 @@ fn db_update_refuses_an_archive_over_the_size_cap() {
 fn offline_never_touches_the_network_even_with_an_api_configured() {
     let server = api(1000);
     let db = imported_store();
-    let home = home("affected");
-    let out = std::process::Command::new(crate::support::binary())
-        .args([
-            "--db",
-            &db_arg(db.path()),
-            "scan",
-            "--offline",
-            "--home",
-            &home,
-        ])
-        .args(["--format", "json"])
+    let out = scan(db.path(), "affected")
+        .offline()
         .env("SUPPLYGATE_OSV_URL", server.url())
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(advisory_ids(&report), expected_ids("affected"));
@@ -442,7 +431,8 @@ fn online_summary_counts_the_matches_from_the_store() {
         Reply::json(&serde_json::json!({ "results": vec![serde_json::json!({}); n] }))
     });
     let db = imported_store();
-    let (code, report, err) = scan(db.path(), "affected", &["--osv-url", &server.url()]);
+    let (code, report, err) =
+        scan_report(scan(db.path(), "affected").opt("--osv-url", server.url()));
     assert_eq!(code, 0, "{err}");
     let ids = advisory_ids(&report);
     assert!(!ids.is_empty(), "the imported records still match");

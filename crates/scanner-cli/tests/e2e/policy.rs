@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::support::{fixtures, imported_store, run_with_env, stderr, stdout};
+use crate::support::{fixtures, imported_store, stderr, stdout, Cmd};
 use serde_json::Value;
 
 const TODAY: &str = "2026-06-01";
@@ -23,32 +23,18 @@ fn affected() -> PathBuf {
     fixtures().join("homes/affected")
 }
 
-/// Scans the affected home with `extra` arguments; returns exit code, stdout, stderr.
-fn scan(extra: &[&str]) -> (i32, String, String) {
-    scan_at(TODAY, extra)
+/// An offline scan of the affected home.
+fn scan() -> Cmd {
+    scan_at(TODAY)
 }
 
 /// Like [`scan`], on another day.
-fn scan_at(today: &str, extra: &[&str]) -> (i32, String, String) {
-    let home = affected();
-    let mut args = vec![
-        "--db",
-        db().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = run_with_env(&args, &[("SUPPLYGATE_TODAY", today)]);
-    (out.status.code().unwrap(), stdout(&out), stderr(&out))
+fn scan_at(today: &str) -> Cmd {
+    Cmd::scan().db(db()).offline().home(affected()).today(today)
 }
 
 fn scan_json(policy: &str) -> (i32, Value) {
-    let file = policy_file(policy);
-    let (code, out, err) = scan(&["--policy", file.to_str().unwrap(), "--format", "json"]);
-    let json = serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON ({e}): {err}"));
-    (code, json)
+    scan().policy(policy_file(policy)).format("json").json()
 }
 
 /// (decision, decided_by.kind, decided_by.id, decided_by.line) per finding,
@@ -213,7 +199,7 @@ fn same_tree_blocks_under_the_strict_policy_and_audits_exceptions() {
 #[test]
 fn the_table_names_the_deciding_rule_and_the_exceptions_needing_attention() {
     let file = policy_file("block.toml");
-    let (code, out, err) = scan(&["--policy", file.to_str().unwrap()]);
+    let (code, out, err) = scan().policy(&file).outcome();
     assert_eq!(code, 1);
     assert!(out.contains("rule `block-high` ("), "{out}");
     assert!(out.contains("block.toml:2)"), "{out}");
@@ -232,10 +218,7 @@ fn the_table_names_the_deciding_rule_and_the_exceptions_needing_attention() {
 fn the_expiry_date_comes_from_supplygate_today() {
     // On the expiry day the urllib3 exception still applies.
     let file = policy_file("block.toml");
-    let (_, out, _) = scan_at(
-        "2026-03-31",
-        &["--policy", file.to_str().unwrap(), "--format", "json"],
-    );
+    let (_, out, _) = scan_at("2026-03-31").policy(&file).format("json").outcome();
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["summary"]["excepted"], 1);
     assert_eq!(
@@ -250,7 +233,7 @@ fn the_expiry_date_comes_from_supplygate_today() {
 #[test]
 fn an_invalid_policy_reports_every_problem_and_never_scans() {
     let file = policy_file("invalid.toml");
-    let (code, out, err) = scan(&["--policy", file.to_str().unwrap()]);
+    let (code, out, err) = scan().policy(&file).outcome();
     assert_eq!(code, 2);
     assert!(out.is_empty(), "no report on an invalid policy: {out}");
     for needle in [
@@ -271,10 +254,7 @@ fn an_invalid_policy_reports_every_problem_and_never_scans() {
 }
 
 fn policy_check(file: &Path, today: &str) -> (i32, String) {
-    let out = run_with_env(
-        &["policy", "check", file.to_str().unwrap()],
-        &[("SUPPLYGATE_TODAY", today)],
-    );
+    let out = Cmd::policy_command("check").arg(file).today(today).run();
     (out.status.code().unwrap(), stderr(&out))
 }
 
@@ -294,7 +274,7 @@ fn policy_check_validates_and_counts_expired_exceptions() {
 
 #[test]
 fn policy_init_prints_a_starter_that_passes_check_and_scans() {
-    let out = run_with_env(&["policy", "init"], &[]);
+    let out = Cmd::policy_command("init").run();
     assert_eq!(out.status.code(), Some(0));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("supplygate.toml");
@@ -310,12 +290,10 @@ fn policy_init_prints_a_starter_that_passes_check_and_scans() {
         )
     );
     // Found through --policy-dir, and used.
-    let (code, out, _) = scan(&[
-        "--policy-dir",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = scan()
+        .opt("--policy-dir", dir.path())
+        .format("json")
+        .outcome();
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(code, 0, "nothing here is high and direct: {out}");
     assert!(report["policy"]["file"]
@@ -336,12 +314,10 @@ fn policy_init_prints_a_starter_that_passes_check_and_scans() {
 #[test]
 fn a_policy_dir_without_a_policy_uses_the_builtin_one() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = scan(&[
-        "--policy-dir",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = scan()
+        .opt("--policy-dir", dir.path())
+        .format("json")
+        .outcome();
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(code, 0);
     assert!(report["policy"]["file"].is_null());
@@ -352,7 +328,7 @@ fn a_policy_dir_without_a_policy_uses_the_builtin_one() {
 fn a_policy_inside_a_scanned_tree_is_refused() {
     let inside = affected().join(".npm/_npx/318566bc6fad3ab8/package.json");
     assert!(inside.is_file());
-    let (code, out, err) = scan(&["--policy", inside.to_str().unwrap()]);
+    let (code, out, err) = scan().policy(&inside).outcome();
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty());
     assert!(err.contains("inside the scanned tree"), "{err}");
@@ -365,25 +341,14 @@ fn a_symlink_to_a_policy_inside_a_scanned_tree_is_refused() {
     let link = dir.path().join("supplygate.toml");
     let inside = affected().join(".npm/_npx/318566bc6fad3ab8/package.json");
     std::os::unix::fs::symlink(&inside, &link).unwrap();
-    let (code, _, err) = scan(&["--policy-dir", dir.path().to_str().unwrap()]);
+    let (code, _, err) = scan().opt("--policy-dir", dir.path()).outcome();
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("inside the scanned tree"), "{err}");
 }
 
 #[test]
 fn a_bad_today_is_invalid_input() {
-    let home = affected();
-    let out = run_with_env(
-        &[
-            "--db",
-            db().to_str().unwrap(),
-            "scan",
-            "--offline",
-            "--home",
-            home.to_str().unwrap(),
-        ],
-        &[("SUPPLYGATE_TODAY", "June 1st")],
-    );
+    let out = scan_at("June 1st").run();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("YYYY-MM-DD"), "{}", stderr(&out));
 }
@@ -392,20 +357,14 @@ fn a_bad_today_is_invalid_input() {
 fn inventory_shows_the_owner_and_pin_requirement_the_policy_names() {
     let home = affected();
     let policy = policy_file("block.toml");
-    let out = run_with_env(
-        &[
-            "inventory",
-            "--home",
-            home.to_str().unwrap(),
-            "--os",
-            "linux",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[("SUPPLYGATE_TODAY", "2026-11-22")],
-    );
+    let inventory = || {
+        Cmd::inventory()
+            .home(&home)
+            .os("linux")
+            .policy(&policy)
+            .today("2026-11-22")
+    };
+    let out = inventory().format("json").run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let inv: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let servers = inv["servers"].as_array().unwrap();
@@ -415,18 +374,7 @@ fn inventory_shows_the_owner_and_pin_requirement_the_policy_names() {
     let gdrive = servers.iter().find(|s| s["name"] == "gdrive").unwrap();
     assert!(gdrive["owner"].is_null());
     // The table shows them too.
-    let table = run_with_env(
-        &[
-            "inventory",
-            "--home",
-            home.to_str().unwrap(),
-            "--os",
-            "linux",
-            "--policy",
-            policy.to_str().unwrap(),
-        ],
-        &[("SUPPLYGATE_TODAY", "2026-11-22")],
-    );
+    let table = inventory().run();
     let text = stdout(&table);
     let line = text
         .lines()
@@ -438,15 +386,6 @@ fn inventory_shows_the_owner_and_pin_requirement_the_policy_names() {
     );
     // An invalid policy is never ignored, here either.
     let bad = policy_file("invalid.toml");
-    let out = run_with_env(
-        &[
-            "inventory",
-            "--home",
-            home.to_str().unwrap(),
-            "--policy",
-            bad.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let out = Cmd::inventory().home(&home).policy(&bad).run();
     assert_eq!(out.status.code(), Some(2));
 }

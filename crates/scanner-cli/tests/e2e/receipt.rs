@@ -11,7 +11,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::baseline::{copy_home, set_urllib3};
-use crate::support::{fixture_scan_args, imported_store, run, run_with_env, stderr, stdout};
+use crate::support::{imported_store, stderr, stdout, Cmd};
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -27,7 +27,7 @@ impl Setup {
     fn new() -> Setup {
         let (dir, home) = copy_home("affected");
         let keys = dir.path().join("keys");
-        let out = run(&["receipt", "keygen", "--out", keys.to_str().unwrap()]);
+        let out = Cmd::receipt("keygen").opt("--out", &keys).run();
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let outputs = vec![stdout(&out), stderr(&out)];
         Setup {
@@ -47,25 +47,26 @@ impl Setup {
         out
     }
 
+    /// An offline scan of the home copy, no signing key given.
+    fn unsigned_scan(&self) -> Cmd {
+        Cmd::scan().db(self.db.path()).offline().home(&self.home)
+    }
+
     fn scan(&mut self, extra: &[&str]) -> Output {
-        let mut all = vec!["--signing-key", self.key.to_str().unwrap()];
-        all.extend_from_slice(extra);
-        let args = fixture_scan_args(self.db.path(), &self.home, &all);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run(&args);
+        let out = self
+            .unsigned_scan()
+            .opt("--signing-key", &self.key)
+            .args(extra)
+            .run();
         self.keep(out)
     }
 
     fn verify(&mut self, target: &Path, key: &Path, extra: &[&str]) -> (i32, String) {
-        let mut args = vec![
-            "receipt",
-            "verify",
-            target.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let out = run(&args);
+        let out = Cmd::receipt("verify")
+            .arg(target)
+            .opt("--key", key)
+            .args(extra)
+            .run();
         let out = self.keep(out);
         (out.status.code().unwrap(), stdout(&out) + &stderr(&out))
     }
@@ -101,8 +102,8 @@ fn keygen_writes_a_private_pkcs8_key_and_never_replaces_one() {
     assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
     let public = std::fs::read_to_string(&s.public).unwrap();
     assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"));
-    let keys = s.key.parent().unwrap().to_str().unwrap().to_string();
-    let out = run(&["receipt", "keygen", "--out", &keys]);
+    let keys = s.key.parent().unwrap().to_path_buf();
+    let out = Cmd::receipt("keygen").opt("--out", &keys).run();
     let out = s.keep(out);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("already exists"));
@@ -167,7 +168,7 @@ fn a_receipt_verifies_and_any_tampering_fails() {
 
     // Another key.
     let other = s.dir.join("other");
-    let out = run(&["receipt", "keygen", "--out", other.to_str().unwrap()]);
+    let out = Cmd::receipt("keygen").opt("--out", &other).run();
     s.keep(out);
     let (code, out) = s.verify(&r, &other.join("supplygate.pub"), &[]);
     assert_eq!(code, 1, "{out}");
@@ -282,25 +283,18 @@ fn the_private_key_is_never_printed_and_a_shared_key_is_warned_about() {
     let (public, r) = (s.public.clone(), receipt.clone());
     s.verify(&r, &public, &[]);
     // A key given through the environment, and a broken key: neither is echoed.
-    let args = fixture_scan_args(s.db.path(), &s.home, &["--receipt-log", &log]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run_with_env(
-        &args,
-        &[("SUPPLYGATE_SIGNING_KEY", s.key.to_str().unwrap())],
-    );
+    let logged = s.unsigned_scan().opt("--receipt-log", &log);
+    let out = logged.clone().env("SUPPLYGATE_SIGNING_KEY", &s.key).run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     s.keep(out);
     let key_text = std::fs::read_to_string(&s.key).unwrap();
     let broken = s.dir.join("broken.key");
     std::fs::write(&broken, key_text.replace("PRIVATE KEY", "PRIVATE  KEY")).unwrap();
-    let out = run_with_env(
-        &args,
-        &[("SUPPLYGATE_SIGNING_KEY", broken.to_str().unwrap())],
-    );
+    let out = logged.clone().env("SUPPLYGATE_SIGNING_KEY", &broken).run();
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).is_empty());
     s.keep(out);
-    let out = run(&args);
+    let out = logged.run();
     assert_eq!(
         out.status.code(),
         Some(2),

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::support::{fixtures, run, stderr, stdout};
+use crate::support::{fixtures, stderr, stdout, Cmd};
 use serde_json::Value;
 
 fn home() -> PathBuf {
@@ -21,30 +21,18 @@ fn scan(home: &Path, configs: &[&Path]) -> Value {
 /// Like [`scan`], with `extra` arguments.
 fn scan_with(home: &Path, configs: &[&Path], extra: &[&str]) -> Value {
     let db = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
-    args.splice(
-        0..0,
-        [
-            "--db".to_string(),
-            db.path().display().to_string(),
-            "scan".into(),
-            "--offline".into(),
-            "--home".into(),
-            home.display().to_string(),
-            "--format".into(),
-            "json".into(),
-        ],
-    );
+    let mut cmd = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .home(home)
+        .format("json");
     if !configs.is_empty() {
-        args.push("--no-default-configs".into());
+        cmd = cmd.no_default_configs();
     }
     for c in configs {
-        args.extend(["--config".into(), c.display().to_string()]);
+        cmd = cmd.config(c);
     }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args);
-    serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)))
+    cmd.args(extra).json().1
 }
 
 fn servers(report: &Value) -> BTreeMap<String, Value> {
@@ -365,19 +353,14 @@ fn record_paths_outside_the_environment_are_never_read() {
 #[test]
 fn explain_prints_every_path() {
     let home = home();
-    let out = run(&[
-        "explain",
-        "supports-color@7.2.0",
-        "--home",
-        home.to_str().unwrap(),
-    ]);
+    let out = Cmd::explain("supports-color@7.2.0").home(&home).run();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "chalk-npx > chalk@4.1.2 > supports-color@7.2.0");
     assert_eq!(lines.len(), 4, "{text}");
     assert!(lines.contains(&"proj-v1 > proj-v1@1.0.0 > chalk@4.1.2 > supports-color@7.2.0"));
-    let missing = run(&["explain", "left-pad", "--home", home.to_str().unwrap()]);
+    let missing = Cmd::explain("left-pad").home(&home).run();
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("left-pad"));
 }

@@ -10,29 +10,20 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{fixtures, run, stderr, stdout};
+use crate::support::{fixtures, stderr, stdout, Cmd};
 
 /// `scan --format json` (offline, empty store) of `home`, with `config` alone if given.
 fn scan(home: &Path, config: Option<&Path>) -> Value {
     let db = tempfile::tempdir().unwrap();
-    let (db, home) = (db.path().display().to_string(), home.display().to_string());
-    let mut args = vec![
-        "--db",
-        &db,
-        "scan",
-        "--offline",
-        "--home",
-        &home,
-        "--format",
-        "json",
-    ];
-    let config = config.map(|c| c.display().to_string());
-    if let Some(c) = &config {
-        args.extend(["--no-default-configs", "--config", c]);
+    let mut cmd = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .home(home)
+        .format("json");
+    if let Some(c) = config {
+        cmd = cmd.no_default_configs().config(c);
     }
-    let out = run(&args);
-    serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)))
+    cmd.json().1
 }
 
 fn server<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -200,15 +191,11 @@ fn pth_folders_egg_info_and_system_site_packages_are_read() {
         assert!(notes.iter().any(|n| n.contains(want)), "{want}: {notes:?}");
     }
     // The egg-info's requires.txt gives an edge: sysdep is reached through legacy.
-    let explain = run(&[
-        "explain",
-        "sysdep",
-        "--home",
-        &root.display().to_string(),
-        "--no-default-configs",
-        "--config",
-        &config.display().to_string(),
-    ]);
+    let explain = Cmd::explain("sysdep")
+        .home(root)
+        .no_default_configs()
+        .config(&config)
+        .run();
     let text = stdout(&explain);
     assert!(
         text.contains("legacy") && text.contains("sysdep"),

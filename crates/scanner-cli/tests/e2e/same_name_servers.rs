@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{fixtures, imported_store, run, stderr, stdout};
+use crate::support::{imported_store, stderr, stdout, Cmd};
 
 /// Two client configs naming a server `srv`: the `affected` home's uvx fetch
 /// server (Claude Code format) and its npx gdrive server (Cursor format).
@@ -25,17 +25,13 @@ fn two_configs(dir: &Path) -> [PathBuf; 2] {
     [claude, cursor]
 }
 
-fn config_args(configs: &[PathBuf]) -> Vec<String> {
-    let home = fixtures().join("homes/affected");
-    let mut args = vec![
-        "--home".to_string(),
-        home.display().to_string(),
-        "--no-default-configs".to_string(),
-    ];
+/// `cmd` on the `affected` home, reading only `configs`.
+fn with_configs(cmd: Cmd, configs: &[PathBuf]) -> Cmd {
+    let mut cmd = cmd.fixture_home("affected").no_default_configs();
     for c in configs {
-        args.extend(["--config".to_string(), c.display().to_string()]);
+        cmd = cmd.config(c);
     }
-    args
+    cmd
 }
 
 #[test]
@@ -43,19 +39,8 @@ fn same_named_servers_in_two_clients_each_get_their_paths() {
     let dir = tempfile::tempdir().unwrap();
     let configs = two_configs(dir.path());
     let db = imported_store();
-    let mut args = vec![
-        "--db".to_string(),
-        db.path().display().to_string(),
-        "scan".to_string(),
-        "--offline".to_string(),
-        "--format".to_string(),
-        "json".to_string(),
-    ];
-    args.extend(config_args(&configs));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args);
-    let report: Value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
+    let scan = Cmd::scan().db(db.path()).offline().format("json");
+    let (_, report) = with_configs(scan, &configs).json();
     let advisory_findings: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()
@@ -84,10 +69,7 @@ fn explain_finds_packages_of_both_same_named_servers() {
         ("httpx", "mcp-server-fetch@2026.10.24"),
         ("node-fetch", "@modelcontextprotocol/server-gdrive@0.6.2"),
     ] {
-        let mut args = vec!["explain".to_string(), package.to_string()];
-        args.extend(config_args(&configs));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run(&args);
+        let out = with_configs(Cmd::explain(package), &configs).run();
         assert!(out.status.success(), "{package}: {}", stderr(&out));
         let text = stdout(&out);
         assert!(

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::support::{fixtures, run, scan_json, stderr, stdout};
+use crate::support::{fixtures, stderr, stdout, Cmd};
 use serde_json::Value;
 
 /// A store with the bundled OSV records imported.
@@ -87,7 +87,12 @@ fn expected_advisories(exp: &Value) -> BTreeSet<(String, String, String, String)
 
 fn check_home(home: &str) -> (i32, Value) {
     let db = store();
-    let (code, report) = scan_json(db.path(), home);
+    let (code, report) = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .fixture_home(home)
+        .format("json")
+        .json();
     let exp = expected(home);
     let servers = report["servers"].as_array().unwrap();
     assert_eq!(
@@ -184,16 +189,12 @@ fn malformed_config_is_exit_2_naming_the_file() {
     let db = store();
     let home = fixtures().join("homes/broken");
     let config = home.join(".cursor/mcp.json");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+    let out = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .home(&home)
+        .config(&config)
+        .run();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -207,18 +208,13 @@ fn malformed_well_known_config_makes_the_scan_incomplete_naming_file_and_line() 
     // the scan is incomplete (exit 3) and says which file and line.
     let db = store();
     let home = fixtures().join("homes/broken");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--os",
-        "linux",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let out = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .os("linux")
+        .home(&home)
+        .format("json")
+        .run();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains(".cursor/mcp.json:5:"), "{err}");
@@ -236,19 +232,14 @@ fn server_not_installed_is_exit_3_naming_the_server() {
     let db = store();
     let home = fixtures().join("homes/broken");
     let config = home.join(".claude.json");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--no-default-configs",
-        "--home",
-        home.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let out = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .arg("--no-default-configs")
+        .home(&home)
+        .config(&config)
+        .format("json")
+        .run();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -264,14 +255,7 @@ fn server_not_installed_is_exit_3_naming_the_server() {
 fn empty_store_is_exit_3_saying_what_was_not_checked() {
     let db = tempfile::tempdir().unwrap();
     let home = fixtures().join("homes/clean");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-    ]);
+    let out = Cmd::scan().db(db.path()).offline().home(&home).run();
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
     assert!(
@@ -301,17 +285,12 @@ fn scan_is_online_by_default_and_fails_closed_when_osv_is_unreachable() {
         .unwrap()
         .port();
     let home = fixtures().join("homes/affected");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--home",
-        home.to_str().unwrap(),
-        "--osv-url",
-        &format!("http://127.0.0.1:{port}"),
-        "--http-deadline",
-        "3s",
-    ]);
+    let out = Cmd::scan()
+        .db(db.path())
+        .home(&home)
+        .opt("--osv-url", format!("http://127.0.0.1:{port}"))
+        .opt("--http-deadline", "3s")
+        .run();
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
     assert!(err.contains("could not be checked against OSV"), "{err}");
@@ -324,16 +303,18 @@ fn import_of_garbage_fails_and_keeps_the_store() {
     let db = store();
     let bad = tempfile::tempdir().unwrap();
     std::fs::write(bad.path().join("x.json"), "{\"id\": ").unwrap();
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "db",
-        "import",
-        bad.path().to_str().unwrap(),
-    ]);
+    let out = Cmd::store_command("import")
+        .db(db.path())
+        .arg(bad.path())
+        .run();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("x.json"), "{}", stderr(&out));
-    let (_, report) = scan_json(db.path(), "affected");
+    let (_, report) = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .fixture_home("affected")
+        .format("json")
+        .json();
     assert_eq!(advisories(&report).len(), 3);
 }
 
@@ -353,16 +334,12 @@ fn a_package_folder_node_could_load_but_supplygate_cannot_read_makes_the_scan_in
         .join(".npm/_npx/c98ccc168155bafa/node_modules/evil");
     std::fs::create_dir_all(&evil).unwrap();
     std::fs::write(evil.join("index.js"), "require('child_process')").unwrap();
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let out = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .home(home.path())
+        .format("json")
+        .run();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let finding = report["findings"]

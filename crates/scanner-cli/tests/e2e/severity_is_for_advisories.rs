@@ -2,9 +2,7 @@
 //! findings (unpinned-server, tree-not-installed, plaintext-secret, …) carry
 //! no severity, so a policy rule on `severity` never decides them.
 
-use serde_json::Value;
-
-use crate::support::{fixtures, imported_store, run, stderr, stdout};
+use crate::support::{imported_store, Cmd};
 
 const ADVISORY_CODES: [&str; 2] = ["vulnerable-dependency", "malicious-package"];
 
@@ -25,23 +23,14 @@ fn a_rule_on_unscored_severity_decides_only_advisory_findings() {
     )
     .unwrap();
     let db = imported_store();
-    let home = fixtures().join("homes/affected");
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "scan",
-        "--offline",
-        "--home",
-        home.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let report: Value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stderr(&out)));
+    let (_, report) = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .fixture_home("affected")
+        .config(&config)
+        .policy(&policy)
+        .format("json")
+        .json();
     let findings = report["findings"].as_array().unwrap();
     let codes: Vec<&str> = findings
         .iter()

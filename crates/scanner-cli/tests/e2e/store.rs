@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use crate::support::{binary, fixtures, imported_store, run, scan_json, stderr, stdout};
+use crate::support::{fixtures, imported_store, stderr, stdout, Cmd};
 use serde_json::Value;
 
 /// A store holding the bundled OSV records (npm 64, PyPI 2,661 + 31).
@@ -17,23 +17,16 @@ fn store() -> tempfile::TempDir {
 }
 
 fn import(db: &Path, sources: &[&Path]) -> std::process::Output {
-    let mut args = vec!["--db", db.to_str().unwrap(), "db", "import"];
-    args.extend(sources.iter().map(|s| s.to_str().unwrap()));
-    run(&args)
+    Cmd::store_command("import").db(db).args(sources).run()
 }
 
 /// `supplygate db import ZIP` running in the background, returned once it
 /// has said it started (so it holds the write transaction).
 fn import_in_background(db: &Path, zip: &Path) -> (Child, BufReader<std::process::ChildStderr>) {
-    let mut child = Command::new(binary())
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "db",
-            "import",
-            zip.to_str().unwrap(),
-        ])
-        .env_remove("SUPPLYGATE_DB")
+    let mut child = Cmd::store_command("import")
+        .db(db)
+        .arg(zip)
+        .command()
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -50,7 +43,7 @@ fn import_in_background(db: &Path, zip: &Path) -> (Child, BufReader<std::process
 
 /// npm records count, as `db status` prints them.
 fn npm_records(db: &Path) -> u64 {
-    let out = run(&["--db", db.to_str().unwrap(), "db", "status"]);
+    let out = Cmd::store_command("status").db(db).run();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let line = text.lines().find(|l| l.starts_with("npm ")).unwrap();
@@ -88,7 +81,12 @@ fn big_zip(dir: &Path, n: usize, tag: &str) -> PathBuf {
 
 /// (exit code, {(code, advisory id, package)}) of an offline scan of `home`.
 fn scan(db: &Path, home: &str) -> (i32, BTreeSet<(String, String, String)>) {
-    let (code, report) = scan_json(db, home);
+    let (code, report) = Cmd::scan()
+        .db(db)
+        .offline()
+        .fixture_home(home)
+        .format("json")
+        .json();
     let s = |v: &Value| v.as_str().unwrap_or("").to_string();
     let found = report["findings"]
         .as_array()
@@ -229,7 +227,7 @@ fn a_zip_bomb_is_refused_and_the_store_is_intact() {
 #[test]
 fn db_status_shows_each_source_and_when_it_was_imported() {
     let db = store();
-    let out = run(&["--db", db.path().to_str().unwrap(), "db", "status"]);
+    let out = Cmd::store_command("status").db(db.path()).run();
     let text = stdout(&out);
     let npm = fixtures().join("osv/npm");
     let want = format!("imported 64 from {} at ", npm.display());

@@ -7,16 +7,13 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{binary, stderr};
+use crate::support::{stderr, Cmd};
 
 /// Runs supplygate, killing it if it is still running after `limit`.
-fn run_within(args: &[&str], limit: Duration) -> (Output, Duration) {
+fn run_within(cmd: &Cmd, limit: Duration) -> (Output, Duration) {
     let start = Instant::now();
-    let mut child = Command::new(binary())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("SUPPLYGATE_DB")
-        .stdin(Stdio::null())
+    let mut child = cmd
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -38,8 +35,9 @@ fn mkfifo(path: &Path) {
 }
 
 /// Asserts exit 2 within a few seconds and a message naming `path` and `what`.
-fn refused(args: &[&str], path: &Path, what: &str) {
-    let (out, took) = run_within(args, Duration::from_secs(20));
+fn refused(cmd: Cmd, path: &Path, what: &str) {
+    let (out, took) = run_within(&cmd, Duration::from_secs(20));
+    let args = cmd.argv();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
@@ -55,7 +53,6 @@ fn policy_given_a_fifo_a_device_or_a_folder_exits_2_at_once() {
     let fifo = d.path().join("policy.toml");
     mkfifo(&fifo);
     let db = d.path().join("db");
-    let db = db.to_str().unwrap();
     for (path, what) in [
         (fifo.as_path(), "not a regular file (a FIFO)"),
         (
@@ -64,14 +61,9 @@ fn policy_given_a_fifo_a_device_or_a_folder_exits_2_at_once() {
         ),
         (d.path(), "not a regular file (a folder)"),
     ] {
-        let p = path.to_str().unwrap();
-        let h = home.to_str().unwrap();
-        refused(
-            &["--db", db, "scan", "--offline", "--home", h, "--policy", p],
-            path,
-            what,
-        );
-        refused(&["policy", "check", p], path, what);
+        let scan = Cmd::scan().db(&db).offline().home(&home).policy(path);
+        refused(scan, path, what);
+        refused(Cmd::policy_command("check").arg(path), path, what);
     }
 }
 
@@ -80,38 +72,27 @@ fn a_fifo_supplygate_toml_in_policy_dir_exits_2_at_once() {
     let d = tempfile::tempdir().unwrap();
     let fifo = d.path().join("supplygate.toml");
     mkfifo(&fifo);
-    let (db, dir) = (d.path().join("db"), d.path().to_str().unwrap());
-    refused(
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "scan",
-            "--offline",
-            "--home",
-            dir,
-            "--policy-dir",
-            dir,
-        ],
-        &fifo,
-        "a FIFO",
-    );
+    let (db, dir) = (d.path().join("db"), d.path());
+    let scan = Cmd::scan()
+        .db(db)
+        .offline()
+        .home(dir)
+        .opt("--policy-dir", dir);
+    refused(scan, &fifo, "a FIFO");
 }
 
 #[test]
 fn db_import_of_a_fifo_exits_2_at_once_and_leaves_the_store_usable() {
     let d = tempfile::tempdir().unwrap();
     let db = d.path().join("db");
-    let db = db.to_str().unwrap();
     for name in ["all.zip", "record.json"] {
         let fifo = d.path().join(name);
         mkfifo(&fifo);
-        refused(
-            &["--db", db, "db", "import", fifo.to_str().unwrap()],
-            &fifo,
-            "a FIFO",
-        );
+        let import = Cmd::store_command("import").db(&db).arg(&fifo);
+        refused(import, &fifo, "a FIFO");
     }
-    let (out, _) = run_within(&["--db", db, "db", "status"], Duration::from_secs(20));
+    let status = Cmd::store_command("status").db(&db);
+    let (out, _) = run_within(&status, Duration::from_secs(20));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
@@ -122,8 +103,8 @@ fn a_fifo_client_config_is_skipped_with_its_reason_not_waited_on() {
     std::fs::create_dir(&cursor).unwrap();
     let fifo = cursor.join("mcp.json");
     mkfifo(&fifo);
-    let home = d.path().to_str().unwrap();
-    let (out, took) = run_within(&["inventory", "--home", home], Duration::from_secs(20));
+    let inventory = Cmd::inventory().home(d.path());
+    let (out, took) = run_within(&inventory, Duration::from_secs(20));
     assert!(took < Duration::from_secs(10), "took {took:?}");
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(all.contains("a FIFO"), "{all}");

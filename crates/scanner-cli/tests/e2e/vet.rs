@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::support::osv_server::{OsvData, Reply, Request, Server};
-use crate::support::{fixtures, run_with_env, stderr};
+use crate::support::{fixtures, stderr, Cmd};
 
 /// RFC 3339 for Unix seconds (civil-from-days, H. Hinnant).
 fn iso(secs: i64) -> String {
@@ -114,6 +114,23 @@ fn npm_versions(marker: &Path) -> Vec<NpmVersion> {
             extra: json!({"deprecated": "do not use: moved to srv-ok"}),
             age: 30 * 86_400,
         },
+        // npm resolves it; supplygate's request for its facts (publish
+        // time) gets HTTP 500.
+        NpmVersion {
+            name: "srv-flaky",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({}),
+            age: 3600,
+        },
+        // Published an hour ago, on a registry that serves no `time`.
+        NpmVersion {
+            name: "srv-notime",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({}),
+            age: 3600,
+        },
         NpmVersion {
             name: "srv-git",
             version: "1.0.0",
@@ -131,6 +148,8 @@ fn python_projects() -> Vec<(&'static str, &'static str, Value, bool)> {
         ("srv-archived", "1.0.0", json!(false), true),
         ("srv-sdist", "1.0.0", json!(false), false),
         ("srv-clean", "1.0.0", json!(false), true),
+        // An index without PEP 700 upload times.
+        ("srv-no-upload-time", "1.0.0", json!(false), true),
     ]
 }
 
@@ -156,15 +175,16 @@ fn registry(base: &str, marker: &Path) -> Registry {
         }
         doc["dist"] = json!({"tarball": format!("{base}/npm/{}/-/{file}", v.name)});
         let published = iso(now() - v.age);
-        r.packuments.insert(
-            v.name.to_string(),
-            json!({
-                "name": v.name,
-                "dist-tags": {"latest": v.version},
-                "versions": {v.version: doc},
-                "time": {"created": published, "modified": published, v.version: published},
-            }),
-        );
+        let mut packument = json!({
+            "name": v.name,
+            "dist-tags": {"latest": v.version},
+            "versions": {v.version: doc},
+            "time": {"created": published, "modified": published, v.version: published},
+        });
+        if v.name == "srv-notime" {
+            packument.as_object_mut().unwrap().remove("time");
+        }
+        r.packuments.insert(v.name.to_string(), packument);
         r.tarballs.insert(format!("/npm/{}/-/{file}", v.name), tgz);
     }
     for (name, version, yanked, wheel) in python_projects() {
@@ -193,6 +213,9 @@ fn registry(base: &str, marker: &Path) -> Registry {
         if wheel {
             file["core-metadata"] = json!({"sha256": meta_sha});
         }
+        if name == "srv-no-upload-time" {
+            file.as_object_mut().unwrap().remove("upload-time");
+        }
         r.simple.insert(
             name.to_string(),
             json!({
@@ -215,6 +238,9 @@ fn serve(r: Arc<Registry>, osv: Arc<OsvData>) -> impl Fn(&Request) -> Reply + Se
             return Reply::bytes(200, t.clone());
         }
         if let Some(name) = path.strip_prefix("/npm/") {
+            if name == "srv-flaky" && req.user_agent.starts_with("supplygate") {
+                return Reply::bytes(500, b"internal error".to_vec());
+            }
             return match r.packuments.get(name) {
                 Some(doc) => Reply::json(doc),
                 None => Reply::bytes(404, b"{\"error\":\"Not found\"}".to_vec()),
@@ -284,32 +310,32 @@ fn has_tool(tool: &str) -> bool {
 
 fn vet(lb: &Loopback, servers: &[String], extra: &[&str]) -> (i32, Value) {
     let url = lb.server.url();
-    let mut args = vec![
-        "--db".to_string(),
-        lb.db.display().to_string(),
-        "vet".into(),
-        "--home".into(),
-        lb.home.display().to_string(),
-        "--osv-url".into(),
-        url.clone(),
-        "--format".into(),
-        "json".into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(servers.iter().cloned());
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let home = lb.home.display().to_string();
-    let out = run_with_env(
-        &refs,
-        &[
-            ("HOME", &home),
-            ("npm_config_registry", &format!("{url}/npm")),
-        ],
-    );
+    let out = Cmd::new(["vet"])
+        .db(&lb.db)
+        .home(&lb.home)
+        .opt("--osv-url", &url)
+        .format("json")
+        .args(extra)
+        .args(servers)
+        .env("HOME", &lb.home)
+        .env("npm_config_registry", format!("{url}/npm"))
+        .run();
     let code = out.status.code().unwrap_or(-1);
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("exit {code}, not JSON ({e}); stderr:\n{}", stderr(&out)));
     (code, report)
+}
+
+/// `scan --format json` of `project` (online against the loopback OSV),
+/// with the loopback home as `HOME`.
+fn project_scan(lb: &Loopback, project: &Path) -> Cmd {
+    Cmd::scan()
+        .db(&lb.db)
+        .home(&lb.home)
+        .project(project)
+        .opt("--osv-url", lb.server.url())
+        .format("json")
+        .env("HOME", &lb.home)
 }
 
 fn findings<'a>(report: &'a Value, server: &str) -> Vec<(&'a str, &'a str)> {
@@ -386,6 +412,58 @@ fn vet_blocks_a_deprecated_server_package_and_refuses_git_dependencies() {
 }
 
 #[test]
+fn vet_is_incomplete_when_registry_facts_cannot_be_fetched() {
+    let lb = loopback();
+    // Both versions are an hour old: a too-new check that could not run
+    // must not let them pass.
+    let (code, report) = vet(
+        &lb,
+        &[npx(&lb, "srv-flaky@1.0.0"), npx(&lb, "srv-notime@1.0.0")],
+        &[],
+    );
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(report["summary"]["outcome"], "incomplete");
+    let registry = format!("{}/npm/", lb.server.url());
+    for (server, why) in [("srv-flaky", "HTTP 500"), ("srv-notime", "no publish time")] {
+        let gap = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["server"] == server && f["code"] == "registry-facts-unknown")
+            .unwrap_or_else(|| panic!("no registry-facts-unknown for {server}: {report:#}"));
+        let message = gap["message"].as_str().unwrap();
+        assert!(message.contains(&format!("{server}@1.0.0")), "{message}");
+        assert!(message.contains(&registry), "names the registry: {message}");
+        assert!(message.contains(why), "{message}");
+        assert_eq!(gap["package"]["name"], server);
+        let incomplete = report["summary"]["incomplete"].to_string();
+        assert!(incomplete.contains(server), "{incomplete}");
+    }
+    // npm resolved it; supplygate's own request got the 500.
+    assert_eq!(report["servers"][0]["tree"]["kind"], "resolved");
+}
+
+#[test]
+fn vet_is_incomplete_when_the_index_gives_no_upload_time() {
+    if !has_tool("uv") {
+        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
+    }
+    let lb = loopback();
+    let index = format!("{}/simple", lb.server.url());
+    let spec = format!("uvx --index-url {index} srv-no-upload-time@1.0.0");
+    let (code, report) = vet(&lb, &[spec], &[]);
+    assert_eq!(code, 3, "{report:#}");
+    let f = findings(&report, "srv-no-upload-time");
+    assert!(
+        f.iter().any(|(c, _)| *c == "registry-facts-unknown"),
+        "{f:?}"
+    );
+    assert!(report["summary"]["incomplete"]
+        .to_string()
+        .contains("upload time"));
+}
+
+#[test]
 fn vet_matches_the_declared_package_when_it_is_gone_from_the_registry() {
     let lb = loopback();
     let (code, report) = vet(&lb, &[npx(&lb, "postmark-mcp@1.0.16")], &[]);
@@ -426,15 +504,14 @@ fn vet_python_yanked_archived_and_sdist_only() {
 #[test]
 fn vet_refuses_what_is_not_a_launch_command() {
     let lb = loopback();
-    let db = lb.db.display().to_string();
-    let out = run_with_env(&["--db", &db, "vet", "ls -la"], &[]);
+    let out = Cmd::vet(["ls -la"]).db(&lb.db).run();
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("not a launch command"),
         "{}",
         stderr(&out)
     );
-    let out = run_with_env(&["--db", &db, "vet"], &[]);
+    let out = Cmd::new(["vet"]).db(&lb.db).run();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -449,34 +526,14 @@ fn scan_resolve_missing_gates_a_fresh_runner() {
         "py": {"command": "uvx", "args": ["--index-url", format!("{url}/simple"), "srv-clean@1.0.0"]},
     }});
     std::fs::write(project.join(".mcp.json"), mcp.to_string()).unwrap();
-    let (db, home, proj) = (
-        lb.db.display().to_string(),
-        lb.home.display().to_string(),
-        project.display().to_string(),
-    );
-    let base = [
-        "--db",
-        &db,
-        "scan",
-        "--home",
-        &home,
-        "--project",
-        &proj,
-        "--osv-url",
-        &url,
-        "--format",
-        "json",
-    ];
-    let env = [("HOME", home.as_str())];
-    let without = run_with_env(&base, &env);
+    let scan = || project_scan(&lb, &project);
+    let without = scan().run();
     assert_eq!(
         without.status.code(),
         Some(3),
         "nothing installed: incomplete"
     );
-    let mut args = base.to_vec();
-    args.push("--resolve-missing");
-    let out = run_with_env(&args, &env);
+    let out = scan().arg("--resolve-missing").run();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{report:#}\n{}", stderr(&out));
     for s in report["servers"].as_array().unwrap() {
@@ -511,26 +568,7 @@ fn scan_resolve_missing_covers_bunx_pnpm_yarn_and_uv_run() {
         "script": {"command": "uv", "args": ["run", script.display().to_string()], "env": uv_env},
     }});
     std::fs::write(project.join(".mcp.json"), mcp.to_string()).unwrap();
-    let (db, home, proj) = (
-        lb.db.display().to_string(),
-        lb.home.display().to_string(),
-        project.display().to_string(),
-    );
-    let args = [
-        "--db",
-        &db,
-        "scan",
-        "--home",
-        &home,
-        "--project",
-        &proj,
-        "--osv-url",
-        &url,
-        "--format",
-        "json",
-        "--resolve-missing",
-    ];
-    let out = run_with_env(&args, &[("HOME", home.as_str())]);
+    let out = project_scan(&lb, &project).arg("--resolve-missing").run();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{report:#}\n{}", stderr(&out));
     let servers = report["servers"].as_array().unwrap();

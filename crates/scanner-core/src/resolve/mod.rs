@@ -176,6 +176,9 @@ pub enum IssueKind {
     ImageDigestMismatch,
     /// A native binary whose contents cannot be listed.
     UnscannedBinary,
+    /// Registry facts (publish time, deprecation, yanked) of a resolved
+    /// package could not be fetched.
+    RegistryFactsUnknown,
 }
 
 /// Past this many issues of one kind in one tree, they are reported as one
@@ -266,6 +269,7 @@ impl IssueKind {
             IssueKind::VerificationCapped => Code::VerificationCapped,
             IssueKind::ImageDigestMismatch => Code::ImageDigestMismatch,
             IssueKind::UnscannedBinary => Code::UnscannedBinary,
+            IssueKind::RegistryFactsUnknown => Code::RegistryFactsUnknown,
         }
     }
 }
@@ -334,6 +338,13 @@ pub struct InstalledTree {
 }
 
 impl InstalledTree {
+    /// Adds `issues` found after the tree was read (by a resolver fetching
+    /// registry facts), aggregated kind by kind like the reader's own.
+    pub fn add_issues(&mut self, issues: Vec<TreeIssue>) {
+        self.issues.extend(issues);
+        self.issues = aggregate(std::mem::take(&mut self.issues));
+    }
+
     /// Marks the direct dependencies of the top package; without a top
     /// package, the packages nothing else depends on (what the server can
     /// import first).

@@ -66,6 +66,9 @@ pub enum Code {
     YankedVersion,
     /// The version was published less than the minimum release age ago.
     TooNew,
+    /// What the registry says about a resolved package (publish time,
+    /// deprecation, yanked, project status) could not be fetched.
+    RegistryFactsUnknown,
     /// The package runs an install script (npm preinstall/install/postinstall).
     InstallScript,
     /// A server's installed tree differs from the baseline's.
@@ -78,7 +81,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for docs and uniqueness tests.
-    pub const ALL: [Code; 32] = [
+    pub const ALL: [Code; 33] = [
         Code::MaliciousPackage,
         Code::VulnerableDependency,
         Code::UnpinnedServer,
@@ -107,6 +110,7 @@ impl Code {
         Code::DeprecatedPackage,
         Code::YankedVersion,
         Code::TooNew,
+        Code::RegistryFactsUnknown,
         Code::InstallScript,
         Code::TreeChanged,
         Code::ImageDigestMismatch,
@@ -144,6 +148,7 @@ impl Code {
             Code::DeprecatedPackage => "deprecated-package",
             Code::YankedVersion => "yanked-version",
             Code::TooNew => "too-new",
+            Code::RegistryFactsUnknown => "registry-facts-unknown",
             Code::InstallScript => "install-script",
             Code::TreeChanged => "tree-changed",
             Code::ImageDigestMismatch => "image-digest-mismatch",
@@ -182,6 +187,7 @@ impl Code {
             Code::DeprecatedPackage => "the registry marks the package deprecated, or the project archived or quarantined",
             Code::YankedVersion => "the version is yanked from the package index",
             Code::TooNew => "the version was published less than the minimum release age ago (default 2 days)",
+            Code::RegistryFactsUnknown => "what the registry says about a resolved package (publish time, deprecation, yanked, project status) could not be fetched, so too-new, deprecated-package and yanked-version were not checked for it",
             Code::InstallScript => "the package runs an install script (preinstall, install or postinstall) when installed",
             Code::TreeChanged => "a package of the server's installed tree was added, removed or changed version since the baseline report",
             Code::ImageDigestMismatch => "the config pins an image digest, but the image found for that reference has another digest",
@@ -206,6 +212,7 @@ impl Code {
                 | Code::VerificationCapped
                 | Code::ResolutionFailed
                 | Code::NeedsBuild
+                | Code::RegistryFactsUnknown
         )
     }
 }

@@ -20,6 +20,8 @@ pub struct Request {
     pub method: String,
     /// The path, e.g. `/v1/querybatch`.
     pub path: String,
+    /// The `User-Agent` header, empty when none.
+    pub user_agent: String,
     /// The body.
     pub body: Vec<u8>,
 }
@@ -143,6 +145,7 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
     let mut parts = line.split_whitespace();
     let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
     let mut length = 0usize;
+    let mut user_agent = String::new();
     loop {
         let mut header = String::new();
         reader.read_line(&mut header).ok()?;
@@ -154,11 +157,19 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
             if k.eq_ignore_ascii_case("content-length") {
                 length = v.trim().parse().ok()?;
             }
+            if k.eq_ignore_ascii_case("user-agent") {
+                user_agent = v.trim().to_string();
+            }
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(Request { method, path, body })
+    Some(Request {
+        method,
+        path,
+        user_agent,
+        body,
+    })
 }
 
 /// The real OSV records of `fixtures/osv`, indexed as an OSV API would.
