@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::{fixture_scan_args, imported_store, run, stderr, stdout};
+use crate::support::{imported_store, stderr, stdout, Cmd};
 
 const NAME: &str = "ok\u{1b}[2K\r\u{1b}[1A\u{1b}[2K\u{1b}[32mPASSED: all clear\u{1b}[0m";
 const SPEC: &str = "@evil/pkg\u{1b}]0;owned\u{7}@1.0.0";
@@ -47,8 +47,12 @@ fn scan_table_markdown_and_stderr_escape_a_hostile_name_and_spec() {
     let home = hostile_home(dir.path());
     let db = imported_store();
     for format in ["table", "markdown"] {
-        let args = fixture_scan_args(db.path(), &home, &["--format", format]);
-        let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let out = Cmd::scan()
+            .db(db.path())
+            .offline()
+            .home(&home)
+            .format(format)
+            .run();
         assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
         assert_clean(&out, &format!("scan --format {format}"));
         // Shown (escaped in the table, dropped in Markdown), never raw.
@@ -70,8 +74,7 @@ fn scan_table_markdown_and_stderr_escape_a_hostile_name_and_spec() {
 fn inventory_and_explain_escape_a_hostile_name_and_spec() {
     let dir = tempfile::tempdir().unwrap();
     let home = hostile_home(dir.path());
-    let home = home.to_str().unwrap();
-    let out = run(&["inventory", "--home", home]);
+    let out = Cmd::inventory().home(&home).run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_clean(&out, "inventory");
     assert!(
@@ -80,14 +83,7 @@ fn inventory_and_explain_escape_a_hostile_name_and_spec() {
         stdout(&out)
     );
     let db = imported_store();
-    let out = run(&[
-        "--db",
-        db.path().to_str().unwrap(),
-        "explain",
-        "--home",
-        home,
-        "@evil/pkg",
-    ]);
+    let out = Cmd::explain("@evil/pkg").db(db.path()).home(&home).run();
     assert_clean(&out, "explain");
 }
 
@@ -95,12 +91,7 @@ fn inventory_and_explain_escape_a_hostile_name_and_spec() {
 fn an_error_naming_a_path_with_escapes_escapes_them() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("x\u{1b}[2J\u{1b}[32mPASSED\r.json");
-    let out = run(&[
-        "inventory",
-        "--no-default-configs",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+    let out = Cmd::inventory().no_default_configs().config(&config).run();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_clean(&out, "inventory --config MISSING");
     assert!(

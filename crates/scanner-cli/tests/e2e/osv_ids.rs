@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::support::{fixture_scan_args, run, stderr, stdout};
+use crate::support::{stderr, Cmd};
 
 fn record(id: &str, modified: &str, withdrawn: Option<&str>) -> Value {
     let mut r = json!({
@@ -24,13 +24,7 @@ fn record(id: &str, modified: &str, withdrawn: Option<&str>) -> Value {
 }
 
 fn import(db: &Path, source: &Path) -> std::process::Output {
-    run(&[
-        "--db",
-        db.to_str().unwrap(),
-        "db",
-        "import",
-        source.to_str().unwrap(),
-    ])
+    Cmd::store_command("import").db(db).arg(source).run()
 }
 
 fn stored_ids(db: &Path) -> Vec<String> {
@@ -124,15 +118,13 @@ fn of_two_copies_of_one_id_the_newer_modified_is_kept_in_either_order() {
         let db = dir.path().join(format!("db{n}"));
         let out = import(&db, &archive);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let args = fixture_scan_args(&db, &home, &["--format", "json"]);
-        let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "order {n}: the 2026 record blocks chalk 5.6.1: {}",
-            stderr(&out)
-        );
+        let (code, report) = Cmd::scan()
+            .db(&db)
+            .offline()
+            .home(&home)
+            .format("json")
+            .json();
+        assert_eq!(code, 1, "order {n}: the 2026 record blocks chalk 5.6.1");
         assert!(report["findings"]
             .as_array()
             .unwrap()

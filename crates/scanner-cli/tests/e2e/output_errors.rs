@@ -5,16 +5,15 @@
 
 use std::process::{Command, Stdio};
 
-use crate::support::{binary, imported_store};
+use crate::support::{imported_store, Cmd};
 
 fn scan_command(db: &std::path::Path, home: &std::path::Path, format: &str) -> Command {
-    let mut cmd = Command::new(binary());
-    cmd.args(["--db", db.to_str().unwrap(), "scan", "--offline", "--home"])
-        .arg(home)
-        .args(["--format", format])
-        .env_remove("SUPPLYGATE_DB")
-        .env("NO_COLOR", "1");
-    cmd
+    Cmd::scan()
+        .db(db)
+        .offline()
+        .home(home)
+        .format(format)
+        .command()
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{fixture_scan_args, run, run_with_env, stderr, stdout};
+use crate::support::{imported_store, stderr, stdout, Cmd};
 
 /// The planted secrets, each as it must never appear. The URL whose user
 /// name is its password may show the user, never `:password@`.
@@ -63,10 +63,9 @@ fn assert_no_secret(text: &str, what: &str) {
     );
 }
 
-/// `scan --offline` of `home` against `db`, then `extra`.
-fn scan(db: &Path, home: &Path, extra: &[&str]) -> std::process::Output {
-    let args = fixture_scan_args(db, home, extra);
-    run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+/// `scan --offline` of `home` against `db`.
+fn scan(db: &Path, home: &Path) -> Cmd {
+    Cmd::scan().db(db).offline().home(home)
 }
 
 fn all_output(out: &std::process::Output) -> String {
@@ -77,13 +76,7 @@ fn all_output(out: &std::process::Output) -> String {
 fn each_planted_secret_is_a_finding() {
     let dir = tempfile::tempdir().unwrap();
     let home = planted_home(dir.path());
-    let out = run(&[
-        "inventory",
-        "--home",
-        home.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let out = Cmd::inventory().home(&home).format("json").run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let inv: Value = serde_json::from_slice(&out.stdout).unwrap();
     let secrets: Vec<(String, String)> = inv["findings"]
@@ -121,25 +114,21 @@ fn each_planted_secret_is_a_finding() {
 fn inventory_and_scan_never_print_a_planted_secret_in_any_format() {
     let dir = tempfile::tempdir().unwrap();
     let home = planted_home(dir.path());
-    let db = crate::support::imported_store();
+    let db = imported_store();
     for format in ["table", "json"] {
-        let out = run(&[
-            "inventory",
-            "--home",
-            home.to_str().unwrap(),
-            "--format",
-            format,
-        ]);
+        let out = Cmd::inventory().home(&home).format(format).run();
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert_no_secret(&all_output(&out), &format!("inventory --format {format}"));
     }
     for format in ["table", "json", "sarif", "cyclonedx", "markdown"] {
         let file = dir.path().join(format!("report.{format}"));
-        let out = scan(db.path(), &home, &["--format", format]);
+        let out = scan(db.path(), &home).format(format).run();
         assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
         assert_no_secret(&all_output(&out), &format!("scan --format {format}"));
-        let to_file = ["--format", format, "--output", file.to_str().unwrap()];
-        let out = scan(db.path(), &home, &to_file);
+        let out = scan(db.path(), &home)
+            .format(format)
+            .opt("--output", &file)
+            .run();
         assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
         let written = std::fs::read_to_string(&file).unwrap();
         assert!(!written.is_empty());
@@ -151,22 +140,17 @@ fn inventory_and_scan_never_print_a_planted_secret_in_any_format() {
 fn a_signed_receipt_and_explain_never_print_a_planted_secret() {
     let dir = tempfile::tempdir().unwrap();
     let home = planted_home(dir.path());
-    let db = crate::support::imported_store();
+    let db = imported_store();
     let keys = dir.path().join("keys");
-    let out = run(&["receipt", "keygen", "--out", keys.to_str().unwrap()]);
+    let out = Cmd::receipt("keygen").opt("--out", &keys).run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let receipt = dir.path().join("receipt.json");
     let log = dir.path().join("log");
-    let key = keys.join("supplygate.key");
-    let receipt_args = [
-        "--receipt",
-        receipt.to_str().unwrap(),
-        "--receipt-log",
-        log.to_str().unwrap(),
-        "--signing-key",
-        key.to_str().unwrap(),
-    ];
-    let out = scan(db.path(), &home, &receipt_args);
+    let out = scan(db.path(), &home)
+        .opt("--receipt", &receipt)
+        .opt("--receipt-log", &log)
+        .opt("--signing-key", keys.join("supplygate.key"))
+        .run();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_no_secret(&all_output(&out), "scan --receipt");
     let mut written = std::fs::read_to_string(&receipt).unwrap();
@@ -182,8 +166,7 @@ fn a_signed_receipt_and_explain_never_print_a_planted_secret() {
         "pg-mcp",
         "@modelcontextprotocol/server-postgres",
     ] {
-        let (db, home) = (db.path().to_str().unwrap(), home.to_str().unwrap());
-        let out = run(&["--db", db, "explain", "--home", home, package]);
+        let out = Cmd::explain(package).db(db.path()).home(&home).run();
         assert_no_secret(&all_output(&out), &format!("explain {package}"));
     }
 }
@@ -194,29 +177,17 @@ fn a_signed_receipt_and_explain_never_print_a_planted_secret() {
 fn vet_never_prints_a_planted_secret_in_its_pinned_snippets() {
     let dir = tempfile::tempdir().unwrap();
     let home = planted_home(dir.path());
-    let config = home.join(".claude.json");
-    let db = crate::support::imported_store();
-    let db = db.path().to_str().unwrap();
-    let home = home.to_str().unwrap();
+    let db = imported_store();
     for format in ["table", "json", "markdown"] {
-        let out = run_with_env(
-            &[
-                "--db",
-                db,
-                "vet",
-                "--offline",
-                "--home",
-                home,
-                "--config",
-                config.to_str().unwrap(),
-                "--format",
-                format,
-            ],
-            &[
-                ("HOME", home),
-                ("npm_config_registry", "http://127.0.0.1:9/"),
-            ],
-        );
+        let out = Cmd::vet(Vec::<&str>::new())
+            .db(db.path())
+            .offline()
+            .home(&home)
+            .config(home.join(".claude.json"))
+            .format(format)
+            .env("HOME", &home)
+            .env("npm_config_registry", "http://127.0.0.1:9/")
+            .run();
         assert!(matches!(out.status.code(), Some(1 | 3)), "{}", stderr(&out));
         assert_no_secret(&all_output(&out), &format!("vet --format {format}"));
     }
