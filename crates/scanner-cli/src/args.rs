@@ -12,8 +12,9 @@ use crate::duration::HumanDuration;
 #[derive(Debug, Parser)]
 #[command(name = "supplygate", version, about, max_term_width = 100)]
 pub struct Cli {
-    /// The advisories store folder [default: the user's cache dir, supplygate/].
-    #[arg(long, global = true, env = "SUPPLYGATE_DB", value_name = "DIR")]
+    /// The advisories store folder, for `scan`, `vet` and `db` (which also
+    /// take it after their name) [default: the user's cache dir, supplygate/].
+    #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -115,12 +116,29 @@ pub enum ClientStyle {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The package: `name` or `name@version` (`@scope/name@1.2.3`).
-    #[arg(value_name = "NAME[@VERSION]")]
+    #[arg(value_name = "NAME[@VERSION]", value_parser = package_spec)]
     pub package: String,
 
     /// Where to look.
     #[command(flatten)]
     pub discovery: DiscoveryArgs,
+}
+
+/// A package argument: a name is required (`""`, `@1.0` and blanks are not one).
+fn package_spec(text: &str) -> Result<String, String> {
+    let name = text.strip_prefix('@').map_or(text, |rest| rest);
+    if name.trim().is_empty() || name.starts_with('@') {
+        return Err("a package name is required, e.g. `ms` or `ms@2.1.3`".into());
+    }
+    Ok(text.to_string())
+}
+
+/// The advisories store, for the commands that read or write it.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The advisories store folder [default: the user's cache dir, supplygate/].
+    #[arg(long = "db", env = "SUPPLYGATE_DB", value_name = "DIR")]
+    pub db: Option<PathBuf>,
 }
 
 /// Where discovery looks: shared by `scan` and `inventory`.
@@ -167,8 +185,8 @@ pub struct InventoryArgs {
     pub discovery: DiscoveryArgs,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+    pub format: InventoryFormat,
 
     /// List missing well-known locations in the table too (JSON always has them).
     #[arg(long, short)]
@@ -177,6 +195,15 @@ pub struct InventoryArgs {
     /// The policy whose `[server.NAME]` owners and pin requirements are shown.
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+/// Formats of `inventory` (findings and packages are `scan`'s formats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    /// A readable table: files, servers, config findings.
+    Table,
+    /// Everything discovery saw, as JSON.
+    Json,
 }
 
 /// `policy` subcommands.
@@ -198,6 +225,10 @@ pub enum PolicyCommand {
 /// Options of `scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    /// The advisories store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+
     /// Use only the local advisories store; never touch the network.
     #[arg(long)]
     pub offline: bool,
@@ -228,6 +259,13 @@ pub struct ScanArgs {
     /// package is then reported `unverified`.
     #[arg(long)]
     pub no_verify: bool,
+
+    /// Read every installed file again: do not use or update the
+    /// verification cache kept beside the advisories store (files unchanged
+    /// since an earlier scan verified them, by device, inode, size, mtime
+    /// and ctime, are otherwise not read again).
+    #[arg(long)]
+    pub no_verify_cache: bool,
 
     /// The image a `docker run`/`podman run` server uses, as an OCI image
     /// layout folder or a `docker save` tar (repeatable). Nothing is run.
@@ -345,9 +383,16 @@ pub enum DbCommand {
         /// The sources to import, each in its own transaction.
         #[arg(required = true, value_name = "PATH")]
         sources: Vec<PathBuf>,
+        /// The advisories store.
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Show what the store holds, per ecosystem.
-    Status,
+    Status {
+        /// The advisories store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Download osv.dev's <ECOSYSTEM>/all.zip and import it; nothing is
     /// replaced unless the download is complete and every record imports.
     Update(UpdateArgs),
@@ -370,9 +415,13 @@ pub struct UpdateArgs {
     )]
     pub data_url: String,
 
-    /// Largest archive accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 2 << 30)]
+    /// Largest archive accepted: bytes, or a number and a unit (2GiB, 500MB, 1.5GiB).
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = crate::size::parse)]
     pub max_size: u64,
+
+    /// The advisories store.
+    #[command(flatten)]
+    pub store: StoreArgs,
 
     #[command(flatten)]
     pub net: NetArgs,

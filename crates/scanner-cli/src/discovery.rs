@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use scanner_core::discover::{discover, DiscoverOptions, Inventory, Os};
 
-use crate::args::{DiscoveryArgs, Format, InventoryArgs, OsArg};
+use crate::args::{DiscoveryArgs, InventoryArgs, InventoryFormat, OsArg};
 use crate::exit::Exit;
 use crate::render;
 
@@ -17,11 +17,9 @@ pub fn collect_unverified(args: DiscoveryArgs) -> Result<scanner_core::Collected
     let discover = discover_options(args)?;
     let options = scanner_core::ScanOptions {
         resolve: scanner_core::resolve::ResolveOptions {
-            home: discover.home.clone(),
             // Names, versions and the graph only: installed files are not verified.
             verify: false,
-            image_archives: Vec::new(),
-            budget: scanner_core::resolve::HashBudget::default(),
+            ..scanner_core::resolve::ResolveOptions::new(discover.home.clone())
         },
         discover,
         advisory_source: String::new(),
@@ -70,6 +68,32 @@ pub fn discover_options(args: DiscoveryArgs) -> Result<DiscoverOptions> {
     })
 }
 
+/// The discovery options as they were given, shell-quoted, each after a
+/// space: what a hint repeats so that its command looks at the same place.
+pub fn flags(args: &DiscoveryArgs) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut push = |flag: &str, value: &Path| {
+        words.push(flag.to_string());
+        words.push(value.to_string_lossy().into_owned());
+    };
+    if let Some(home) = &args.home {
+        push("--home", home);
+    }
+    args.projects.iter().for_each(|p| push("--project", p));
+    args.configs.iter().for_each(|c| push("--config", c));
+    if args.no_default_configs {
+        words.push("--no-default-configs".into());
+    }
+    if let Some(os) = args.os {
+        words.push("--os".into());
+        words.push(format!("{os:?}").to_lowercase());
+    }
+    words
+        .iter()
+        .map(|w| format!(" {}", shlex::try_quote(w).unwrap_or_else(|_| w.into())))
+        .collect()
+}
+
 /// `dir` made absolute and normal, after checking it is a folder.
 pub fn existing_folder(flag: &str, dir: &Path) -> Result<PathBuf> {
     match std::fs::metadata(dir) {
@@ -109,9 +133,6 @@ fn system_root() -> PathBuf {
 /// `supplygate inventory`: what discovery saw, as a table or JSON. Exits 3
 /// when a present file or entry was skipped (the list may miss servers).
 pub fn inventory(args: InventoryArgs) -> Result<Exit> {
-    if !matches!(args.format, Format::Table | Format::Json) {
-        anyhow::bail!("`inventory` writes table or json only\nhint: `supplygate scan --format sarif|cyclonedx|markdown` reports findings and packages");
-    }
     let options = discover_options(args.discovery)?;
     let mut inventory = discover(&options)?;
     let today = crate::policy::today(args.policy.today.as_deref())?;
@@ -131,18 +152,20 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
     Ok(verdict)
 }
 
-fn write_inventory(format: Format, inventory: &Inventory, verbose: bool) -> std::io::Result<()> {
+fn write_inventory(
+    format: InventoryFormat,
+    inventory: &Inventory,
+    verbose: bool,
+) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
-        Format::Table => {
+        InventoryFormat::Table => {
             render::inventory::write(&mut crate::output::Escaping(&mut out), inventory, verbose)?
         }
-        Format::Json => {
+        InventoryFormat::Json => {
             serde_json::to_writer_pretty(&mut out, inventory)?;
             writeln!(out)?;
         }
-        // Refused before any discovery.
-        Format::Sarif | Format::Cyclonedx | Format::Markdown => {}
     }
     out.flush()
 }

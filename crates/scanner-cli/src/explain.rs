@@ -25,12 +25,13 @@ fn split_spec(spec: &str) -> (&str, Option<&str>) {
 
 /// Discovers and resolves (no advisories needed), then prints the paths.
 pub fn run(args: ExplainArgs) -> Result<Exit> {
+    let flags = crate::discovery::flags(&args.discovery);
     let collected = crate::discovery::collect_unverified(args.discovery)?;
     let (name, version) = split_spec(&args.package);
     let paths = collected.graph().explain(name, version, MAX_PATHS);
     if paths.is_empty() {
         bail!(
-            "no installed package `{}` in any server's tree\nhint: `supplygate scan --format json` lists every package of every server",
+            "no installed package `{}` in any server's tree\nhint: `supplygate scan --format json{flags}` lists every package of every server",
             args.package
         );
     }

@@ -15,7 +15,9 @@ mod policy;
 mod receipt;
 mod render;
 mod resolver;
+mod size;
 mod ui;
+mod verify_cache;
 mod vet;
 
 use std::io::Write;
@@ -30,7 +32,8 @@ use scanner_core::resolve::{ResolveMode, ResolveOptions};
 use scanner_core::{Report, Resolution, ScanOptions};
 
 use crate::args::{
-    Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ReceiptCommand, ScanArgs, VerifyArgs,
+    Cli, Command, DbCommand, FailOnArg, Format, PolicyCommand, ReceiptCommand, ScanArgs, StoreArgs,
+    VerifyArgs,
 };
 use crate::discovery::discover_options;
 use crate::exit::Exit;
@@ -58,28 +61,31 @@ fn main() -> ExitCode {
             .map_or(Exit::Invalid, |x| x.0)
             .into(),
         Err(e) => {
-            say!("error: {e:#}");
+            say!("error: {}", output::causes(&e));
             Exit::Invalid.into()
         }
     }
 }
 
 fn run(cli: Cli) -> Result<Exit> {
-    let db = || store_dir(cli.db.clone());
+    // `--db` after the command name wins over `supplygate --db DIR command`.
+    let db = |store: &StoreArgs| store_dir(store.db.clone().or_else(|| cli.db.clone()));
     match cli.command {
-        Command::Scan(args) => scan(&db()?, args),
-        Command::Db(DbCommand::Import { sources }) => import(&db()?, &sources),
-        Command::Db(DbCommand::Status) => status(&db()?),
+        Command::Scan(args) => scan(&db(&args.store)?, args),
+        Command::Db(DbCommand::Import { sources, store }) => import(&db(&store)?, &sources),
+        Command::Db(DbCommand::Status { store }) => status(&db(&store)?),
         Command::Inventory(args) => discovery::inventory(args),
         Command::Policy(PolicyCommand::Check { file, today }) => {
             policy::check(&file, policy::today(today.as_deref())?)
         }
         Command::Policy(PolicyCommand::Init) => policy::init(),
         Command::Explain(args) => explain::run(args),
-        Command::Vet(args) => vet::run(&db()?, args),
+        Command::Vet(args) => vet::run(&db(&args.scan.store)?, args),
         Command::Receipt(ReceiptCommand::Keygen { out }) => keygen(&out),
         Command::Receipt(ReceiptCommand::Verify(args)) => verify(args),
-        Command::Db(DbCommand::Update(args)) => online::update(&mut open_store(&db()?)?, &args),
+        Command::Db(DbCommand::Update(args)) => {
+            online::update(&mut open_store(&db(&args.store)?)?, &args)
+        }
     }
 }
 
@@ -184,12 +190,16 @@ fn check(
     let missing_store = store.is_none();
     let policy_text = policy::read(policy_file.as_deref())?;
     let baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
+    // Only beside a store that was opened: a reader never creates state.
+    let cached = (!args.no_verify && !args.no_verify_cache && store.is_some())
+        .then(|| verify_cache::load(db, std::time::SystemTime::now()));
     let mut options = ScanOptions {
         discover,
         resolve: ResolveOptions {
             home: home.clone(),
             verify: !args.no_verify,
             image_archives: checked_archives(&args.image_archives)?,
+            verify_cache: cached.as_ref().map(|c| c.cache.clone()),
             ..ResolveOptions::new(home.clone())
         },
         advisory_source: db.join(advisories_cache::DB_FILE).display().to_string(),
@@ -207,6 +217,9 @@ fn check(
         resolver: (mode != ResolveMode::Installed).then_some(&resolvers as _),
     };
     let collected = scanner_core::collect_inventory(inventory, &options, resolution);
+    if let Some(cached) = cached {
+        verify_cache::save(cached, &collected.tree_roots());
+    }
     if let Some(file) = &policy_file {
         policy::refuse_inside_trees(file, &collected.tree_roots())?;
     }

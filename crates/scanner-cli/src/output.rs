@@ -97,6 +97,25 @@ macro_rules! say {
     };
 }
 
+/// `e` and its causes joined by `: `, each said once: a cause whose text
+/// its error already shows (`{path}: {source}`) is not repeated.
+pub fn causes(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    let mut previous = String::new();
+    for cause in e.chain() {
+        let line = cause.to_string();
+        if previous.contains(&line) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&line);
+        previous = line;
+    }
+    text
+}
+
 /// True when `e` (or a cause of it) is a closed pipe on our output.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain()
@@ -116,6 +135,25 @@ mod tests {
             "x\\e[2K\\rPASSED\\x07"
         );
         assert_eq!(escape_controls("a\u{9b}b\u{202e}c"), "a\\u{9b}b\\u{202e}c");
+    }
+
+    #[test]
+    fn causes_already_shown_are_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        #[derive(Debug)]
+        struct Shows(std::io::Error);
+        impl std::fmt::Display for Shows {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "/x: {}", self.0)
+            }
+        }
+        impl std::error::Error for Shows {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = anyhow::Error::new(Shows(io)).context("cannot open");
+        assert_eq!(causes(&e), "cannot open: /x: gone");
     }
 
     #[test]

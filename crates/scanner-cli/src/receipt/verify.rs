@@ -87,7 +87,7 @@ fn read(path: &Path, key: &VerifyingKey) -> Result<Checked> {
             }
         }
         Err(e) => {
-            println!("INVALID {}: {e:#}", path.display());
+            println!("INVALID {}: {}", path.display(), crate::output::causes(&e));
             Checked {
                 label,
                 bytes: Vec::new(),

@@ -619,7 +619,11 @@ fn no_format_prints_a_secret_and_messages_stay_on_stderr() {
 fn inventory_refuses_report_only_formats() {
     let out = Cmd::inventory().format("sarif").no_default_configs().run();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("table or json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[possible values: table, json]"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty());
 }
 

@@ -8,8 +8,8 @@ mod baseline;
 mod control_characters;
 mod discovery;
 mod discovery_plugins_profiles_and_variables;
-mod first_run;
 mod formats;
+mod help_matches_behaviour;
 mod hostile_trees;
 mod images;
 mod launchers;
@@ -17,6 +17,7 @@ mod matching;
 mod online;
 mod osv_ids;
 mod output_errors;
+mod paths_and_defaults;
 mod policy;
 mod receipt;
 mod resolution;
@@ -28,4 +29,6 @@ mod severity_is_for_advisories;
 mod store;
 #[cfg(unix)]
 mod untrusted_files;
+#[cfg(unix)]
+mod verify_cache;
 mod vet;

@@ -2,15 +2,16 @@
 //! pipx's shared libraries (pip backend, real install in
 //! `fixtures/trees/home/.local/share/pipx-pip`), `.pth` folders inside the
 //! environment, `*.egg-info` installs and `include-system-site-packages`.
-//! Also: a tree two servers share is verified once per scan, and
-//! `npm exec --package=x -- cmd` skips npx's global-install check.
+//! Also: a tree two servers share is verified once per scan,
+//! `npm exec --package=x -- cmd` skips npx's global-install check, and a
+//! `python -m` module no package provides is a finding.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{fixtures, stderr, stdout, Cmd};
+use crate::support::{fixtures, imported_store, stderr, stdout, Cmd};
 
 /// `scan --format json` (offline, empty store) of `home`, with `config` alone if given.
 fn scan(home: &Path, config: Option<&Path>) -> Value {
@@ -278,4 +279,50 @@ fn npx_range_with_or_is_satisfied_by_a_matching_global_install() {
         );
     }
     assert!(server(&report, "other")["tree"].is_null(), "{report}");
+}
+
+/// Regression: a `python -m` module no package provides left every package
+/// `direct: false`, findings without a path, and `explain` saying "no
+/// installed package".
+#[test]
+fn a_python_module_no_package_provides_is_a_finding_and_the_env_stays_reachable() {
+    let db = imported_store();
+    let w = tempfile::tempdir().unwrap();
+    let config = w.path().join("mcp.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers":{"nomod":{"command":"~/venvs/plain/bin/python","args":["-m","not_there"]}}}"#,
+    )
+    .unwrap();
+    let home = fixtures().join("trees/home");
+    let place = |cmd: Cmd| cmd.home(&home).no_default_configs().config(&config);
+    let out = place(Cmd::scan().offline().db(db.path()).format("json"))
+        .today("2026-06-01")
+        .run();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let missing = findings
+        .iter()
+        .find(|f| f["code"] == "module-not-found")
+        .expect("module-not-found finding");
+    assert!(missing["message"].as_str().unwrap().contains("not_there"));
+    let packages = report["servers"][0]["packages"].as_array().unwrap();
+    assert!(packages.len() >= 2, "{packages:?}");
+    let direct =
+        |name: &str| packages.iter().find(|p| p["name"] == name).unwrap()["direct"].clone();
+    assert_eq!(direct("click"), true);
+    assert_eq!(direct("localtool"), true);
+    let local = findings
+        .iter()
+        .find(|f| f["code"] == "non-registry-source")
+        .unwrap();
+    assert_eq!(local["path"][0], "nomod", "{local}");
+    let out = place(Cmd::explain("click")).run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("nomod > click@"),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -10,6 +10,7 @@ mod npm;
 mod python;
 pub mod resolved;
 mod verify;
+pub mod verify_cache;
 
 use python::venv;
 
@@ -17,12 +18,14 @@ pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
 pub use python::uv_run::uv_run_requirements;
 pub use verify::{hash_files, FileHash, HashBudget};
+pub use verify_cache::VerifyCache;
 
 /// The integrity of an installed package (the shared [`crate::IntegrityState`]).
 pub use crate::types::IntegrityState as Integrity;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use advisories_cache::Ecosystem;
 use serde::Serialize;
@@ -42,6 +45,9 @@ pub struct ResolveOptions {
     pub budget: HashBudget,
     /// Image archives given for `docker run`/`podman run` servers.
     pub image_archives: Vec<ImageArchive>,
+    /// What earlier scans verified: files unchanged since are not read
+    /// again, and what this scan verifies is added to it.
+    pub verify_cache: Option<Arc<VerifyCache>>,
 }
 
 impl ResolveOptions {
@@ -52,6 +58,7 @@ impl ResolveOptions {
             verify: true,
             budget: HashBudget::default(),
             image_archives: Vec::new(),
+            verify_cache: None,
         }
     }
 }
@@ -565,7 +572,7 @@ fn finish(
     tree.mark_direct();
     tree.issues = aggregate(std::mem::take(&mut tree.issues));
     if options.verify {
-        verify_once(server, &mut tree, cache, options.budget);
+        verify_once(server, &mut tree, cache, options);
         tree.issues = aggregate(std::mem::take(&mut tree.issues));
     } else {
         for p in &mut tree.packages {
@@ -583,7 +590,7 @@ fn verify_once(
     server: &Server,
     tree: &mut InstalledTree,
     cache: &mut VerifiedTrees,
-    budget: HashBudget,
+    options: &ResolveOptions,
 ) {
     let key = (
         tree.root.clone(),
@@ -602,8 +609,19 @@ fn verify_once(
     }
     let spending = cache
         .spending
-        .get_or_insert_with(|| verify::Spending::new(budget));
-    verify::verify_tree(tree, spending);
+        .get_or_insert_with(|| verify::Spending::new(options.budget));
+    let known = options.verify_cache.as_deref();
+    let before = known.map(VerifyCache::usage).unwrap_or_default();
+    verify::verify_tree(tree, &verify::Check { spending, known });
+    let after = known.map(VerifyCache::usage).unwrap_or_default();
+    let unchanged = after.unchanged - before.unchanged;
+    if unchanged > 0 {
+        let read = after.read - before.read;
+        tree.notes.push(format!(
+            "{unchanged} of {} files unchanged since an earlier scan verified them (verification cache); {read} read",
+            unchanged + read
+        ));
+    }
     let done = Verified {
         server: server.name.clone(),
         integrity: tree.packages.iter().map(|p| p.integrity.clone()).collect(),
