@@ -5,6 +5,7 @@
 mod support;
 
 mod baseline;
+mod clear_errors;
 mod control_characters;
 mod discovery;
 mod discovery_plugins_profiles_and_variables;
