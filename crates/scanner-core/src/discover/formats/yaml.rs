@@ -34,11 +34,14 @@ pub fn parse(text: &str) -> Result<Node, FormatError> {
 /// Most values aliases may copy in one document.
 const MAX_EXPANDED: usize = 100_000;
 
+/// An open container: the node, its anchor id (0 for none) and, for maps,
+/// a pending key with its line.
+type Open = (Node, usize, Option<(String, usize)>);
+
 #[derive(Default)]
 struct Builder {
-    /// Open containers: the node, its anchor id (0 for none) and, for maps,
-    /// a pending key.
-    stack: Vec<(Node, usize, Option<(String, usize)>)>,
+    /// Open containers, innermost last.
+    stack: Vec<Open>,
     root: Option<Node>,
     error: Option<FormatError>,
     /// Anchored values by anchor id, with their size in values.
