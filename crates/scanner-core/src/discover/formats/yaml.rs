@@ -44,8 +44,8 @@ struct Builder {
     stack: Vec<Open>,
     root: Option<Node>,
     error: Option<FormatError>,
-    /// Anchored values by anchor id, with their size in values.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored values by anchor id, with their size in values and depth.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     /// Values copied by aliases so far.
     expanded: usize,
 }
@@ -96,26 +96,32 @@ impl Builder {
 
     fn anchor(&mut self, anchor: usize, node: &Node) {
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), size(node)));
+            self.anchors
+                .insert(anchor, (node.clone(), size(node), depth(node)));
         }
     }
 
     /// A copy of the anchored value, counted against [`MAX_EXPANDED`].
     fn alias(&mut self, id: usize, mark: Marker) {
-        let Some((node, n)) = self.anchors.get(&id) else {
+        let Some((node, n, depth)) = self.anchors.get(&id) else {
             return self.push(Node::new(mark.line(), Value::Null));
         };
         self.expanded += n;
-        if self.expanded > MAX_EXPANDED {
-            self.error = Some(FormatError {
-                line: mark.line(),
-                column: mark.col() + 1,
-                message: format!("aliases expand to more than {MAX_EXPANDED} values"),
-            });
-            return;
-        }
-        let node = node.clone();
-        self.push(node);
+        // A copy nests as deep as its anchor, below where it is used: the
+        // nesting cap holds for expanded documents too.
+        let message = if self.expanded > MAX_EXPANDED {
+            format!("aliases expand to more than {MAX_EXPANDED} values")
+        } else if self.stack.len() + depth > MAX_DEPTH {
+            format!("aliases nest deeper than {MAX_DEPTH} levels")
+        } else {
+            let node = node.clone();
+            return self.push(node);
+        };
+        self.error = Some(FormatError {
+            line: mark.line(),
+            column: mark.col() + 1,
+            message,
+        });
     }
 
     fn push(&mut self, node: Node) {
@@ -139,6 +145,15 @@ fn size(node: &Node) -> usize {
     1 + match &node.value {
         Value::Array(items) => items.iter().map(size).sum(),
         Value::Object(members) => members.iter().map(|(_, v)| size(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// How deep `node` nests (a scalar is 1).
+fn depth(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Array(items) => items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(members) => members.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
         _ => 0,
     }
 }
@@ -226,6 +241,13 @@ mod tests {
         }
         let err = parse(&bomb).unwrap_err();
         assert!(err.message.contains("aliases expand"), "{err:?}");
+        // Each copy nested under the last: the expanded depth is capped.
+        let mut tower = String::from("l0: &l0 [[[[[[[[[[x]]]]]]]]]]\n");
+        for i in 1..20 {
+            tower.push_str(&format!("l{i}: &l{i} [[[[[[[[[[*l{}]]]]]]]]]]\n", i - 1));
+        }
+        let err = parse(&tower).unwrap_err();
+        assert!(err.message.contains("nest deeper"), "{err:?}");
         assert!(parse("a: [\n").is_err());
     }
 }
