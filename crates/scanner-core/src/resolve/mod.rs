@@ -93,10 +93,24 @@ pub struct InstalledPackage {
     /// The distribution source package advisories are filed under, when
     /// it differs from the binary package (dpkg `Source`, apk origin).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_package: Option<String>,
+    pub source_package: Option<SourcePackage>,
     /// What the registry says about this version, when known.
     #[serde(skip_serializing_if = "RegistryFacts::is_empty")]
     pub facts: RegistryFacts,
+}
+
+/// A distribution's source package: what Debian, Ubuntu and Alpine file
+/// advisories under. dpkg records it as `Source: name (version)`; the
+/// version is given only when it differs from the binary package's (a
+/// binNMU `+b1`, or an epoch only the binary has), and the advisory's
+/// ranges are in source versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourcePackage {
+    /// The source package's name (`util-linux` for `bsdutils`).
+    pub name: String,
+    /// The source version when it differs from the binary's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// What a package registry says about one version: read from a lockfile
@@ -142,6 +156,20 @@ impl InstalledPackage {
             published: None,
             facts: RegistryFacts::default(),
             source_package: None,
+        }
+    }
+
+    /// The name and version advisories are filed under: the source
+    /// package's for a distribution package that names one (Debian and
+    /// Ubuntu records name source packages and give source versions), else
+    /// the package's own.
+    pub fn advisory_name_and_version(&self) -> (&str, &str) {
+        match &self.source_package {
+            Some(source) => (
+                &source.name,
+                source.version.as_deref().unwrap_or(&self.version),
+            ),
+            None => (&self.name, &self.version),
         }
     }
 }
