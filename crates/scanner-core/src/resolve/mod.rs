@@ -45,6 +45,9 @@ pub struct ResolveOptions {
     pub budget: HashBudget,
     /// Image archives given for `docker run`/`podman run` servers.
     pub image_archives: Vec<ImageArchive>,
+    /// Images the caller could not export from a local Docker/Podman
+    /// store, with why (named in the tree-not-installed message).
+    pub image_store_failures: Vec<(String, String)>,
     /// What earlier scans verified: files unchanged since are not read
     /// again, and what this scan verifies is added to it.
     pub verify_cache: Option<Arc<VerifyCache>>,
@@ -58,6 +61,7 @@ impl ResolveOptions {
             verify: true,
             budget: HashBudget::default(),
             image_archives: Vec::new(),
+            image_store_failures: Vec::new(),
             verify_cache: None,
         }
     }
