@@ -55,7 +55,7 @@ measure() {
   local rc=0
   /usr/bin/time -f '%e %M' -o "$W/time" timeout 900 "$SG" --db "$DB" scan --offline --home "$W/home" \
     --no-image-store --image-archive "test=$2" >"$W/out" 2>"$W/err" || rc=$?
-  read -r secs kb <"$W/time"
+  read -r secs kb < <(tail -1 "$W/time")
   printf '%-16s exit %s  %6ss  peak RSS %6d KB  %s\n' "$1" "$rc" "$secs" "$kb" \
     "$(grep -m1 -o 'layer [^;]*' "$W/err" | cut -c1-110 || true)"
 }
@@ -70,7 +70,7 @@ mkdir -p "$W/bomb"; root "$W/bomb"
 head -c "$(size 10G 300M)" /dev/zero >"$W/bomb/zeros"
 tar -C "$W/bomb" -cf - . | gzip -1 >"$W/bomb.tar.gz"; rm -rf "$W/bomb"
 oci "$W/bomb-oci" "$W/bomb.tar.gz"; rm "$W/bomb.tar.gz"
-echo "gzip bomb: $(du -b "$W/bomb-oci" | cut -f1) bytes on disk"
+echo "gzip bomb: $(du -sb "$W/bomb-oci" | cut -f1) bytes on disk"
 measure gzip-bomb "$W/bomb-oci"; rm -rf "$W/bomb-oci"
 
 # 2. a 10 GiB sparse entry (GNU sparse format), executable, beside the real root.

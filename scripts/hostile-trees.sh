@@ -28,7 +28,7 @@ measure() {
   local rc=0
   /usr/bin/time -f '%e %M' -o "$W/time" timeout 900 "$SG" --db "$DB" scan --offline --home "$home" "$@" \
     >"$W/out" 2>"$W/err" || rc=$?
-  read -r wall rss <"$W/time" || true
+  read -r wall rss < <(tail -1 "$W/time") || true
   printf '%-34s exit %s (expected %s)  wall %6.2f s  peak RSS %7d KB  report %d bytes\n' \
     "$label" "$rc" "$expected" "$wall" "$rss" "$(wc -c <"$W/out")"
   grep -m2 -E 'walk|entries|more than|bytes read|budget|reported as one' "$W/err" | cut -c1-160 | sed 's/^/    /' || true

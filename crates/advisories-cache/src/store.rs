@@ -64,6 +64,13 @@ pub enum StoreError {
         /// The database file that does not exist.
         path: PathBuf,
     },
+    /// Something other than a folder is where the store folder should be
+    /// (`--db /dev/null`, `--db some-file`).
+    #[error("{path} is not a folder; the advisories store is a folder\nhint: pass --db DIR with a folder (it is created if missing)")]
+    NotAFolder {
+        /// What `--db` named.
+        path: PathBuf,
+    },
     /// The store folder could not be created.
     #[error("{path}: {source}")]
     Io {
@@ -117,6 +124,7 @@ impl Store {
     /// Opens the store in folder `dir` only if it exists: readers (`scan
     /// --offline`, `db status`) never create a folder or an empty store.
     pub fn open_existing(dir: &Path) -> Result<Self, StoreError> {
+        check_folder(dir)?;
         let path = dir.join(DB_FILE);
         if !path.is_file() {
             return Err(StoreError::Missing { path });
@@ -131,6 +139,7 @@ impl Store {
 
     /// Opens (creating if needed) the store in folder `dir` with `options`.
     pub fn open_with(dir: &Path, options: StoreOptions) -> Result<Self, StoreError> {
+        check_folder(dir)?;
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
             path: dir.to_path_buf(),
             source,
@@ -347,6 +356,16 @@ impl Store {
 
 /// Turns SQLite's "busy" into the message naming the store; everything else
 /// is passed on with the file's path.
+/// A store folder that exists must be a folder (followed through links).
+fn check_folder(dir: &Path) -> Result<(), StoreError> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => Err(StoreError::NotAFolder {
+            path: dir.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn sqlite_error(path: &Path, options: StoreOptions, source: rusqlite::Error) -> StoreError {
     let busy = matches!(
         source.sqlite_error_code(),

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use scanner_core::discover::secrets::redact_args;
 use scanner_core::discover::{discover, Inventory, Launch, Server};
 use scanner_core::resolve::ResolveMode;
 use scanner_core::Report;
@@ -166,9 +167,11 @@ fn relabel(inventory: &mut Inventory, generated: &Path) {
 }
 
 /// The config entry pinning `server`'s package at `version`, in `style`.
+/// Credentials in the arguments are redacted like in every other output:
+/// the snippet is printed, so the user keeps their own values.
 pub fn pinned(server: &Server, version: &str, style: ClientStyle) -> Option<String> {
     let command = server.command.clone()?;
-    let args = pinned_args(server, version)?;
+    let args = redact_args(&pinned_args(server, version)?);
     Some(match style {
         ClientStyle::McpServers => pretty(json!({
             "mcpServers": { &server.name: { "command": command, "args": args } }

@@ -112,13 +112,23 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
 }
 
 /// Runs `target` on `cases` mutants of each seed; returns how many ran.
+/// With `SUPPLYGATE_FUZZ_LAST=FILE` each input is written to FILE before it
+/// runs: a stack overflow aborts the process without a panic message, and
+/// FILE then holds the input that caused it.
 fn fuzz(seeds: &[&[u8]], cases: usize, salt: u64, target: &mut dyn FnMut(&[u8])) -> usize {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ salt);
+    let last = std::env::var_os("SUPPLYGATE_FUZZ_LAST");
+    let mut run = |input: &[u8]| {
+        if let Some(file) = &last {
+            std::fs::write(file, input).expect("write SUPPLYGATE_FUZZ_LAST");
+        }
+        target(input);
+    };
     let mut runs = 0;
     for seed in seeds {
-        target(seed);
+        run(seed);
         for _ in 0..cases {
-            target(&mutate(seed, &mut rng));
+            run(&mutate(seed, &mut rng));
             runs += 1;
         }
     }

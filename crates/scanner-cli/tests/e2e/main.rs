@@ -5,6 +5,8 @@
 mod support;
 
 mod baseline;
+mod clear_errors;
+mod control_characters;
 mod discovery;
 mod discovery_plugins_profiles_and_variables;
 mod formats;
@@ -14,6 +16,8 @@ mod images;
 mod launchers;
 mod matching;
 mod online;
+mod osv_ids;
+mod output_errors;
 mod paths_and_defaults;
 mod policy;
 mod receipt;
@@ -21,6 +25,7 @@ mod resolution;
 mod resolution_sites;
 mod same_name_servers;
 mod scan;
+mod secret_redaction;
 mod severity_is_for_advisories;
 mod store;
 #[cfg(unix)]

@@ -264,12 +264,25 @@ impl TokenScan {
     fn token(&mut self, text: &str, end: usize, sep: char, out: &mut Vec<Secret>) {
         let range = self.start..end;
         let token = &text[range.clone()];
-        let keyed =
-            |k: &Option<Range<usize>>| k.clone().is_some_and(|k| named_secret(&text[k], token));
-        if !token.is_empty() && (looks_like_secret(token) || keyed(&self.key) || keyed(&self.flag))
-        {
+        // The value of a credential-named key or flag runs past the token
+        // separators (an AWS secret key holds `/`): to the end of the word.
+        let keyed = |k: &Option<Range<usize>>, stop: fn(char) -> bool| {
+            let k = k.clone()?;
+            let rest = &text[range.start..];
+            let value = range.start..rest.find(stop).map_or(text.len(), |i| range.start + i);
+            named_secret(&text[k], &text[value.clone()]).then_some(value)
+        };
+        let found = if token.is_empty() {
+            None
+        } else if looks_like_secret(token) {
+            Some(range.clone())
+        } else {
+            keyed(&self.key, |c| c.is_whitespace() || "\"'&;,".contains(c))
+                .or_else(|| keyed(&self.flag, |c| c.is_whitespace() || "\"'".contains(c)))
+        };
+        if let Some(range) = found {
             out.push(Secret {
-                range: range.clone(),
+                range,
                 kind: SecretKind::Value,
             });
         }
@@ -377,6 +390,26 @@ mod tests {
         assert_eq!(
             redact_text("npx -y @scope/pkg@1.2.3"),
             "npx -y @scope/pkg@1.2.3"
+        );
+    }
+
+    #[test]
+    fn a_flag_or_key_value_is_redacted_to_the_end_of_its_word() {
+        // An AWS secret key holds `/`: the whole value is the secret.
+        let args: Vec<String> = [
+            "--aws-secret-access-key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8vK3mQpL",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(redact_args(&args)[1], "****mQpL");
+        assert_eq!(
+            redact_text("run --password corr/ect/horse | tee"),
+            "run --password ****orse | tee"
+        );
+        assert_eq!(
+            redact_text("h/x?api_key=ab/cd/efgh12&page=2"),
+            "h/x?api_key=****gh12&page=2"
         );
     }
 

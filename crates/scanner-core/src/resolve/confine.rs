@@ -100,20 +100,56 @@ impl Placer {
 
 /// Opens `path` for reading only if it is a regular file: a final symlink
 /// is refused, a FIFO or device is never waited on, and the type is checked
-/// again on the open handle.
+/// again on the open handle (the one capped reader's open).
 pub fn open_regular(path: &Path) -> io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    capped_read::open_regular(path, capped_read::Links::Refuse).map_err(|e| match e.kind() {
+        capped_read::ReadErrorKind::Missing => io::Error::from(io::ErrorKind::NotFound),
+        kind => io::Error::other(kind.to_string()),
+    })
+}
+
+/// Why a file of a tree was not read.
+#[derive(Debug)]
+pub enum TreeReadError {
+    /// Its real path (links resolved) is outside the tree, or special.
+    Outside(PathBuf),
+    /// The capped reader refused it (missing, not a regular file, too
+    /// large, not UTF-8).
+    Read(capped_read::ReadError),
+}
+
+impl std::fmt::Display for TreeReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TreeReadError::Outside(real) => {
+                write!(
+                    f,
+                    "leads outside the tree (to {}); not read",
+                    real.display()
+                )
+            }
+            TreeReadError::Read(e) => write!(f, "{}", e.kind()),
+        }
     }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::other("not a regular file"));
-    }
-    Ok(file)
+}
+
+/// Reads the text file `path` of the tree rooted at `root`, at most `cap`
+/// bytes: only if its real path (every link resolved) stays under the
+/// tree's real root, outside `/proc`, `/sys` and `/dev`, and is a regular
+/// file there. A link within the tree is read at its real path; one leading
+/// out is never opened.
+pub fn read_text(root: &Path, path: &Path, cap: u64) -> Result<String, TreeReadError> {
+    let place = match TreeRoot::new(root) {
+        Some(tree) => tree.place(path),
+        None => Place::Missing,
+    };
+    let real = match place {
+        Place::Inside(real) => real,
+        Place::Outside(real) => return Err(TreeReadError::Outside(real)),
+        // Let the reader say why (no such file, a link loop).
+        Place::Missing => path.to_path_buf(),
+    };
+    capped_read::read_text_with(&real, cap, capped_read::Links::Refuse).map_err(TreeReadError::Read)
 }
 
 #[cfg(all(test, unix))]
@@ -156,5 +192,34 @@ mod tests {
         std::os::unix::fs::symlink(d.path().join("f"), d.path().join("l")).unwrap();
         assert!(open_regular(&d.path().join("f")).is_ok());
         assert!(open_regular(&d.path().join("l")).is_err());
+    }
+
+    #[test]
+    fn tree_reads_stay_in_the_tree_and_follow_links_within_it() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("root");
+        std::fs::create_dir_all(root.join("real")).unwrap();
+        std::fs::write(root.join("real/METADATA"), "Name: x").unwrap();
+        std::fs::write(d.path().join("secret"), "outside").unwrap();
+        std::os::unix::fs::symlink("real/METADATA", root.join("in")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("secret"), root.join("out")).unwrap();
+        std::os::unix::fs::symlink("/etc", root.join("etc")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero")).unwrap();
+        assert_eq!(read_text(&root, &root.join("in"), 100).unwrap(), "Name: x");
+        for link in ["out", "etc/passwd", "zero"] {
+            let err = read_text(&root, &root.join(link), 100).unwrap_err();
+            assert!(matches!(err, TreeReadError::Outside(_)), "{link}: {err}");
+        }
+        let err = read_text(&root, &root.join("gone"), 100).unwrap_err();
+        assert_eq!(err.to_string(), "no such file");
+        std::fs::write(root.join("big"), "x".repeat(200)).unwrap();
+        let err = read_text(&root, &root.join("big"), 100).unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
+        let fifo = root.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let err = read_text(&root, &fifo, 100).unwrap_err();
+            assert!(err.to_string().contains("FIFO"), "{err}");
+        }
     }
 }

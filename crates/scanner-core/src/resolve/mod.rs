@@ -717,8 +717,22 @@ fn working_dir(server: &Server, home: &Path) -> Option<PathBuf> {
 /// Largest metadata file read (lockfiles, METADATA).
 const MAX_METADATA_BYTES: u64 = 64 << 20;
 
-/// Reads a metadata file of a tree as text, through the one capped reader.
-fn read_tree_file(server: &Server, path: &Path) -> Result<String, ResolveError> {
+/// Reads a metadata file (lockfile, manifest, METADATA, receipt) of the
+/// tree rooted at `root` as text, through the capped reader confined to
+/// the tree ([`confine::read_text`]): a link leading out of the tree, a
+/// FIFO or a device is never opened.
+fn read_tree_file(server: &Server, root: &Path, path: &Path) -> Result<String, ResolveError> {
+    confine::read_text(root, path, MAX_METADATA_BYTES).map_err(|e| ResolveError::BadTree {
+        server: server.name.clone(),
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads a file the config itself names (a `uv run` script), through the
+/// capped reader; links are followed, as for `--config` files: the user
+/// chose the path, it is not a file found inside a tree.
+fn read_named_file(server: &Server, path: &Path) -> Result<String, ResolveError> {
     capped_read::read_capped_text(path, MAX_METADATA_BYTES).map_err(|e| ResolveError::BadTree {
         server: server.name.clone(),
         path: path.to_path_buf(),

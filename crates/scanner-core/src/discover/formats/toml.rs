@@ -23,30 +23,39 @@ pub fn parse(text: &str) -> Result<Node, FormatError> {
     Ok(Node::new(1, table_value(&lines, table.get_ref())))
 }
 
-/// Refuses inline arrays/tables nested past [`MAX_DEPTH`] before parsing,
-/// so the parser never recurses that deep. Counts brackets outside strings
-/// and comments; table headers (`[a.b]`) only ever add one.
+/// Refuses inline arrays/tables nested past [`MAX_DEPTH`], and keys of more
+/// than [`MAX_DEPTH`] dotted parts, before parsing, so the parser never
+/// recurses that deep (its own limit is reported without a place). Counts
+/// brackets and dots outside strings and comments; table headers (`[a.b]`)
+/// only ever add one bracket. A value's dots (`1.5`) end at `,` or a bracket.
 fn check_depth(text: &str, lines: &LineIndex<'_>) -> Result<(), FormatError> {
-    let (mut depth, mut quote, mut comment) = (0usize, None::<char>, false);
+    let (mut depth, mut dots, mut quote, mut comment) = (0usize, 0usize, None::<char>, false);
     for (i, c) in text.char_indices() {
         match (c, quote) {
-            ('\n', _) => comment = false,
+            ('\n', _) => (comment, dots) = (false, 0),
             _ if comment => {}
             ('#', None) => comment = true,
             ('"' | '\'', None) => quote = Some(c),
             (q, Some(open)) if q == open => quote = None,
-            ('[' | '{', None) => depth += 1,
-            (']' | '}', None) => depth = depth.saturating_sub(1),
+            ('[' | '{', None) => (depth, dots) = (depth + 1, 0),
+            (']' | '}', None) => (depth, dots) = (depth.saturating_sub(1), 0),
+            ('=' | ',', None) => dots = 0,
+            ('.', None) => dots += 1,
             _ => {}
         }
-        if depth > MAX_DEPTH {
-            let (line, column) = lines.line_col(i);
-            return Err(FormatError {
-                line,
-                column,
-                message: format!("nested deeper than {MAX_DEPTH} levels"),
-            });
-        }
+        let message = if depth > MAX_DEPTH {
+            format!("nested deeper than {MAX_DEPTH} levels")
+        } else if dots >= MAX_DEPTH {
+            format!("a key of more than {MAX_DEPTH} dotted parts")
+        } else {
+            continue;
+        };
+        let (line, column) = lines.line_col(i);
+        return Err(FormatError {
+            line,
+            column,
+            message,
+        });
     }
     Ok(())
 }
@@ -102,5 +111,16 @@ mod tests {
         assert!(parse(&deep).unwrap_err().message.contains("nested"));
         let err = parse("a = \n[x").unwrap_err();
         assert!(err.line >= 1);
+        // A key of 1,000 dotted parts is reported on its line, not at 1:1.
+        let dotted = format!(
+            "[x]\ncommand = \"npx\"\n{} = 1\n",
+            vec!["a"; 1000].join(".")
+        );
+        let err = parse(&dotted).unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+        assert!(err.message.contains("dotted parts"), "{err:?}");
+        let floats = format!("a = [{}]\n", vec!["1.5"; 500].join(", "));
+        assert!(parse(&floats).is_ok());
+        assert!(parse("[a.b.c]\nx.y = 1.5\n").is_ok());
     }
 }

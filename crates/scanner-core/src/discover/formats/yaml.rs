@@ -1,5 +1,10 @@
 //! YAML (Goose, Continue) into the document tree, built from parser events
-//! so nesting is capped and aliases are never expanded (no "billion laughs").
+//! so nesting is capped. Aliases (`*a`) are expanded and merge keys
+//! (`<<: *a`) applied, as YAML loaders do, within a budget of
+//! [`MAX_EXPANDED`] copied values (no "billion laughs"): a server written
+//! through an anchor is read, never dropped as a server without a command.
+
+use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -26,12 +31,23 @@ pub fn parse(text: &str) -> Result<Node, FormatError> {
     Ok(builder.root.unwrap_or(Node::new(1, Value::Null)))
 }
 
+/// Most values aliases may copy in one document.
+const MAX_EXPANDED: usize = 100_000;
+
+/// An open container: the node, its anchor id (0 for none) and, for maps,
+/// a pending key with its line.
+type Open = (Node, usize, Option<(String, usize)>);
+
 #[derive(Default)]
 struct Builder {
-    /// Open containers; for maps, a pending key.
-    stack: Vec<(Node, Option<(String, usize)>)>,
+    /// Open containers, innermost last.
+    stack: Vec<Open>,
     root: Option<Node>,
     error: Option<FormatError>,
+    /// Anchored values by anchor id, with their size in values and depth.
+    anchors: HashMap<usize, (Node, usize, usize)>,
+    /// Values copied by aliases so far.
+    expanded: usize,
 }
 
 impl MarkedEventReceiver for Builder {
@@ -41,22 +57,32 @@ impl MarkedEventReceiver for Builder {
         }
         let line = mark.line();
         match ev {
-            Event::MappingStart(..) => self.open(Node::new(line, Value::Object(Vec::new())), mark),
-            Event::SequenceStart(..) => self.open(Node::new(line, Value::Array(Vec::new())), mark),
+            Event::MappingStart(anchor, _) => {
+                self.open(Node::new(line, Value::Object(Vec::new())), anchor, mark)
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(Node::new(line, Value::Array(Vec::new())), anchor, mark)
+            }
             Event::MappingEnd | Event::SequenceEnd => {
-                if let Some((node, _)) = self.stack.pop() {
+                if let Some((mut node, anchor, _)) = self.stack.pop() {
+                    merge_keys(&mut node);
+                    self.anchor(anchor, &node);
                     self.push(node);
                 }
             }
-            Event::Scalar(s, style, _, _) => self.push(Node::new(line, scalar(s, style))),
-            Event::Alias(_) => self.push(Node::new(line, Value::Null)),
+            Event::Scalar(s, style, anchor, _) => {
+                let node = Node::new(line, scalar(s, style));
+                self.anchor(anchor, &node);
+                self.push(node);
+            }
+            Event::Alias(id) => self.alias(id, mark),
             _ => {}
         }
     }
 }
 
 impl Builder {
-    fn open(&mut self, node: Node, mark: Marker) {
+    fn open(&mut self, node: Node, anchor: usize, mark: Marker) {
         if self.stack.len() >= MAX_DEPTH {
             self.error = Some(FormatError {
                 line: mark.line(),
@@ -65,11 +91,41 @@ impl Builder {
             });
             return;
         }
-        self.stack.push((node, None));
+        self.stack.push((node, anchor, None));
+    }
+
+    fn anchor(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 {
+            self.anchors
+                .insert(anchor, (node.clone(), size(node), depth(node)));
+        }
+    }
+
+    /// A copy of the anchored value, counted against [`MAX_EXPANDED`].
+    fn alias(&mut self, id: usize, mark: Marker) {
+        let Some((node, n, depth)) = self.anchors.get(&id) else {
+            return self.push(Node::new(mark.line(), Value::Null));
+        };
+        self.expanded += n;
+        // A copy nests as deep as its anchor, below where it is used: the
+        // nesting cap holds for expanded documents too.
+        let message = if self.expanded > MAX_EXPANDED {
+            format!("aliases expand to more than {MAX_EXPANDED} values")
+        } else if self.stack.len() + depth > MAX_DEPTH {
+            format!("aliases nest deeper than {MAX_DEPTH} levels")
+        } else {
+            let node = node.clone();
+            return self.push(node);
+        };
+        self.error = Some(FormatError {
+            line: mark.line(),
+            column: mark.col() + 1,
+            message,
+        });
     }
 
     fn push(&mut self, node: Node) {
-        let Some((parent, pending)) = self.stack.last_mut() else {
+        let Some((parent, _, pending)) = self.stack.last_mut() else {
             self.root = Some(node);
             return;
         };
@@ -82,6 +138,52 @@ impl Builder {
             _ => {}
         }
     }
+}
+
+/// How many values `node` holds, itself included.
+fn size(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Array(items) => items.iter().map(size).sum(),
+        Value::Object(members) => members.iter().map(|(_, v)| size(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// How deep `node` nests (a scalar is 1).
+fn depth(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Array(items) => items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(members) => members.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Applies YAML merge keys: the members of `<<: *a` (or of each map in
+/// `<<: [*a, *b]`, earlier first) that the map does not set itself.
+fn merge_keys(node: &mut Node) {
+    let Value::Object(members) = &mut node.value else {
+        return;
+    };
+    if !members.iter().any(|(k, _)| k == "<<") {
+        return;
+    }
+    let (merges, mut own): (Vec<_>, Vec<_>) = std::mem::take(members)
+        .into_iter()
+        .partition(|(k, _)| k == "<<");
+    let sources = merges.into_iter().flat_map(|(_, v)| match v.value {
+        Value::Array(items) => items,
+        _ => vec![v],
+    });
+    for source in sources {
+        if let Value::Object(inherited) = source.value {
+            for (key, value) in inherited {
+                if !own.iter().any(|(k, _)| *k == key) {
+                    own.push((key, value));
+                }
+            }
+        }
+    }
+    *members = own;
 }
 
 fn scalar(s: String, style: TScalarStyle) -> Value {
@@ -112,11 +214,40 @@ mod tests {
     }
 
     #[test]
+    fn merge_keys_and_aliases_are_applied() {
+        let text = "extensions:\n  base: &b\n    cmd: npx\n    args: [-y, x@1.0.0]\n    enabled: true\n  fetch:\n    <<: *b\n    args: [-y, y@2.0.0]\n  other:\n    <<: [*b]\n    cmd: *b\n";
+        let n = parse(text).unwrap();
+        let fetch = n.get("extensions").unwrap().get("fetch").unwrap();
+        assert_eq!(fetch.get("cmd").unwrap().as_str(), Some("npx"));
+        assert_eq!(
+            fetch.get("args").unwrap().items()[1].as_str(),
+            Some("y@2.0.0")
+        );
+        assert!(fetch.get("<<").is_none());
+        let other = n.get("extensions").unwrap().get("other").unwrap();
+        assert!(matches!(other.get("cmd").unwrap().value, Value::Object(_)));
+    }
+
+    #[test]
     fn deep_nesting_and_aliases_are_safe() {
         let deep = format!("a: {}", "[".repeat(10_000));
         assert!(parse(&deep).is_err());
         let laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n";
         assert!(parse(laughs).is_ok());
+        let mut bomb = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+            bomb.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        }
+        let err = parse(&bomb).unwrap_err();
+        assert!(err.message.contains("aliases expand"), "{err:?}");
+        // Each copy nested under the last: the expanded depth is capped.
+        let mut tower = String::from("l0: &l0 [[[[[[[[[[x]]]]]]]]]]\n");
+        for i in 1..20 {
+            tower.push_str(&format!("l{i}: &l{i} [[[[[[[[[[*l{}]]]]]]]]]]\n", i - 1));
+        }
+        let err = parse(&tower).unwrap_err();
+        assert!(err.message.contains("nest deeper"), "{err:?}");
         assert!(parse("a: [\n").is_err());
     }
 }

@@ -141,6 +141,11 @@ impl PythonSpec {
                     pin: PinState::Unpinned,
                 });
             }
+            // `name@version` has one `@`: `x@@@…` (found by the fuzz
+            // harness) recursed once per `@` until the stack overflowed.
+            if version.contains('@') {
+                return None;
+            }
             let spec = Self::parse(&format!("{name}=={version}"))?;
             return Some(PythonSpec {
                 raw: raw.into(),
@@ -216,5 +221,14 @@ mod requirement_tests {
         }
         assert!(super::parse_requirement("mcp-server-fetch==1.0").is_some());
         assert!(super::parse_requirement("httpx (>=0.27)").is_some());
+    }
+
+    #[test]
+    fn a_uvx_target_of_many_at_signs_is_refused_without_recursing() {
+        let many = format!("mcp-server{}", "@".repeat(100_000));
+        assert!(super::PythonSpec::parse(&many).is_none());
+        assert!(super::PythonSpec::parse("mcp-server@@1.0").is_none());
+        let pinned = super::PythonSpec::parse("mcp-server@1.0").unwrap();
+        assert_eq!(pinned.exact_version(), Some("1.0"));
     }
 }

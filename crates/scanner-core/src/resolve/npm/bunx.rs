@@ -108,7 +108,7 @@ fn read_bun_lock(server: &Server, root: &Path) -> Result<Option<Lock>, ResolveEr
     if !path.is_file() {
         return Ok(None);
     }
-    let text = read_tree_file(server, &path)?;
+    let text = read_tree_file(server, root, &path)?;
     let doc = Format::Json
         .parse(&text)
         .map_err(|e| ResolveError::BadTree {

@@ -160,7 +160,7 @@ pub(super) fn read_lock(server: &Server, root: &Path) -> Result<Option<Lock>, Re
     for rel in ["package-lock.json", "node_modules/.package-lock.json"] {
         let path = root.join(rel);
         if path.is_file() {
-            let text = read_tree_file(server, &path)?;
+            let text = read_tree_file(server, root, &path)?;
             let lock = lockfile::parse(&text).map_err(|message| ResolveError::BadTree {
                 server: server.name.clone(),
                 path,

@@ -127,7 +127,7 @@ fn current_install(entry: &Path) -> Option<PathBuf> {
 /// Does the install's `package.json` ask for exactly `package` (one
 /// dependency, of that name, at a version satisfying the spec)?
 fn asked_for(server: &Server, root: &Path, package: &NpmSpec) -> Result<bool, ResolveError> {
-    let text = read_tree_file(server, &root.join("package.json"))?;
+    let text = read_tree_file(server, root, &root.join("package.json"))?;
     let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else {
         return Ok(false);
     };

@@ -18,7 +18,7 @@ pub(super) fn load(server: &Server, root: &Path) -> Result<Option<PnpmLock>, Res
     if !path.is_file() {
         return Ok(None);
     }
-    let text = read_tree_file(server, &path)?;
+    let text = read_tree_file(server, root, &path)?;
     let doc = Format::Yaml
         .parse(&text)
         .map_err(|e| ResolveError::BadTree {

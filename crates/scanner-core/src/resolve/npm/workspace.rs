@@ -92,7 +92,7 @@ fn workspace_root(
         if !manifest.is_file() {
             continue;
         }
-        let patterns = workspace_patterns(&read_tree_file(server, &manifest)?);
+        let patterns = workspace_patterns(&read_tree_file(server, root, &manifest)?);
         if patterns.is_empty() {
             continue;
         }

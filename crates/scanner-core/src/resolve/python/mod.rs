@@ -239,7 +239,7 @@ fn read_dist(server: &Server, tree: &TreeRoot, dir: &Path) -> Option<ReadDist> {
         .and_then(|n| n.to_str())
         .unwrap_or("METADATA");
     let text = match tree.place(&metadata) {
-        Place::Inside(_) => read_tree_file(server, &metadata).map_err(|e| match e {
+        Place::Inside(_) => read_tree_file(server, tree.real(), &metadata).map_err(|e| match e {
             ResolveError::BadTree { message, .. } => format!("{shown}: {message}"),
             other => other.to_string(),
         }),
@@ -270,7 +270,7 @@ fn read_dist(server: &Server, tree: &TreeRoot, dir: &Path) -> Option<ReadDist> {
         dist.egg = egg;
         let requires = dir.join("requires.txt");
         if egg && matches!(tree.place(&requires), Place::Inside(_)) && requires.is_file() {
-            if let Ok(text) = read_tree_file(server, &requires) {
+            if let Ok(text) = read_tree_file(server, tree.real(), &requires) {
                 dist.requires.extend(parse_requires_txt(&text));
             }
         }

@@ -98,7 +98,7 @@ fn matches_request(server: &Server, venv: &Path, spec: &PythonSpec) -> Result<bo
     if !path.is_file() || !venv.join("pyvenv.cfg").is_file() {
         return Ok(false);
     }
-    let text = read_tree_file(server, &path)?;
+    let text = read_tree_file(server, venv, &path)?;
     let meta: Metadata = serde_json::from_str(&text).map_err(|e| ResolveError::BadTree {
         server: server.name.clone(),
         path: path.clone(),

@@ -18,7 +18,7 @@ use super::pep723;
 use super::{environment_links, file_name, list_dir, read_env, resolve_link, satisfies, uv_cache};
 use crate::discover::{env_path, PythonSpec, Server};
 use crate::resolve::{
-    read_tree_file, working_dir, InstalledTree, ResolveError, ResolveOptions, TreeKind,
+    read_named_file, working_dir, InstalledTree, ResolveError, ResolveOptions, TreeKind,
 };
 
 /// What `uv run` was given.
@@ -140,7 +140,7 @@ fn script_deps(
     if !path.is_file() {
         return Ok(None);
     }
-    let text = read_tree_file(server, &path)?;
+    let text = read_named_file(server, &path)?;
     let bad = |message: String| ResolveError::BadTree {
         server: server.name.clone(),
         path: path.clone(),

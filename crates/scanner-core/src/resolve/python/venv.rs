@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::read_env;
 use super::record::{self, RecordRow};
 use crate::discover::{server_env, Server};
+use crate::resolve::confine::{self, TreeReadError};
 use crate::resolve::verify::{hash_stats, stat_files, Check, FileHash, Stat};
 use crate::resolve::verify_cache::{Expected, VerifyCache};
 use crate::resolve::{
@@ -144,14 +145,14 @@ fn kind_of(server: &Server, env: &Path) -> Result<(TreeKind, Option<String>), Re
     };
     let pipx = env.join("pipx_metadata.json");
     if pipx.is_file() {
-        let m: PipxMetadata = serde_json::from_str(&read_tree_file(server, &pipx)?)
+        let m: PipxMetadata = serde_json::from_str(&read_tree_file(server, env, &pipx)?)
             .map_err(|e| bad(pipx.clone(), format!("not valid pipx metadata: {e}")))?;
         let name = Ecosystem::PyPI.normalize_name(&m.main_package.package);
         return Ok((TreeKind::Pipx, Some(name)));
     }
     let receipt = env.join("uv-receipt.toml");
     if receipt.is_file() {
-        let r: UvReceipt = toml::from_str(&read_tree_file(server, &receipt)?)
+        let r: UvReceipt = toml::from_str(&read_tree_file(server, env, &receipt)?)
             .map_err(|e| bad(receipt.clone(), format!("not a valid uv receipt: {e}")))?;
         let name = r
             .tool
@@ -285,26 +286,29 @@ enum RecordFile {
     Rows(Vec<RecordRow>),
 }
 
+/// The RECORD of `dist_info`, read through the capped reader confined to
+/// its site-packages folder: a link out, a FIFO or a file over
+/// [`MAX_SMALL_BYTES`] is an invalid RECORD, never opened or read whole.
 fn read_record(dist_info: &Path) -> RecordFile {
+    use capped_read::ReadErrorKind;
     let path = dist_info.join("RECORD");
-    let meta = match std::fs::symlink_metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return RecordFile::Missing,
-        Err(e) => return RecordFile::Invalid(format!("cannot be read: {e}")),
-        Ok(m) => m,
-    };
-    if !meta.is_file() {
-        return RecordFile::Invalid("is not a regular file".into());
-    }
-    if meta.len() > MAX_SMALL_BYTES {
-        return RecordFile::Invalid(format!(
-            "is {} bytes, over the {MAX_SMALL_BYTES}-byte limit",
-            meta.len()
-        ));
-    }
-    let text = match std::fs::read(&path).map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        Ok(Err(_)) => return RecordFile::Invalid("is not valid UTF-8".into()),
-        Err(e) => return RecordFile::Invalid(format!("cannot be read: {e}")),
+    let root = dist_info.parent().unwrap_or(dist_info);
+    let text = match confine::read_text(root, &path, MAX_SMALL_BYTES) {
+        Ok(text) => text,
+        Err(TreeReadError::Read(e)) => match e.kind() {
+            ReadErrorKind::Missing => return RecordFile::Missing,
+            ReadErrorKind::TooLarge { .. } => {
+                return RecordFile::Invalid(format!("is {}", e.kind()))
+            }
+            ReadErrorKind::NotRegular(kind) => {
+                return RecordFile::Invalid(format!("is not a regular file ({kind})"))
+            }
+            ReadErrorKind::NotUtf8 { .. } => {
+                return RecordFile::Invalid("is not valid UTF-8".into())
+            }
+            kind => return RecordFile::Invalid(format!("cannot be read: {kind}")),
+        },
+        Err(outside) => return RecordFile::Invalid(outside.to_string()),
     };
     match record::parse(&text) {
         Ok(rows) => RecordFile::Rows(rows),
