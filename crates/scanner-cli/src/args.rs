@@ -49,6 +49,20 @@ pub enum Command {
     /// Signed receipts: make a key pair, verify receipts and a receipt log.
     #[command(subcommand)]
     Receipt(ReceiptCommand),
+    /// Print a shell completion script (e.g. `supplygate completions bash >
+    /// ~/.local/share/bash-completion/completions/supplygate`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or with --out write one page per command
+    /// (`supplygate.1`, `supplygate-scan.1`, …) into a folder.
+    Man {
+        /// The folder for the pages (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `receipt` subcommands.

@@ -7,6 +7,7 @@ mod report_file;
 mod args;
 mod baseline;
 mod discovery;
+mod docs;
 mod duration;
 mod exit;
 mod explain;
@@ -85,6 +86,8 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Vet(args) => vet::run(&db(&args.scan.store)?, args),
         Command::Receipt(ReceiptCommand::Keygen { out }) => keygen(&out),
         Command::Receipt(ReceiptCommand::Verify(args)) => verify(args),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { out } => docs::man(out.as_deref()),
         Command::Db(DbCommand::Update(args)) => {
             online::update(&mut open_store(&db(&args.store)?)?, &args)
         }

@@ -6,6 +6,7 @@ mod support;
 
 mod baseline;
 mod clear_errors;
+mod completions_and_man;
 mod control_characters;
 mod discovery;
 mod discovery_plugins_profiles_and_variables;
