@@ -41,7 +41,7 @@ pub mod finding {
     pub use crate::policy::Finding;
     pub use crate::types::finding::*;
 }
-pub use types::{IntegrityState, Scope, ScopeError, ServerId};
+pub use types::{IntegrityState, PinRequirement, PinState, Scope, ScopeError, ServerId};
 
 pub use policy::Finding;
 pub use policy::{Decision, Policy};

@@ -84,8 +84,8 @@ fn server_row(s: &Server) -> Vec<String> {
         Some((raw, pin)) => (redact_text(raw), format!("{pin:?}").to_lowercase()),
         None => (launch_target(s), "-".into()),
     };
-    if let Some(required) = &s.pin_required {
-        pin = format!("{pin}/{required}");
+    if let Some(required) = s.pin_required {
+        pin = format!("{pin}/{}", required.as_str());
     }
     let env: Vec<&str> = s.env.keys().map(String::as_str).collect();
     let name = if s.disabled {

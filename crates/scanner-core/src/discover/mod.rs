@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::types::{Scope, ServerId};
+use crate::types::{PinRequirement, Scope, ServerId};
 
 pub use clients::{
     ancestor_locations, default_config_locations, env_locations, project_locations,
@@ -131,7 +131,7 @@ pub struct Server {
     /// How the policy requires its package to be pinned (`exact`, `range`,
     /// `any`), when a policy says.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pin_required: Option<String>,
+    pub pin_required: Option<PinRequirement>,
     /// How the server is launched, and the package it runs.
     pub launch: Launch,
 }

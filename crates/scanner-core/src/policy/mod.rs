@@ -55,8 +55,9 @@ pub use finding::Finding;
 pub use rule::{builtin_rules, Conditions, Glob, Origin, Rule};
 pub use starter::STARTER;
 
-use crate::discover::PinState;
 use crate::types::finding::{Code, Severity};
+pub use crate::types::PinRequirement;
+use crate::types::PinState;
 
 /// What a policy decides for a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -157,29 +158,6 @@ pub struct ServerPolicy {
     pub line: usize,
 }
 
-/// How a server's package spec must be pinned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PinRequirement {
-    /// One exact version is required: an unpinned server blocks.
-    Exact,
-    /// A range is allowed; no version at all (or a dist-tag) blocks.
-    Range,
-    /// Any spec is allowed: unpinned is not a problem for this server.
-    Any,
-}
-
-impl PinRequirement {
-    /// The spelling in policy files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PinRequirement::Exact => "exact",
-            PinRequirement::Range => "range",
-            PinRequirement::Any => "any",
-        }
-    }
-}
-
 /// The policy in force.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -196,6 +174,7 @@ pub struct Policy {
 
 /// A policy file that could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
     /// The file could not be read.
     #[error("cannot read the policy file {0}")]
@@ -294,7 +273,7 @@ impl Policy {
         for server in &mut inventory.servers {
             if let Some(meta) = self.servers.get(&server.name) {
                 server.owner.clone_from(&meta.owner);
-                server.pin_required = meta.pin.map(|p| p.as_str().to_string());
+                server.pin_required = meta.pin;
             }
         }
     }

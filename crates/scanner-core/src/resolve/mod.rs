@@ -154,6 +154,7 @@ pub struct TreeIssue {
 /// The kinds of [`TreeIssue`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum IssueKind {
     /// The lockfile and the disk disagree (missing, extraneous, other version).
     LockfileMismatch,
@@ -277,6 +278,7 @@ impl IssueKind {
 /// The kind of tree resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum TreeKind {
     /// `<npm cache>/_npx/<hash>`.
     NpxCache,
@@ -372,6 +374,7 @@ impl InstalledTree {
 
 /// A server whose tree could not be resolved.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResolveError {
     /// Nothing is installed where the launcher would look.
     #[error("server `{server}`: {package} is not installed (looked in {})", display_paths(.looked_in))]
@@ -418,6 +421,7 @@ pub enum ResolveError {
 
 /// Why a resolution failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailureCause {
     /// The registry or the package manager failed (unreachable, not found).
     Registry,

@@ -9,7 +9,7 @@ use super::draft::Draft;
 use super::findings::{config_draft, gaps_for, tree_findings, unpinned};
 use super::options::{Resolution, ScanError, ScanOptions};
 use super::server_report::server_report;
-use crate::discover::{discover, Inventory, Launch, PinState, Server};
+use crate::discover::{discover, Inventory, Launch, Server};
 use crate::graph::DependencyGraph;
 use crate::report::ServerReport;
 use crate::resolve::{
@@ -17,6 +17,7 @@ use crate::resolve::{
     TreeKind, TreeResolver, VerifiedTrees,
 };
 use crate::types::finding::PackageRef;
+use crate::types::PinState;
 
 /// What discovery and resolution found: everything a scan knows before it
 /// looks at advisories. Built without any advisory source, so a caller can

@@ -57,6 +57,7 @@ pub struct Resolution<'a> {
 
 /// A scan that could not run at all.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScanError {
     /// A config file is unreadable or invalid.
     #[error(transparent)]

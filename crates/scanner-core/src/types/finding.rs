@@ -10,6 +10,7 @@ use serde::Serialize;
 /// The kind of a finding. Codes are stable: policies and CI scripts match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Code {
     /// An installed package is a known malicious package (`MAL-` advisory).
     MaliciousPackage,
@@ -245,6 +246,7 @@ pub struct UnknownCode(pub String);
 /// How severe a finding is. `Unscored` is its own level, below `Low`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Severity {
     /// No score is known.
     Unscored,
