@@ -195,6 +195,7 @@ fn check(
             home: home.clone(),
             verify: !args.no_verify,
             image_archives: checked_archives(&args.image_archives)?,
+            search_path: std::env::var_os("PATH"),
             ..ResolveOptions::new(home.clone())
         },
         advisory_source: db.join(advisories_cache::DB_FILE).display().to_string(),
@@ -213,7 +214,7 @@ fn check(
     };
     let collected = scanner_core::collect_inventory(inventory, &options, resolution);
     if let Some(file) = &policy_file {
-        policy::refuse_inside_trees(file, &collected.tree_roots())?;
+        policy::refuse_inside_trees(file, &collected)?;
     }
     // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
     let loaded = policy::parse(policy_file.as_deref(), policy_text, today)?;

@@ -48,6 +48,6 @@ pub use policy::{Decision, Policy};
 pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
 pub use scan::{
     collect, collect_inventory, collect_with, evaluate, evaluate_against, scan, Collected,
-    Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS,
+    PolicyPlacementError, Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS,
 };
 pub use types::finding::{Code, PackageRef, Severity};

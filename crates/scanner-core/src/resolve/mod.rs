@@ -22,6 +22,7 @@ pub use verify::{hash_files, FileHash, HashBudget};
 pub use crate::types::IntegrityState as Integrity;
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use advisories_cache::Ecosystem;
@@ -42,6 +43,11 @@ pub struct ResolveOptions {
     pub budget: HashBudget,
     /// Image archives given for `docker run`/`podman run` servers.
     pub image_archives: Vec<ImageArchive>,
+    /// The `PATH` a bare command (`mcp-server-x`) is looked up on when the
+    /// server's config sets no `env.PATH`: the scanning user's, given by
+    /// the caller (the CLI passes its own). `None`: only the home's
+    /// `~/.local/bin`; the core never reads this process's environment.
+    pub search_path: Option<OsString>,
 }
 
 impl ResolveOptions {
@@ -52,6 +58,7 @@ impl ResolveOptions {
             verify: true,
             budget: HashBudget::default(),
             image_archives: Vec::new(),
+            search_path: None,
         }
     }
 }
@@ -633,17 +640,19 @@ fn resolve_executable(
         server: server.name.clone(),
         command: command.to_string(),
     };
-    let path = venv::find_executable(server, command, &options.home).ok_or_else(|| {
-        ResolveError::NotInstalled {
-            server: server.name.clone(),
-            package: command.to_string(),
-            looked_in: vec![PathBuf::from(if command.contains(['/', '\\']) {
-                command
-            } else {
-                "PATH (the server's env.PATH, else supplygate's and ~/.local/bin)"
-            })],
-        }
-    })?;
+    let search_path = options.search_path.as_deref();
+    let path =
+        venv::find_executable(server, command, &options.home, search_path).ok_or_else(|| {
+            ResolveError::NotInstalled {
+                server: server.name.clone(),
+                package: command.to_string(),
+                looked_in: vec![PathBuf::from(if command.contains(['/', '\\']) {
+                    command
+                } else {
+                    "PATH (the server's env.PATH, else supplygate's and ~/.local/bin)"
+                })],
+            }
+        })?;
     if let Some(tree) = npm::resolve_global_bin(&path) {
         return Ok(tree);
     }
