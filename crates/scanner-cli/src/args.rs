@@ -260,6 +260,13 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_verify: bool,
 
+    /// Read every installed file again: do not use or update the
+    /// verification cache kept beside the advisories store (files unchanged
+    /// since an earlier scan verified them, by device, inode, size, mtime
+    /// and ctime, are otherwise not read again).
+    #[arg(long)]
+    pub no_verify_cache: bool,
+
     /// The image a `docker run`/`podman run` server uses, as an OCI image
     /// layout folder or a `docker save` tar (repeatable). Nothing is run.
     #[arg(long = "image-archive", value_name = "IMAGE=PATH")]

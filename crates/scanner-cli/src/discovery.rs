@@ -18,12 +18,10 @@ pub fn collect_unverified(args: DiscoveryArgs) -> Result<scanner_core::Collected
     let discover = discover_options(args)?;
     let options = scanner_core::ScanOptions {
         resolve: scanner_core::resolve::ResolveOptions {
-            home: discover.home.clone(),
             // Names, versions and the graph only: installed files are not verified.
             verify: false,
-            image_archives: Vec::new(),
-            budget: scanner_core::resolve::HashBudget::default(),
             search_path: std::env::var_os("PATH"),
+            ..scanner_core::resolve::ResolveOptions::new(discover.home.clone())
         },
         discover,
         advisory_source: String::new(),

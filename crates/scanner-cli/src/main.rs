@@ -17,6 +17,7 @@ mod render;
 mod resolver;
 mod size;
 mod ui;
+mod verify_cache;
 mod vet;
 
 use std::io::Write;
@@ -189,6 +190,9 @@ fn check(
     let missing_store = store.is_none();
     let policy_text = policy::read(policy_file.as_deref())?;
     let baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
+    // Only beside a store that was opened: a reader never creates state.
+    let cached = (!args.no_verify && !args.no_verify_cache && store.is_some())
+        .then(|| verify_cache::load(db, std::time::SystemTime::now()));
     let mut options = ScanOptions {
         discover,
         resolve: ResolveOptions {
@@ -196,6 +200,7 @@ fn check(
             verify: !args.no_verify,
             image_archives: checked_archives(&args.image_archives)?,
             search_path: std::env::var_os("PATH"),
+            verify_cache: cached.as_ref().map(|c| c.cache.clone()),
             ..ResolveOptions::new(home.clone())
         },
         advisory_source: db.join(advisories_cache::DB_FILE).display().to_string(),
@@ -213,6 +218,9 @@ fn check(
         resolver: (mode != ResolveMode::Installed).then_some(&resolvers as _),
     };
     let collected = scanner_core::collect_inventory(inventory, &options, resolution);
+    if let Some(cached) = cached {
+        verify_cache::save(cached, &collected.tree_roots());
+    }
     if let Some(file) = &policy_file {
         policy::refuse_inside_trees(file, &collected)?;
     }

@@ -408,3 +408,155 @@ fn a_direct_go_binary_is_read_and_other_binaries_are_unscanned() {
     let sha = hex::encode(Sha256::digest(&elf));
     assert!(unscanned[0].to_string().contains(&sha), "{}", unscanned[0]);
 }
+
+/// dpkg stanzas of a Debian 9 root filesystem, as dpkg writes them: a
+/// library whose `Source` names another package, a binary of `dpkg`
+/// itself, and `tzdata` with no `Source` field (source = binary).
+const STRETCH_STATUS: &str = "Package: libssl1.1\nStatus: install ok installed\nPriority: optional\nSection: libs\nArchitecture: amd64\nMulti-Arch: same\nSource: openssl\nVersion: 1.1.0l-1~deb9u5\nDescription: Secure Sockets Layer toolkit - shared libraries\n\nPackage: libdpkg-perl\nStatus: install ok installed\nArchitecture: all\nSource: dpkg\nVersion: 1.18.25\nDescription: Dpkg perl modules\n\nPackage: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2021a-0+deb9u3\nDescription: time zone and daylight-saving time data\n";
+
+/// Debian 9 packages against the real DLA records in `fixtures/osv/debian`
+/// (filed under source packages `openssl`, `dpkg`, `tzdata`), and the real
+/// Debian 12 status (`bsdutils 1:2.38.1-5+deb12u3`, `Source: util-linux
+/// (2.38.1-5+deb12u3)`; `bash 5.2.15-2+b13`, `Source: bash (5.2.15-2)`)
+/// against planted records in source versions: matching uses the source
+/// name and version, the report keeps the binary package.
+#[test]
+fn debian_packages_match_advisories_by_their_source_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let planted = dir.path().join("planted");
+    std::fs::create_dir_all(&planted).unwrap();
+    // The binary's epoch `1:` is not part of the source version: matched
+    // by the binary version it would sort above the fix and be missed.
+    let util_linux = json!({"id": "DEBIAN-TEST-UTIL-LINUX", "modified": "2026-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "Debian:12", "name": "util-linux"},
+        "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.38.1-5+deb12u4"}]}]}]});
+    // A `versions` list only: the binNMU `+b13` is not in it, the source version is.
+    let bash = json!({"id": "DEBIAN-TEST-BASH", "modified": "2026-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "Debian:12", "name": "bash"}, "versions": ["5.2.15-2"]}]});
+    for (id, record) in [("util-linux", util_linux), ("bash", bash)] {
+        std::fs::write(planted.join(format!("{id}.json")), record.to_string()).unwrap();
+    }
+    let db = dir.path().join("db");
+    let out = Cmd::store_command("import")
+        .db(&db)
+        .args([fixtures().join("osv/debian"), planted])
+        .run();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let home = home_with(dir.path(), "mcp/memory:test");
+
+    let stretch = dir.path().join("stretch");
+    write_layout(
+        &stretch,
+        &[layer(&[
+            file("var/lib/dpkg/status", STRETCH_STATUS.as_bytes().to_vec()),
+            file(
+                "etc/os-release",
+                b"PRETTY_NAME=\"Debian GNU/Linux 9 (stretch)\"\nID=debian\nVERSION_ID=\"9\"\n"
+                    .to_vec(),
+            ),
+        ])],
+    );
+    let (_, report, err) = scan(&db, &home, &stretch, "mcp/memory:test");
+    let by_id = advisory_packages(&report);
+    assert_eq!(
+        by_id,
+        [
+            (
+                "DLA-3008-1",
+                "libssl1.1",
+                "1.1.0l-1~deb9u5",
+                "1.1.0l-1~deb9u6"
+            ),
+            ("DLA-3022-1", "libdpkg-perl", "1.18.25", "1.18.26"),
+            ("DLA-3051-1", "tzdata", "2021a-0+deb9u3", "2021a-0+deb9u4"),
+        ]
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect::<Vec<_>>(),
+        "{err}"
+    );
+    let message = finding_message(&report, "DLA-3008-1");
+    assert!(
+        message.contains("libssl1.1") && message.contains("source openssl@1.1.0l-1~deb9u5"),
+        "{message}"
+    );
+    // Each dpkg package is its own node: the inclusion path names it.
+    let path = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["advisory"]["id"] == "DLA-3051-1")
+        .map(|f| f["path"].to_string())
+        .unwrap_or_default();
+    assert_eq!(path, r#"["memory","tzdata@2021a-0+deb9u3"]"#);
+
+    let bookworm = dir.path().join("bookworm");
+    write_layout(&bookworm, &[rootfs_layer()]);
+    let (_, report, err) = scan(&db, &home, &bookworm, "mcp/memory:test");
+    let by_id = advisory_packages(&report);
+    let names: Vec<(&str, &str)> = by_id
+        .iter()
+        .map(|(id, name, _, _)| (id.as_str(), name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("DEBIAN-TEST-BASH", "bash"),
+            ("DEBIAN-TEST-UTIL-LINUX", "bsdutils"),
+            ("DEBIAN-TEST-UTIL-LINUX", "libblkid1"),
+            ("DEBIAN-TEST-UTIL-LINUX", "libmount1"),
+            ("DEBIAN-TEST-UTIL-LINUX", "libsmartcols1"),
+            ("DEBIAN-TEST-UTIL-LINUX", "libuuid1"),
+            ("DEBIAN-TEST-UTIL-LINUX", "mount"),
+            ("DEBIAN-TEST-UTIL-LINUX", "util-linux"),
+            ("DEBIAN-TEST-UTIL-LINUX", "util-linux-extra"),
+        ],
+        "{err}"
+    );
+    let bsdutils = by_id.iter().find(|p| p.1 == "bsdutils").unwrap();
+    assert_eq!(bsdutils.2, "1:2.38.1-5+deb12u3", "binary version reported");
+    assert_eq!(bsdutils.3, "2.38.1-5+deb12u4", "fix in source versions");
+    // The JSON package list names each binary's source package.
+    let listed = report["servers"][0]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "bsdutils")
+        .unwrap();
+    assert_eq!(
+        listed["source_package"],
+        json!({"name": "util-linux", "version": "2.38.1-5+deb12u3"})
+    );
+}
+
+/// (advisory id, binary package, its version, nearest fix) of every
+/// vulnerability finding, sorted.
+fn advisory_packages(report: &Value) -> Vec<(String, String, String, String)> {
+    let mut out: Vec<(String, String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "vulnerable-dependency")
+        .map(|f| {
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            (
+                s(&f["advisory"]["id"]),
+                s(&f["package"]["name"]),
+                s(&f["package"]["version"]),
+                s(&f["advisory"]["nearest_fix"]),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn finding_message(report: &Value, id: &str) -> String {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["advisory"]["id"] == id)
+        .map(|f| f["message"].to_string())
+        .unwrap_or_default()
+}

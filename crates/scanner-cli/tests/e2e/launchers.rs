@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+#[cfg(unix)]
+use crate::support::copy_tree;
 use crate::support::{fixtures, Cmd};
 use serde_json::Value;
 
@@ -294,23 +296,6 @@ fn a_malformed_script_block_names_the_script() {
         text.contains("broken.py") && text.contains("not closed"),
         "{text}"
     );
-}
-
-/// Copies a folder, keeping symlinks as symlinks.
-#[cfg(unix)]
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let (src, dst) = (e.path(), to.join(e.file_name()));
-        let kind = e.file_type().unwrap();
-        if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
-        } else if kind.is_dir() {
-            copy_tree(&src, &dst);
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-        }
-    }
 }
 
 /// A copy of the launchers home, for tests that tamper with it.

@@ -25,4 +25,6 @@ mod severity_is_for_advisories;
 mod store;
 #[cfg(unix)]
 mod untrusted_files;
+#[cfg(unix)]
+mod verify_cache;
 mod vet;

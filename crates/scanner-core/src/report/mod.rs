@@ -52,6 +52,9 @@ pub struct PackageEntry {
     /// What the registry says about this version, when known.
     #[serde(skip_serializing_if = "crate::resolve::RegistryFacts::is_empty")]
     pub facts: crate::resolve::RegistryFacts,
+    /// The distribution source package its advisories are filed under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<crate::resolve::SourcePackage>,
 }
 
 /// The tree a server runs from.

@@ -10,6 +10,7 @@ mod npm;
 mod python;
 pub mod resolved;
 mod verify;
+pub mod verify_cache;
 
 use python::venv;
 
@@ -17,6 +18,7 @@ pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
 pub use python::uv_run::uv_run_requirements;
 pub use verify::{hash_files, FileHash, HashBudget};
+pub use verify_cache::VerifyCache;
 
 /// The integrity of an installed package (the shared [`crate::IntegrityState`]).
 pub use crate::types::IntegrityState as Integrity;
@@ -24,6 +26,7 @@ pub use crate::types::IntegrityState as Integrity;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use advisories_cache::Ecosystem;
 use serde::Serialize;
@@ -48,6 +51,9 @@ pub struct ResolveOptions {
     /// the caller (the CLI passes its own). `None`: only the home's
     /// `~/.local/bin`; the core never reads this process's environment.
     pub search_path: Option<OsString>,
+    /// What earlier scans verified: files unchanged since are not read
+    /// again, and what this scan verifies is added to it.
+    pub verify_cache: Option<Arc<VerifyCache>>,
 }
 
 impl ResolveOptions {
@@ -59,6 +65,7 @@ impl ResolveOptions {
             budget: HashBudget::default(),
             image_archives: Vec::new(),
             search_path: None,
+            verify_cache: None,
         }
     }
 }
@@ -93,10 +100,24 @@ pub struct InstalledPackage {
     /// The distribution source package advisories are filed under, when
     /// it differs from the binary package (dpkg `Source`, apk origin).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_package: Option<String>,
+    pub source_package: Option<SourcePackage>,
     /// What the registry says about this version, when known.
     #[serde(skip_serializing_if = "RegistryFacts::is_empty")]
     pub facts: RegistryFacts,
+}
+
+/// A distribution's source package: what Debian, Ubuntu and Alpine file
+/// advisories under. dpkg records it as `Source: name (version)`; the
+/// version is given only when it differs from the binary package's (a
+/// binNMU `+b1`, or an epoch only the binary has), and the advisory's
+/// ranges are in source versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourcePackage {
+    /// The source package's name (`util-linux` for `bsdutils`).
+    pub name: String,
+    /// The source version when it differs from the binary's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// What a package registry says about one version: read from a lockfile
@@ -142,6 +163,20 @@ impl InstalledPackage {
             published: None,
             facts: RegistryFacts::default(),
             source_package: None,
+        }
+    }
+
+    /// The name and version advisories are filed under: the source
+    /// package's for a distribution package that names one (Debian and
+    /// Ubuntu records name source packages and give source versions), else
+    /// the package's own.
+    pub fn advisory_name_and_version(&self) -> (&str, &str) {
+        match &self.source_package {
+            Some(source) => (
+                &source.name,
+                source.version.as_deref().unwrap_or(&self.version),
+            ),
+            None => (&self.name, &self.version),
         }
     }
 }
@@ -576,7 +611,7 @@ fn finish(
     tree.mark_direct();
     tree.issues = aggregate(std::mem::take(&mut tree.issues));
     if options.verify {
-        verify_once(server, &mut tree, cache, options.budget);
+        verify_once(server, &mut tree, cache, options);
         tree.issues = aggregate(std::mem::take(&mut tree.issues));
     } else {
         for p in &mut tree.packages {
@@ -594,7 +629,7 @@ fn verify_once(
     server: &Server,
     tree: &mut InstalledTree,
     cache: &mut VerifiedTrees,
-    budget: HashBudget,
+    options: &ResolveOptions,
 ) {
     let key = (
         tree.root.clone(),
@@ -613,8 +648,19 @@ fn verify_once(
     }
     let spending = cache
         .spending
-        .get_or_insert_with(|| verify::Spending::new(budget));
-    verify::verify_tree(tree, spending);
+        .get_or_insert_with(|| verify::Spending::new(options.budget));
+    let known = options.verify_cache.as_deref();
+    let before = known.map(VerifyCache::usage).unwrap_or_default();
+    verify::verify_tree(tree, &verify::Check { spending, known });
+    let after = known.map(VerifyCache::usage).unwrap_or_default();
+    let unchanged = after.unchanged - before.unchanged;
+    if unchanged > 0 {
+        let read = after.read - before.read;
+        tree.notes.push(format!(
+            "{unchanged} of {} files unchanged since an earlier scan verified them (verification cache); {read} read",
+            unchanged + read
+        ));
+    }
     let done = Verified {
         server: server.name.clone(),
         integrity: tree.packages.iter().map(|p| p.integrity.clone()).collect(),

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::confine::{open_regular, Place, Placer};
+use super::verify_cache::{FileStamp, VerifyCache};
 use super::Integrity;
 
 /// Largest installed file hashed; bigger files are reported as unreadable.
@@ -116,6 +117,15 @@ impl Default for Spending {
     }
 }
 
+/// What verification may read, and what earlier scans already verified.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Check<'a> {
+    /// The scan's byte budget.
+    pub spending: &'a Spending,
+    /// Files verified by earlier scans, when the caller keeps a cache.
+    pub known: Option<&'a VerifyCache>,
+}
+
 /// A file about to be hashed: where it really is, its size and identity.
 #[derive(Debug, Clone)]
 pub struct Stat {
@@ -123,6 +133,8 @@ pub struct Stat {
     /// Its size on disk.
     pub size: u64,
     id: Option<FileId>,
+    /// Its identity for the verification cache.
+    pub(crate) stamp: Option<FileStamp>,
 }
 
 /// Stats every path of the tree at `root` without following a symlink out
@@ -195,6 +207,7 @@ fn stat(place: Place) -> Result<Stat, FileHash> {
         Ok(m) => Ok(Stat {
             size: m.len(),
             id: file_id(&m),
+            stamp: FileStamp::of(&m),
             real,
         }),
     }
@@ -227,11 +240,11 @@ fn hash_one(path: &Path, size: u64) -> FileHash {
 /// Verifies every package of `tree` in place: npm packages against their
 /// cached tarballs, Python packages against their RECORDs. Adds an issue
 /// for each RECORD path that leaves the environment.
-pub(super) fn verify_tree(tree: &mut super::InstalledTree, spending: &Spending) {
+pub(super) fn verify_tree(tree: &mut super::InstalledTree, check: &Check<'_>) {
     let issues = if let Some(cache) = tree.npm_cache.clone() {
-        super::npm::cacache::verify_tree(tree, &cache, spending)
+        super::npm::cacache::verify_tree(tree, &cache, check)
     } else {
-        super::python::venv::verify_env(tree, spending)
+        super::python::venv::verify_env(tree, check)
     };
     tree.issues.extend(issues);
     // Whatever no verifier reached is not verified: never left pending.

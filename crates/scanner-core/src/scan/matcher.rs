@@ -10,7 +10,7 @@ use crate::discover::Server;
 use crate::graph::DependencyGraph;
 use crate::matching::grouping::group;
 use crate::matching::{affects, fixes, only_git_ranges};
-use crate::resolve::InstalledTree;
+use crate::resolve::{InstalledPackage, InstalledTree};
 use crate::types::finding::{Code, PackageRef};
 use crate::types::version::Version;
 
@@ -45,10 +45,14 @@ impl Matcher<'_> {
                 name: pkg.name.clone(),
                 version: pkg.version.clone(),
             };
-            let Ok(version) = Version::parse(pkg.ecosystem, &pkg.version) else {
+            // Distribution advisories name the source package and its version.
+            let (name, matched_version) = pkg.advisory_name_and_version();
+            let Ok(version) = Version::parse(pkg.ecosystem, matched_version) else {
                 let message = format!(
-                    "server `{}`: {package} has a version that is not valid {}; not matched",
-                    server.name, pkg.ecosystem
+                    "server `{}`: {package}{} has a version that is not valid {}; not matched",
+                    server.name,
+                    source_label(pkg),
+                    pkg.ecosystem
                 );
                 drafts.push(Draft {
                     package: Some(package),
@@ -56,8 +60,6 @@ impl Matcher<'_> {
                 });
                 continue;
             };
-            // Distribution advisories name the source package.
-            let name = pkg.source_package.as_deref().unwrap_or(&pkg.name);
             let records = self.records(pkg.ecosystem, name)?;
             let git_only: Vec<String> = records
                 .iter()
@@ -76,14 +78,14 @@ impl Matcher<'_> {
                     .filter(|v| g.advisory.records.contains(&v.id))
                     .collect();
                 (g.advisory.fixed, g.advisory.nearest_fix) =
-                    fixes(&members, pkg.ecosystem, &pkg.name, &version);
+                    fixes(&members, pkg.ecosystem, name, &version);
                 let code = if g.malicious {
                     Code::MaliciousPackage
                 } else {
                     Code::VulnerableDependency
                 };
                 let what = g.advisory.summary.as_deref().unwrap_or(code.description());
-                let message = format!("{package}: {} {what}", g.advisory.id);
+                let message = format!("{package}{}: {} {what}", source_label(pkg), g.advisory.id);
                 drafts.push(Draft {
                     package: Some(package.clone()),
                     server_package: Some(tree.top == Some(index)),
@@ -97,5 +99,18 @@ impl Matcher<'_> {
             }
         }
         Ok(drafts)
+    }
+}
+
+/// ` (source util-linux@2.38.1-5)` when advisories were matched through
+/// the package's source package, so a reader sees why a record names
+/// another package.
+fn source_label(pkg: &InstalledPackage) -> String {
+    match &pkg.source_package {
+        Some(_) => {
+            let (name, version) = pkg.advisory_name_and_version();
+            format!(" (source {name}@{version})")
+        }
+        None => String::new(),
     }
 }

@@ -35,6 +35,7 @@ pub(super) fn server_report(server: &Server, tree: Option<&InstalledTree>) -> Se
                     source: p.source.clone(),
                     published_integrity: p.published.clone(),
                     facts: p.facts.clone(),
+                    source_package: p.source_package.clone(),
                 })
                 .collect()
         })

@@ -3,6 +3,8 @@
 
 use advisories_cache::Ecosystem;
 
+use crate::resolve::SourcePackage;
+
 /// One OS package as its database records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OsPackage {
@@ -11,7 +13,7 @@ pub struct OsPackage {
     /// Its version.
     pub version: String,
     /// The source package advisories are filed under (dpkg `Source`, apk `o:`).
-    pub source: Option<String>,
+    pub source: Option<SourcePackage>,
     /// The architecture (dpkg `Architecture`, apk `A:`).
     pub arch: Option<String>,
 }
@@ -41,8 +43,7 @@ pub fn parse_dpkg(text: &str) -> Vec<OsPackage> {
         if !installed {
             continue;
         }
-        // `Source: openssl (3.0.11-1)`: the name before any version.
-        let source = field("Source").and_then(|s| s.split_whitespace().next().map(str::to_string));
+        let source = field("Source").and_then(|s| dpkg_source(&s));
         out.push(OsPackage {
             name,
             version,
@@ -51,6 +52,25 @@ pub fn parse_dpkg(text: &str) -> Vec<OsPackage> {
         });
     }
     out
+}
+
+/// dpkg's `Source: name` or `Source: name (version)`. A version that is
+/// not closed by `)` or is empty is dropped (the name still counts).
+fn dpkg_source(field: &str) -> Option<SourcePackage> {
+    let (name, rest) = match field.split_once(char::is_whitespace) {
+        Some((n, r)) => (n, r.trim()),
+        None => (field, ""),
+    };
+    let version = rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !v.contains(char::is_whitespace))
+        .map(str::to_string);
+    (!name.is_empty()).then(|| SourcePackage {
+        name: name.to_string(),
+        version,
+    })
 }
 
 /// apk's `installed`: `P:` name, `V:` version, `o:` origin, `A:` arch.
@@ -66,7 +86,11 @@ pub fn parse_apk(text: &str) -> Vec<OsPackage> {
             out.push(OsPackage {
                 name,
                 version,
-                source: field("o:"),
+                // An origin shares its subpackages' version.
+                source: field("o:").map(|name| SourcePackage {
+                    name,
+                    version: None,
+                }),
                 arch: field("A:"),
             });
         }
@@ -129,7 +153,22 @@ mod tests {
         let text = "Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.11-1~deb12u2)\nVersion: 3.0.11-1~deb12u2\nDescription: x\n more\n\nPackage: old\nStatus: deinstall ok config-files\nVersion: 1\n";
         let p = parse_dpkg(text);
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].source.as_deref(), Some("openssl"));
+        let source = p[0].source.as_ref().unwrap();
+        assert_eq!(source.name, "openssl");
+        assert_eq!(source.version.as_deref(), Some("3.0.11-1~deb12u2"));
+    }
+
+    #[test]
+    fn dpkg_source_versions_are_optional_and_checked() {
+        let source = |s: &str| dpkg_source(s).map(|p| (p.name, p.version));
+        assert_eq!(source("zlib"), Some(("zlib".into(), None)));
+        assert_eq!(
+            source("util-linux (2.38.1-5+deb12u3)"),
+            Some(("util-linux".into(), Some("2.38.1-5+deb12u3".into())))
+        );
+        assert_eq!(source("bash (5.2"), Some(("bash".into(), None)));
+        assert_eq!(source("bash ()"), Some(("bash".into(), None)));
+        assert_eq!(source(""), None);
     }
 
     #[test]
@@ -141,7 +180,7 @@ mod tests {
             (p[0].name.as_str(), p[0].version.as_str()),
             ("libcrypto3", "3.1.4-r5")
         );
-        assert_eq!(p[0].source.as_deref(), Some("openssl"));
+        assert_eq!(p[0].source.as_ref().unwrap().name, "openssl");
     }
 
     #[test]

@@ -115,6 +115,7 @@ fn os_packages(view: &View, tree: &mut InstalledTree) -> Result<(), String> {
         None => return Err("the image has an OS package database but no etc/os-release: its release is unknown, so its packages cannot be matched".into()),
     };
     for (p, path) in found {
+        let path = entry_path(&path, &p.name, p.arch.as_deref());
         let mut pkg = image_package(eco, p.name, p.version, &path);
         pkg.source_package = p.source;
         tree.packages.push(pkg);
@@ -185,8 +186,21 @@ fn go_packages(path: &str, info: &BuildInfo) -> Vec<InstalledPackage> {
         .chain(info.modules.iter().cloned())
         // The main module built from a checkout has no version to match.
         .filter(|(_, v)| v != "(devel)")
-        .map(|(name, version)| image_package(Ecosystem::Go, name, version, path))
+        .map(|(name, version)| {
+            let at = entry_path(path, &name, None);
+            image_package(Ecosystem::Go, name, version, &at)
+        })
         .collect()
+}
+
+/// A package's place when many share one file (a dpkg status, a Go
+/// binary): `file#name` (`#name:arch` for dpkg, which can hold one name
+/// for two architectures), so each package is its own node in the graph.
+fn entry_path(file: &str, name: &str, arch: Option<&str>) -> String {
+    match arch {
+        Some(arch) => format!("{file}#{name}:{arch}"),
+        None => format!("{file}#{name}"),
+    }
 }
 
 /// Most bytes of a binary on disk hashed and searched.

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha512};
 use rayon::prelude::*;
 
 use crate::resolve::confine::{open_regular, Place, Placer};
-use crate::resolve::verify::Spending;
+use crate::resolve::verify::{Check, Spending};
+use crate::resolve::verify_cache::{Expected, FileStamp, VerifyCache};
 use crate::resolve::{InstalledTree, Integrity, IssueKind, TreeIssue};
 
 /// Largest tarball read from the cache.
@@ -44,7 +45,7 @@ pub fn content_path(cache: &Path, digest: &[u8]) -> PathBuf {
 /// Verifies every npm package of `tree` that has a recorded integrity
 /// against its cached tarball, in parallel; returns an issue for each
 /// package the byte budget stopped.
-pub fn verify_tree(tree: &mut InstalledTree, cache: &Path, spending: &Spending) -> Vec<TreeIssue> {
+pub fn verify_tree(tree: &mut InstalledTree, cache: &Path, check: &Check<'_>) -> Vec<TreeIssue> {
     let root = tree.root.clone();
     let capped: Vec<(usize, String)> = tree
         .packages
@@ -52,7 +53,7 @@ pub fn verify_tree(tree: &mut InstalledTree, cache: &Path, spending: &Spending) 
         .enumerate()
         .filter_map(|(i, p)| {
             let sri = p.published.clone()?;
-            let (integrity, capped) = verify(cache, &sri, &root, &p.path, spending);
+            let (integrity, capped) = verify(cache, &sri, &root, &p.path, check);
             p.integrity = integrity;
             capped.map(|why| {
                 (
@@ -79,7 +80,7 @@ fn verify(
     integrity: &str,
     root: &Path,
     rel: &str,
-    spending: &Spending,
+    check: &Check<'_>,
 ) -> (Integrity, Option<String>) {
     let unverified = |reason: &str| Integrity::Unverified {
         reason: reason.into(),
@@ -88,15 +89,28 @@ fn verify(
         return (unverified("integrity is not a sha512 SRI"), None);
     };
     let path = content_path(cache, &digest);
-    let tarball = match open_tarball(&path, &digest) {
+    let mut placer = Placer::new(root);
+    let dir = root.join(rel);
+    if let Some(known) = check.known {
+        if unchanged(known, &path, &digest, &mut placer, &dir) {
+            return (Integrity::Verified, None);
+        }
+    }
+    let (tarball, tarball_stamp) = match open_tarball(&path, &digest) {
         Ok(Some(file)) => file,
         Ok(None) => return (unverified("tarball not in the npm cache"), None),
         Err(e) => return (mismatch_other(format!("cached tarball: {e}")), None),
     };
-    let mut placer = Placer::new(root);
-    let dir = root.join(rel);
-    match compare_tarball(tarball, &mut placer, &dir, spending) {
-        Ok(Compared::Done(integrity)) => (integrity, None),
+    match compare_tarball(tarball, &mut placer, &dir, check.spending) {
+        Ok(Compared::Done(integrity, files)) => {
+            if let Some(known) = check.known {
+                known.count(0, files.len() as u64);
+                if integrity == Integrity::Verified {
+                    remember(known, &digest, tarball_stamp, files);
+                }
+            }
+            (integrity, None)
+        }
         Ok(Compared::Capped(why)) => (
             Integrity::Unverified {
                 reason: format!("not verified: {why}"),
@@ -104,6 +118,67 @@ fn verify(
             Some(why),
         ),
         Err(e) => (mismatch_other(format!("tarball: {e}")), None),
+    }
+}
+
+/// True when the cached tarball and every file an earlier scan compared
+/// with it are unchanged since that scan found them equal: the package is
+/// verified without reading either.
+fn unchanged(
+    known: &VerifyCache,
+    tarball: &Path,
+    digest: &[u8],
+    placer: &mut Placer,
+    dir: &Path,
+) -> bool {
+    let Some(listing) = known.listing(digest) else {
+        return false;
+    };
+    let stamp = |path: &Path| {
+        std::fs::symlink_metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| FileStamp::of(&m))
+    };
+    if !known.knows(stamp(tarball).as_ref(), Expected::Tarball(digest)) {
+        return false;
+    }
+    let all = listing
+        .iter()
+        .all(|rel| match placer.place_file(&dir.join(rel)) {
+            Place::Inside(real) => known.knows(
+                stamp(&real).as_ref(),
+                Expected::InTarball {
+                    tarball: digest,
+                    path: rel,
+                },
+            ),
+            Place::Outside(_) | Place::Missing => false,
+        });
+    if all {
+        known.count(listing.len() as u64, 0);
+    }
+    all
+}
+
+/// Keeps a verified package in the cache: its tarball, its file list and
+/// each installed file as found when compared.
+fn remember(
+    known: &VerifyCache,
+    digest: &[u8],
+    tarball: Option<FileStamp>,
+    files: Vec<(String, Option<FileStamp>)>,
+) {
+    let mut entries = vec![(tarball, Expected::Tarball(digest))];
+    entries.extend(files.iter().map(|(rel, stamp)| {
+        let expected = Expected::InTarball {
+            tarball: digest,
+            path: rel,
+        };
+        (*stamp, expected)
+    }));
+    if known.remember(&entries) {
+        known.remember_listing(digest, files.into_iter().map(|(rel, _)| rel).collect());
     }
 }
 
@@ -118,7 +193,7 @@ fn mismatch_other(what: String) -> Integrity {
 /// The cached tarball, opened and checked against its sha512 by streaming
 /// it (never held in memory); `Ok(None)` when it is not cached. Symlinks
 /// are not followed.
-fn open_tarball(path: &Path, digest: &[u8]) -> std::io::Result<Option<File>> {
+fn open_tarball(path: &Path, digest: &[u8]) -> std::io::Result<Option<(File, Option<FileStamp>)>> {
     let meta = match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         other => other?,
@@ -137,11 +212,13 @@ fn open_tarball(path: &Path, digest: &[u8]) -> std::io::Result<Option<File>> {
         ));
     }
     file.rewind()?;
-    Ok(Some(file))
+    Ok(Some((file, FileStamp::of(&meta))))
 }
 
 enum Compared {
-    Done(Integrity),
+    /// The package's integrity, and each regular file of the tarball with
+    /// the identity of its installed copy when it was compared.
+    Done(Integrity, Vec<(String, Option<FileStamp>)>),
     Capped(String),
 }
 
@@ -156,6 +233,7 @@ fn compare_tarball(
 ) -> std::io::Result<Compared> {
     let mut archive = tar::Archive::new(GzDecoder::new(BufReader::new(tarball)));
     let (mut modified, mut missing) = (Vec::new(), Vec::new());
+    let mut files = Vec::new();
     let mut spent = 0u64;
     for (n, entry) in archive.entries()?.enumerate() {
         if n >= MAX_ENTRIES {
@@ -180,43 +258,48 @@ fn compare_tarball(
                 modified.push(format!("{shown} (leads outside the tree; not read)"))
             }
             Place::Inside(real) => match same_content(&mut entry, size, &real) {
-                Ok(true) => {}
-                Ok(false) => modified.push(shown),
+                Ok(Some(stamp)) => files.push((shown, stamp)),
+                Ok(None) => modified.push(shown),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing.push(shown),
                 Err(e) => modified.push(format!("{shown} ({e})")),
             },
         }
     }
-    Ok(Compared::Done(
-        if modified.is_empty() && missing.is_empty() {
-            Integrity::Verified
-        } else {
-            Integrity::Mismatch {
-                modified,
-                missing,
-                other: Vec::new(),
-            }
-        },
-    ))
+    let integrity = if modified.is_empty() && missing.is_empty() {
+        Integrity::Verified
+    } else {
+        Integrity::Mismatch {
+            modified,
+            missing,
+            other: Vec::new(),
+        }
+    };
+    Ok(Compared::Done(integrity, files))
 }
 
-/// True when the installed file at `real` holds exactly what `published`
-/// (of `size` bytes) streams; a size that differs is seen without reading.
-fn same_content(published: &mut impl Read, size: u64, real: &Path) -> std::io::Result<bool> {
+/// `Some` (with its identity when statted) when the installed file at
+/// `real` holds exactly what `published` (of `size` bytes) streams; a size
+/// that differs is seen without reading.
+fn same_content(
+    published: &mut impl Read,
+    size: u64,
+    real: &Path,
+) -> std::io::Result<Option<Option<FileStamp>>> {
     let meta = std::fs::symlink_metadata(real)?;
     if !meta.is_file() || meta.len() != size {
-        return Ok(false);
+        return Ok(None);
     }
+    let stamp = FileStamp::of(&meta);
     let mut installed = open_regular(real)?.take(size);
     let (mut a, mut b) = (vec![0u8; 64 << 10], vec![0u8; 64 << 10]);
     let mut published = published.take(size);
     loop {
         let n = published.read(&mut a)?;
         if n == 0 {
-            return Ok(true);
+            return Ok(Some(stamp));
         }
         if installed.read_exact(&mut b[..n]).is_err() || a[..n] != b[..n] {
-            return Ok(false);
+            return Ok(None);
         }
     }
 }

@@ -306,7 +306,11 @@ fn stack(
         // The layer is verified before the scan's shared budget is reached:
         // it gets a budget of its own, with the same caps.
         let spending = crate::resolve::verify::Spending::new(options.budget);
-        crate::resolve::verify::verify_tree(&mut layer, &spending);
+        let check = crate::resolve::verify::Check {
+            spending: &spending,
+            known: options.verify_cache.as_deref(),
+        };
+        crate::resolve::verify::verify_tree(&mut layer, &check);
     }
     let offset = base.packages.len();
     for mut p in layer.packages {

@@ -3,6 +3,7 @@
 //! uv tool environments recognised by their metadata. Also the per-package
 //! checks every environment gets: `direct_url.json` and RECORD.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,8 @@ use serde::Deserialize;
 use super::read_env;
 use super::record::{self, RecordRow};
 use crate::discover::{server_env, Server};
-use crate::resolve::verify::{hash_stats, stat_files, FileHash, Spending, Stat};
+use crate::resolve::verify::{hash_stats, stat_files, Check, FileHash, Stat};
+use crate::resolve::verify_cache::{Expected, VerifyCache};
 use crate::resolve::{
     read_tree_file, InstalledPackage, InstalledTree, Integrity, IssueKind, ResolveError,
     ResolveOptions, TreeIssue, TreeKind,
@@ -269,7 +271,7 @@ fn hide_credentials(url: &str) -> String {
 /// as are missing, malformed or oversized RECORDs and budget hits.
 pub(in crate::resolve) fn verify_env(
     tree: &mut InstalledTree,
-    spending: &Spending,
+    check: &Check<'_>,
 ) -> Vec<TreeIssue> {
     let env = tree.root.clone();
     let dirs: Vec<(PathBuf, PathBuf)> = tree
@@ -280,7 +282,7 @@ pub(in crate::resolve) fn verify_env(
             (dir.parent().unwrap_or(&env).to_path_buf(), dir)
         })
         .collect();
-    verify_records(&env, &dirs, &mut tree.packages, spending)
+    verify_records(&env, &dirs, &mut tree.packages, check)
 }
 
 /// A RECORD as found on disk.
@@ -403,7 +405,7 @@ fn verify_records(
     env: &Path,
     dirs: &[(PathBuf, PathBuf)],
     packages: &mut [InstalledPackage],
-    spending: &Spending,
+    check: &Check<'_>,
 ) -> Vec<TreeIssue> {
     let mut issues = Vec::new();
     let mut planned = plan_records(env, dirs, packages, &mut issues);
@@ -415,6 +417,7 @@ fn verify_records(
         .collect();
     let mut stats = stat_files(env, &all).into_iter();
     let mut items: Vec<(PathBuf, Result<Stat, FileHash>)> = Vec::new();
+    let mut known: HashMap<PathBuf, FileHash> = HashMap::new();
     for (i, plan) in planned.iter_mut().enumerate() {
         let Some(rows) = plan else { continue };
         let mut mine: Vec<(PathBuf, Result<Stat, FileHash>)> = Vec::new();
@@ -438,12 +441,16 @@ fn verify_records(
                 }
                 other => other,
             };
+            if let Some(hash) = unchanged(check.known, &stat, &row.sha256) {
+                known.insert(path.clone(), hash);
+                continue;
+            }
             if let Ok(s) = &stat {
                 bytes = bytes.saturating_add(s.size);
             }
             mine.push((path.clone(), stat));
         }
-        match spending.reserve(0, bytes) {
+        match check.spending.reserve(0, bytes) {
             Ok(()) => items.extend(mine),
             Err(why) => {
                 let pkg = &mut packages[i];
@@ -460,13 +467,58 @@ fn verify_records(
             }
         }
     }
-    let hashes = hash_stats(items);
+    let stamps: HashMap<PathBuf, Stat> = items
+        .iter()
+        .filter_map(|(p, s)| Some((p.clone(), s.as_ref().ok()?.clone())))
+        .collect();
+    let mut hashes = hash_stats(items);
+    if let Some(cache) = check.known {
+        cache.count(known.len() as u64, stamps.len() as u64);
+        remember(cache, &planned, &hashes, &stamps);
+    }
+    hashes.extend(known);
     for (pkg, plan) in packages.iter_mut().zip(&planned) {
         if let Some(rows) = plan {
             pkg.integrity = record::judge(rows, &hashes);
         }
     }
     issues
+}
+
+/// The hash an earlier scan found for a file that has not changed since:
+/// exactly what RECORD expects, so the file need not be read.
+fn unchanged(
+    cache: Option<&VerifyCache>,
+    stat: &Result<Stat, FileHash>,
+    sha256: &[u8; 32],
+) -> Option<FileHash> {
+    let stat = stat.as_ref().ok()?;
+    cache?
+        .knows(stat.stamp.as_ref(), Expected::Sha256(sha256))
+        .then_some(FileHash::Hashed {
+            size: stat.size,
+            sha256: *sha256,
+        })
+}
+
+/// Adds to the cache every file read that holds exactly what its RECORD
+/// row says (a rewritten pipx shebang is checked again each time).
+fn remember(
+    cache: &VerifyCache,
+    planned: &[Plan],
+    hashes: &HashMap<PathBuf, FileHash>,
+    stats: &HashMap<PathBuf, Stat>,
+) {
+    for (row, path) in planned.iter().flatten().flatten() {
+        let (Some(FileHash::Hashed { size, sha256 }), Some(stat)) =
+            (hashes.get(path), stats.get(path))
+        else {
+            continue;
+        };
+        if *sha256 == row.sha256 && *size == stat.size && row.size.is_none_or(|s| s == *size) {
+            cache.remember(&[(stat.stamp, Expected::Sha256(&row.sha256))]);
+        }
+    }
 }
 
 #[cfg(test)]
