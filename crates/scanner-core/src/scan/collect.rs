@@ -23,7 +23,7 @@ use crate::types::PinState;
 /// What discovery and resolution found: everything a scan knows before it
 /// looks at advisories. Built without any advisory source, so a caller can
 /// fetch advisories for exactly these packages (e.g. online) before
-/// [`evaluate`].
+/// [`evaluate`](crate::evaluate).
 pub struct Collected {
     pub(super) servers: Vec<Server>,
     pub(super) trees: Vec<Option<InstalledTree>>,
