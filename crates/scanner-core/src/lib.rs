@@ -15,23 +15,28 @@
 
 #![warn(missing_docs)]
 
+// The stages a library caller drives or reads the output of are public;
+// the helpers between them are not, and what callers need of them is
+// re-exported below.
 pub mod baseline;
-pub mod changes;
+mod changes;
 pub mod discover;
-pub mod facts;
-pub mod graph;
-pub mod lines;
+mod facts;
+mod graph;
+mod lines;
 pub mod matching;
 pub mod policy;
 pub mod receipt;
 pub mod report;
 pub mod resolve;
-pub mod scan;
+mod scan;
 mod types;
 
 #[cfg(test)]
 mod fuzz;
 
+pub use facts::parse_timestamp;
+pub use graph::{DependencyGraph, Node};
 pub use matching::{grouping, severity};
 pub use types::version;
 
