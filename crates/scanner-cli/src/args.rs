@@ -96,6 +96,12 @@ pub struct VetArgs {
     #[arg(long, value_enum, default_value_t = ClientStyle::McpServers)]
     pub client: ClientStyle,
 
+    /// For a blocked or warned server, how many newer releases to resolve
+    /// and check (newest first) looking for one without what held it back;
+    /// 0 turns the search off.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub remedy_tries: usize,
+
     /// Scan options (policy, advisories, formats, --config).
     #[command(flatten)]
     pub scan: ScanArgs,
@@ -304,6 +310,12 @@ pub struct ScanArgs {
     /// Longest one npm/uv resolution may take.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub resolve_timeout: HumanDuration,
+
+    /// The Python a uvx/pipx server runs on, for resolving it (`3.12`, or
+    /// an interpreter path) when its launch command has no `--python`
+    /// [default: `UV_PYTHON`, else the first Python on PATH, as uvx].
+    #[arg(long, value_name = "VERSION|PATH")]
+    pub python: Option<String>,
 
     /// An earlier `--format json` report: mark findings `new` or
     /// `unchanged`, list resolved ones and every tree change.

@@ -207,12 +207,7 @@ fn check(
         now: Some(unix_now()),
         min_age_secs: scanner_core::DEFAULT_MIN_AGE_SECS,
     };
-    let resolvers = resolver::Resolvers::new(resolver::ResolverOptions {
-        home,
-        offline: args.offline,
-        timeout: args.resolve_timeout.0,
-        http_timeout: args.net.http_timeout.0,
-    });
+    let resolvers = resolvers(args, home);
     let resolution = Resolution {
         mode,
         resolver: (mode != ResolveMode::Installed).then_some(&resolvers as _),
@@ -256,6 +251,17 @@ fn check(
         scanner_core::baseline::apply_fail_on(&mut report, FailOn::New);
     }
     Ok(report)
+}
+
+/// The resolvers `vet` and `--resolve-missing` use, for `home`.
+fn resolvers(args: &ScanArgs, home: PathBuf) -> resolver::Resolvers {
+    resolver::Resolvers::new(resolver::ResolverOptions {
+        home,
+        offline: args.offline,
+        timeout: args.resolve_timeout.0,
+        http_timeout: args.net.http_timeout.0,
+        python: args.python.clone(),
+    })
 }
 
 /// A run that stopped with this exit code after printing why.

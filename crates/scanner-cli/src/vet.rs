@@ -18,6 +18,8 @@ use crate::args::{ClientStyle, VetArgs};
 use crate::discovery::discover_options;
 use crate::exit::Exit;
 
+mod remedy;
+
 /// Where a server given on the command line comes from, in reports.
 const COMMAND_LINE: &str = "<command line>";
 
@@ -47,10 +49,36 @@ pub fn run(db: &Path, args: VetArgs) -> Result<Exit> {
     select(&mut inventory, &args.only)?;
     relabel(&mut inventory, &config);
     let servers = inventory.servers.clone();
-    let mut report = crate::check(db, &args.scan, options, inventory, ResolveMode::Resolve)?;
+    let mut report = crate::check(
+        db,
+        &args.scan,
+        options.clone(),
+        inventory,
+        ResolveMode::Resolve,
+    )?;
     for (entry, server) in report.servers.iter_mut().zip(&servers) {
         let version = entry.package.as_ref().map(|p| p.version.clone());
         entry.pinned = version.and_then(|v| pinned(server, &v, args.client));
+    }
+    let resolvers = crate::resolvers(&args.scan, options.home.clone());
+    let search = remedy::Search {
+        db,
+        args: &args,
+        discover: &options,
+        resolvers: &resolvers,
+    };
+    for (i, server) in servers.iter().enumerate() {
+        let Some(held) = remedy::HeldBack::of(&report, &server.name) else {
+            continue;
+        };
+        let Some(current) = report.servers[i]
+            .package
+            .as_ref()
+            .map(|p| p.version.clone())
+        else {
+            continue;
+        };
+        report.servers[i].remediation = search.remedy(server, &current, held)?;
     }
     crate::render(&args.scan, &report, |out| snippets(out, &report))?;
     Ok(report.summary.outcome.into())
@@ -179,7 +207,7 @@ fn toml_key(name: &str) -> String {
 
 /// The server's arguments with its package spec replaced by an exact pin
 /// (and `-y` for npx, which must not prompt).
-fn pinned_args(server: &Server, version: &str) -> Option<Vec<String>> {
+pub(crate) fn pinned_args(server: &Server, version: &str) -> Option<Vec<String>> {
     let mut args = server.args.clone();
     match &server.launch {
         Launch::Npx { package, .. } => {
@@ -214,7 +242,7 @@ fn pinned_args(server: &Server, version: &str) -> Option<Vec<String>> {
     Some(args)
 }
 
-/// After the table: each server's pinned entry.
+/// After the table: each server's pinned entry, and its remedy.
 fn snippets(out: &mut dyn Write, report: &Report) -> Result<()> {
     for s in &report.servers {
         if let Some(p) = &s.pinned {
@@ -224,8 +252,50 @@ fn snippets(out: &mut dyn Write, report: &Report) -> Result<()> {
                 s.name
             )?;
         }
+        if let Some(r) = &s.remediation {
+            let tried: Vec<String> = r
+                .tried
+                .iter()
+                .map(|t| format!("{} {}", t.version, outcome_word(t)))
+                .collect();
+            let tried = if tried.is_empty() {
+                String::new()
+            } else {
+                format!(" (tried: {})", tried.join(", "))
+            };
+            match (&r.version, &r.pinned, &r.note) {
+                (Some(v), Some(p), _) => writeln!(
+                    out,
+                    "\nremedy for `{}`: {v} resolves without what held it back{tried}:\n{p}",
+                    s.name
+                )?,
+                (_, _, note) => writeln!(
+                    out,
+                    "\nno remedy for `{}`: {}{tried}",
+                    s.name,
+                    note.as_deref().unwrap_or("no newer release qualifies")
+                )?,
+            }
+        }
     }
     Ok(())
+}
+
+/// `blocked (malicious-package)`, `passed`, `passed with 2 warnings`.
+fn outcome_word(t: &scanner_core::report::RemedyTry) -> String {
+    let word = match t.outcome {
+        scanner_core::Outcome::Passed if t.warned > 0 => {
+            format!("passed with {} warning(s)", t.warned)
+        }
+        scanner_core::Outcome::Passed => "passed".into(),
+        scanner_core::Outcome::Blocked => "blocked".into(),
+        scanner_core::Outcome::Incomplete => "incomplete".into(),
+    };
+    if t.blocking.is_empty() {
+        word
+    } else {
+        format!("{word} ({})", t.blocking.join(", "))
+    }
 }
 
 #[cfg(test)]

@@ -36,16 +36,9 @@ pub fn add(
     server: &Server,
     options: &ResolverOptions,
 ) {
-    let client = match with_system_roots(reqwest::blocking::Client::builder())
-        .timeout(options.http_timeout)
-        .user_agent(concat!("supplygate/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
+    let client = match client(options) {
         Ok(c) => c,
-        Err(e) => {
-            let reason = format!("no HTTP client: {}", short(&e.to_string()));
-            return unknown_for_all(tree, &reason);
-        }
+        Err(reason) => return unknown_for_all(tree, &reason),
     };
     let index = python_index(server);
     let mut issues = Vec::new();
@@ -99,6 +92,66 @@ pub fn add(
         }
     }
     tree.add_issues(issues);
+}
+
+fn client(options: &ResolverOptions) -> Result<reqwest::blocking::Client, String> {
+    with_system_roots(reqwest::blocking::Client::builder())
+        .timeout(options.http_timeout)
+        .user_agent(concat!("supplygate/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("no HTTP client: {}", short(&e.to_string())))
+}
+
+/// The releases the index lists for `name` (PEP 700 `versions`, else the
+/// versions of its files), without those whose every file is yanked.
+pub fn python_versions(
+    server: &Server,
+    name: &str,
+    options: &ResolverOptions,
+) -> Result<Vec<String>, String> {
+    if options.offline {
+        return Err("--offline: the index was not asked".into());
+    }
+    let url = format!(
+        "{}/{}/",
+        python_index(server).trim_end_matches('/'),
+        Ecosystem::PyPI.normalize_name(name)
+    );
+    let doc = fetch(&client(options)?, &url)?;
+    let mut live: BTreeMap<String, bool> = BTreeMap::new();
+    for f in doc
+        .get("files")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(version) = f
+            .get("filename")
+            .and_then(Value::as_str)
+            .and_then(file_version)
+        else {
+            continue;
+        };
+        let yanked = matches!(
+            f.get("yanked"),
+            Some(Value::String(_)) | Some(Value::Bool(true))
+        );
+        *live.entry(version).or_insert(false) |= !yanked;
+    }
+    let listed: Vec<String> = doc
+        .get("versions")
+        .and_then(Value::as_array)
+        .map(|v| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_else(|| live.keys().cloned().collect());
+    Ok(listed
+        .into_iter()
+        .filter(|v| live.get(v).copied().unwrap_or(false))
+        .collect())
 }
 
 /// Offline, or no client at all: one issue for the whole tree.

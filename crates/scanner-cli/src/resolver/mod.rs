@@ -31,6 +31,9 @@ pub struct ResolverOptions {
     pub timeout: Duration,
     /// Longest one registry request for facts may take.
     pub http_timeout: Duration,
+    /// The Python to resolve Python servers for when their launch command
+    /// names none (`--python`).
+    pub python: Option<String>,
 }
 
 /// A tree resolved by an ecosystem's resolver.
@@ -66,6 +69,21 @@ impl Resolvers {
             options,
             npm: npm::Npm,
             uv: uv::Uv,
+        }
+    }
+
+    /// Every version the registry holds of `server`'s own package (npm:
+    /// `npm view`, PyPI: the index's JSON page without fully yanked
+    /// releases), with the configuration resolution uses.
+    pub fn versions(&self, server: &Server) -> Result<Vec<String>, String> {
+        match &server.launch {
+            Launch::Npx { .. } | Launch::PackageRunner { .. } => {
+                npm::versions(server, &self.options)
+            }
+            Launch::Uvx { package } | Launch::Pipx { package } => {
+                facts::python_versions(server, &package.name, &self.options)
+            }
+            _ => Ok(Vec::new()),
         }
     }
 

@@ -79,12 +79,18 @@ impl EcosystemResolver for Npm {
             options,
         )?;
         if !ran.success {
-            return Err(failed(
-                server,
-                &package.raw,
-                cause_of(&ran.stderr),
-                format!("npm: {}", tail(&ran.stderr)),
-            ));
+            let not_cached = options.offline && ran.stderr.contains("ENOTCACHED");
+            let message = if not_cached {
+                format!(
+                    "--offline: what it needs is not in the npm cache {} (hint: vet it once online, or fill the cache with `npm cache add {}`); npm: {}",
+                    user_cache(server, &options.home).display(),
+                    specs.join(" "),
+                    tail(&ran.stderr)
+                )
+            } else {
+                format!("npm: {}", tail(&ran.stderr))
+            };
+            return Err(failed(server, &package.raw, cause_of(&ran.stderr), message));
         }
         let lock = std::fs::read_to_string(dir.path().join("package-lock.json")).map_err(io)?;
         let root = PathBuf::from(format!("resolved:npm:{}", package.raw));
@@ -114,6 +120,31 @@ fn npm_command(
     npmrc: &Path,
     options: &ResolverOptions,
 ) -> Command {
+    let mut c = npm_base("install", server, dir, npmrc, options);
+    c.args([
+        "--package-lock-only",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+    ])
+    .arg("--omit-lockfile-registry-resolved=false")
+    // A git dependency would be cloned and could run `prepare`: point
+    // npm at a git that does not exist, so it is refused instead.
+    .arg(format!("--git={}", dir.join("no-git").display()));
+    c.arg("--").args(specs);
+    c
+}
+
+/// `npm SUBCOMMAND` with the server's npm configuration (its
+/// `npm_config_*` environment, the private npmrc, `--registry`), a private
+/// cache (the user's, read only, with `--offline`) and logs in `dir`.
+fn npm_base(
+    subcommand: &str,
+    server: &Server,
+    dir: &Path,
+    npmrc: &Path,
+    options: &ResolverOptions,
+) -> Command {
     let mut c = Command::new(if cfg!(windows) { "npm.cmd" } else { "npm" });
     // The server's own environment reaches npx too (npm_config_*).
     for (k, v) in &server.env {
@@ -126,31 +157,52 @@ fn npm_command(
     } else {
         dir.join("cache")
     };
-    c.arg("install")
-        .args([
-            "--package-lock-only",
-            "--ignore-scripts",
-            "--no-audit",
-            "--no-fund",
-        ])
-        .args([
-            "--no-update-notifier",
-            "--omit-lockfile-registry-resolved=false",
-        ])
+    c.arg(subcommand)
+        .arg("--no-update-notifier")
         .arg(format!("--userconfig={}", npmrc.display()))
         .arg(format!("--cache={}", cache.display()))
-        .arg(format!("--logs-dir={}", dir.join("logs").display()))
-        // A git dependency would be cloned and could run `prepare`: point
-        // npm at a git that does not exist, so it is refused instead.
-        .arg(format!("--git={}", dir.join("no-git").display()));
+        .arg(format!("--logs-dir={}", dir.join("logs").display()));
     if options.offline {
         c.arg("--offline");
     }
     if let Some(registry) = flag_value(&server.args, &["--registry"]) {
         c.arg(format!("--registry={registry}"));
     }
-    c.arg("--").args(specs);
     c
+}
+
+/// Every version the registry publishes of the server's package, from
+/// `npm view NAME versions` with the same configuration as resolution.
+pub fn versions(server: &Server, options: &ResolverOptions) -> Result<Vec<String>, String> {
+    let package = match &server.launch {
+        Launch::Npx { package, .. } | Launch::PackageRunner { package, .. } => package,
+        _ => return Ok(Vec::new()),
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("supplygate-vet-npm-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let npmrc = dir.path().join("npmrc");
+    std::fs::write(&npmrc, private_npmrc(server, &options.home)).map_err(|e| e.to_string())?;
+    let mut command = npm_base("view", server, dir.path(), &npmrc, options);
+    command.args(["--json", "--", &package.name, "versions"]);
+    let ran = super::process::run(command, dir.path(), options.timeout).map_err(|e| match e {
+        super::process::RunError::Missing => "`npm` was not found on PATH".to_string(),
+        super::process::RunError::TimedOut => "npm view did not finish in time".to_string(),
+        super::process::RunError::Io(e) => format!("cannot run npm: {e}"),
+    })?;
+    if !ran.success {
+        return Err(format!("npm view: {}", tail(&ran.stderr)));
+    }
+    // One version prints as a string, several as an array.
+    match serde_json::from_str::<serde_json::Value>(&ran.stdout) {
+        Ok(serde_json::Value::String(v)) => Ok(vec![v]),
+        Ok(serde_json::Value::Array(list)) => Ok(list
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()),
+        _ => Err("npm view printed no version list".into()),
+    }
 }
 
 /// The user's npm cache, read (never written) with `--offline`.

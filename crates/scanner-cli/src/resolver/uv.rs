@@ -27,7 +27,6 @@ const INDEX_ENV: &[&str] = &[
     "UV_FIND_LINKS",
     "UV_INDEX_STRATEGY",
     "UV_EXCLUDE_NEWER",
-    "UV_PYTHON",
     "PIP_INDEX_URL",
 ];
 
@@ -100,6 +99,10 @@ impl EcosystemResolver for Uv {
             "resolved now with `uv pip compile --no-build` for `{}` (not installed; nothing built)",
             wanted.join(", ")
         ));
+        tree.notes.push(match python(server, options) {
+            Some((v, from)) => format!("resolved for Python {v} (from {from})"),
+            None => "resolved for uv's default Python (the first on PATH), as uvx picks it; pass --python to resolve for another".into(),
+        });
         if extra.is_some() {
             tree.notes.push(
                 "uv run keeps a script's dependencies and the --with layer in separate cached environments; they were resolved together here".into(),
@@ -181,13 +184,56 @@ fn uv_command(server: &Server, dir: &Path, options: &ResolverOptions) -> Command
         ("--default-index", &["--default-index"][..]),
         ("--extra-index-url", &["--extra-index-url"][..]),
         ("--index", &["--index"][..]),
-        ("--python", &["--python", "-p"][..]),
     ] {
         if let Some(v) = flag_value(&server.args, names) {
             c.arg(flag).arg(v);
         }
     }
+    // The Python is chosen above, once: uv must not read it again.
+    c.env_remove("UV_PYTHON");
+    if let Some((python, _)) = python(server, options) {
+        c.args(python_args(&python));
+    }
     c
+}
+
+/// The Python the launcher would run the server on, and where that comes
+/// from: the launch command's `--python`, else the server's `UV_PYTHON`
+/// (what uvx reads), else `--python` given to supplygate, else this
+/// process's `UV_PYTHON`; `None` leaves uv's own default (the first Python
+/// on PATH), as uvx does.
+fn python(server: &Server, options: &ResolverOptions) -> Option<(String, &'static str)> {
+    let set = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    if let Some(v) = set(flag_value(&server.args, &["--python", "-p"])) {
+        return Some((v, "the launch command's --python"));
+    }
+    if let Some(v) = set(server.env.get("UV_PYTHON").cloned()) {
+        return Some((v, "the server's UV_PYTHON"));
+    }
+    if let Some(v) = set(options.python.clone()) {
+        return Some((v, "--python"));
+    }
+    set(std::env::var("UV_PYTHON").ok()).map(|v| (v, "UV_PYTHON"))
+}
+
+/// A bare version (`3.12`) is resolved for with `--python-version`, which
+/// needs no such interpreter here (and never downloads one); anything else
+/// (a path, `pypy3.10`) names an interpreter, with downloads off.
+fn python_args(python: &str) -> Vec<String> {
+    let bare = !python.is_empty()
+        && python.split('.').count() <= 3
+        && python
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if bare {
+        vec!["--python-version".into(), python.into()]
+    } else {
+        vec![
+            "--python".into(),
+            python.into(),
+            "--no-python-downloads".into(),
+        ]
+    }
 }
 
 /// The cause and a one-line message from uv's stderr.
@@ -221,6 +267,18 @@ mod tests {
         assert_eq!(cause, FailureCause::NeedsBuild);
         assert!(message.starts_with("pyyaml has no wheel"), "{message}");
         assert_eq!(explain("error: 404").0, FailureCause::Registry);
+    }
+
+    #[test]
+    fn bare_versions_need_no_interpreter() {
+        assert_eq!(python_args("3.12"), ["--python-version", "3.12"]);
+        assert_eq!(python_args("3.12.1"), ["--python-version", "3.12.1"]);
+        assert_eq!(
+            python_args("/usr/bin/python3"),
+            ["--python", "/usr/bin/python3", "--no-python-downloads"]
+        );
+        assert_eq!(python_args("pypy3.10")[0], "--python");
+        assert_eq!(python_args("3.")[0], "--python");
     }
 
     #[test]

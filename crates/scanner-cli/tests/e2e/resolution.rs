@@ -364,3 +364,51 @@ fn explain_prints_every_path() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("left-pad"));
 }
+
+/// npx's lockfile copies the registry's `deprecated` and `hasInstallScript`
+/// into every entry: an installed npx tree gets those findings offline,
+/// with no registry asked.
+#[test]
+fn installed_npx_lockfile_registry_facts_are_findings() {
+    let (_dir, home) = crate::baseline::copy_home("basic");
+    let lock = home.join(".npm/_npx/0cf317c41bb7e3f3/package-lock.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+    let depd = &mut doc["packages"]["node_modules/depd"];
+    depd["deprecated"] = "depd is no longer maintained".into();
+    depd["hasInstallScript"] = true.into();
+    std::fs::write(&lock, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let report = scan(&home, &[]);
+    let about_depd: Vec<(&str, &str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["package"]["name"] == "depd")
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["decision"].as_str().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let deprecated = about_depd
+        .iter()
+        .find(|(c, _, _)| *c == "deprecated-package")
+        .unwrap_or_else(|| panic!("{about_depd:?}"));
+    // A transitive package: warned, with the registry's message.
+    assert_eq!(deprecated.1, "warn");
+    assert!(deprecated.2.contains("depd is no longer maintained"));
+    assert!(
+        about_depd
+            .iter()
+            .any(|(c, d, _)| *c == "install-script" && *d == "warn"),
+        "{about_depd:?}"
+    );
+    let tree = &servers(&report)
+        .into_values()
+        .find(|s| s["tree"]["kind"] == "npx-cache")
+        .unwrap()["tree"];
+    assert_eq!(tree["kind"], "npx-cache");
+    // Without publish times on disk, too-new is never claimed for an installed tree.
+    assert!(!report["findings"].to_string().contains("too-new"));
+}

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::support::osv_server::{OsvData, Reply, Request, Server};
-use crate::support::{fixtures, stderr, Cmd};
+use crate::support::{fixtures, imported_store, stderr, Cmd};
 
 /// RFC 3339 for Unix seconds (civil-from-days, H. Hinnant).
 fn iso(secs: i64) -> String {
@@ -131,6 +131,36 @@ fn npm_versions(marker: &Path) -> Vec<NpmVersion> {
             extra: json!({}),
             age: 3600,
         },
+        // A blocked server whose newest release is blocked too, an older
+        // newer one is clean, and a pre-release is never suggested.
+        NpmVersion {
+            name: "srv-fix",
+            version: "1.0.0",
+            deps: json!({}),
+            extra: json!({"deprecated": "1.0.0 leaks tokens: upgrade"}),
+            age: 90 * 86_400,
+        },
+        NpmVersion {
+            name: "srv-fix",
+            version: "1.1.0",
+            deps: json!({}),
+            extra: json!({}),
+            age: 60 * 86_400,
+        },
+        NpmVersion {
+            name: "srv-fix",
+            version: "2.0.0",
+            deps: json!({}),
+            extra: json!({"deprecated": "2.0.0 was published by mistake"}),
+            age: 30 * 86_400,
+        },
+        NpmVersion {
+            name: "srv-fix",
+            version: "2.1.0-beta.1",
+            deps: json!({}),
+            extra: json!({}),
+            age: 20 * 86_400,
+        },
         NpmVersion {
             name: "srv-git",
             version: "1.0.0",
@@ -150,6 +180,8 @@ fn python_projects() -> Vec<(&'static str, &'static str, Value, bool)> {
         ("srv-clean", "1.0.0", json!(false), true),
         // An index without PEP 700 upload times.
         ("srv-no-upload-time", "1.0.0", json!(false), true),
+        // Installable on Python 3.12 and later only.
+        ("srv-py312", "1.0.0", json!(false), true),
     ]
 }
 
@@ -175,16 +207,19 @@ fn registry(base: &str, marker: &Path) -> Registry {
         }
         doc["dist"] = json!({"tarball": format!("{base}/npm/{}/-/{file}", v.name)});
         let published = iso(now() - v.age);
-        let mut packument = json!({
-            "name": v.name,
-            "dist-tags": {"latest": v.version},
-            "versions": {v.version: doc},
-            "time": {"created": published, "modified": published, v.version: published},
-        });
+        // Versions of one name are listed oldest first: the last final one is `latest`.
+        let packument = r.packuments.entry(v.name.to_string()).or_insert_with(
+            || json!({"name": v.name, "dist-tags": {}, "versions": {}, "time": {"created": published}}),
+        );
+        packument["versions"][v.version] = doc;
+        packument["time"][v.version] = json!(published);
+        packument["time"]["modified"] = json!(published);
+        if !v.version.contains('-') {
+            packument["dist-tags"]["latest"] = json!(v.version);
+        }
         if v.name == "srv-notime" {
             packument.as_object_mut().unwrap().remove("time");
         }
-        r.packuments.insert(v.name.to_string(), packument);
         r.tarballs.insert(format!("/npm/{}/-/{file}", v.name), tgz);
     }
     for (name, version, yanked, wheel) in python_projects() {
@@ -194,7 +229,11 @@ fn registry(base: &str, marker: &Path) -> Registry {
         } else {
             format!("{stem}-{version}.tar.gz")
         };
-        let metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        let requires_python = (name == "srv-py312").then_some(">=3.12");
+        let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        if let Some(r) = requires_python {
+            metadata.push_str(&format!("Requires-Python: {r}\n"));
+        }
         let meta_sha = hex::encode(Sha256::digest(metadata.as_bytes()));
         r.metadata
             .insert(format!("/files/{filename}.metadata"), metadata);
@@ -212,6 +251,9 @@ fn registry(base: &str, marker: &Path) -> Registry {
         });
         if wheel {
             file["core-metadata"] = json!({"sha256": meta_sha});
+        }
+        if let Some(r) = requires_python {
+            file["requires-python"] = json!(r);
         }
         if name == "srv-no-upload-time" {
             file.as_object_mut().unwrap().remove("upload-time");
@@ -412,6 +454,68 @@ fn vet_blocks_a_deprecated_server_package_and_refuses_git_dependencies() {
 }
 
 #[test]
+fn vet_suggests_the_newest_newer_release_without_blocking_findings() {
+    let lb = loopback();
+    let (code, report) = vet(
+        &lb,
+        &[npx(&lb, "srv-fix@1.0.0"), npx(&lb, "srv-ok@1.0.0")],
+        &[],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let servers = report["servers"].as_array().unwrap();
+    let fix = &servers.iter().find(|s| s["name"] == "srv-fix").unwrap()["remediation"];
+    let tried: Vec<(&str, &str)> = fix["tried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["version"].as_str().unwrap(),
+                t["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Newest first; the pre-release is skipped; 2.0.0 is deprecated (blocks).
+    assert_eq!(
+        tried,
+        [("2.0.0", "blocked"), ("1.1.0", "passed")],
+        "{fix:#}"
+    );
+    assert_eq!(fix["tried"][0]["blocking"], json!(["deprecated-package"]));
+    assert_eq!(fix["version"], "1.1.0");
+    let pinned = fix["pinned"].as_str().unwrap();
+    assert!(
+        pinned.contains("\"srv-fix@1.1.0\"") && pinned.contains("\"-y\""),
+        "{pinned}"
+    );
+    // srv-ok warns (a deprecated dependency, an install script): no newer release exists.
+    let ok = &servers.iter().find(|s| s["name"] == "srv-ok").unwrap()["remediation"];
+    assert!(ok["version"].is_null(), "{ok:#}");
+    assert!(ok["note"]
+        .as_str()
+        .unwrap()
+        .contains("no final release newer than 1.0.0"));
+
+    // Bounded: one try finds nothing, and says so.
+    let (code, report) = vet(&lb, &[npx(&lb, "srv-fix@1.0.0")], &["--remedy-tries", "1"]);
+    assert_eq!(code, 1);
+    let fix = &report["servers"][0]["remediation"];
+    assert_eq!(fix["tried"].as_array().unwrap().len(), 1, "{fix:#}");
+    assert!(fix["version"].is_null());
+    // The table prints the remedy's pinned entry.
+    let out = Cmd::new(["vet"])
+        .db(&lb.db)
+        .home(&lb.home)
+        .opt("--osv-url", lb.server.url())
+        .arg(npx(&lb, "srv-fix@1.0.0"))
+        .env("HOME", &lb.home)
+        .run();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("remedy for `srv-fix`: 1.1.0"), "{table}");
+    assert!(table.contains("srv-fix@1.1.0"), "{table}");
+}
+
+#[test]
 fn vet_is_incomplete_when_registry_facts_cannot_be_fetched() {
     let lb = loopback();
     // Both versions are an hour old: a too-new check that could not run
@@ -461,6 +565,129 @@ fn vet_is_incomplete_when_the_index_gives_no_upload_time() {
     assert!(report["summary"]["incomplete"]
         .to_string()
         .contains("upload time"));
+}
+
+#[test]
+fn vet_resolves_python_servers_for_the_interpreter_the_launcher_uses() {
+    if !has_tool("uv") {
+        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
+    }
+    let lb = loopback();
+    let index = format!("{}/simple", lb.server.url());
+    let uvx = |python: &str| format!("uvx --index-url {index} {python} srv-py312@1.0.0");
+    // The launch command's --python decides what resolves.
+    let (code, report) = vet(&lb, &[uvx("--python 3.11")], &[]);
+    assert_eq!(code, 3, "{report:#}");
+    let f = findings(&report, "srv-py312");
+    assert!(f.iter().any(|(c, _)| *c == "resolution-failed"), "{f:?}");
+    let (code, report) = vet(&lb, &[uvx("--python 3.12")], &[]);
+    assert_eq!(code, 0, "{report:#}");
+    let notes = report["servers"][0]["tree"]["notes"].to_string();
+    assert!(
+        notes.contains("Python 3.12 (from the launch command's --python)"),
+        "{notes}"
+    );
+    // Without one in the command, supplygate's --python says which.
+    let (code, report) = vet(&lb, &[uvx("")], &["--python", "3.13"]);
+    assert_eq!(code, 0, "{report:#}");
+    let notes = report["servers"][0]["tree"]["notes"].to_string();
+    assert!(notes.contains("Python 3.13 (from --python)"), "{notes}");
+    let (code, _) = vet(&lb, &[uvx("")], &["--python", "3.10"]);
+    assert_eq!(code, 3);
+}
+
+/// The names and sizes of every file under `dir`.
+fn listing(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let meta = e.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), meta.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn vet_offline_resolves_from_the_users_npm_cache_only() {
+    if !has_tool("npm") {
+        panic!("npm is required for this test (CI has node 20 + npm)");
+    }
+    let lb = loopback();
+    let store = imported_store();
+    let offline = |home: &Path| {
+        Cmd::vet([npx(&lb, "srv-ok@1.0.0")])
+            .db(store.path())
+            .home(home)
+            .offline()
+            .format("json")
+            .env("HOME", home)
+            .json()
+    };
+    // No cache: a clear resolution failure, nothing asked of the registry.
+    let (code, report) = offline(&lb.home);
+    assert_eq!(code, 3, "{report:#}");
+    let failed = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "resolution-failed")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert!(
+        failed["message"].as_str().unwrap().contains("offline"),
+        "{failed:#}"
+    );
+    assert_eq!(
+        lb.server.requests().len(),
+        0,
+        "--offline asked the registry"
+    );
+    // The user's cache, filled the way npx fills it (same registry).
+    let cache = lb.home.join(".npm");
+    let fill = std::process::Command::new("npm")
+        .args([
+            "cache",
+            "add",
+            "srv-ok@1.0.0",
+            "old-dep@1.0.0",
+            "script-dep@1.0.0",
+        ])
+        .arg(format!("--cache={}", cache.display()))
+        .arg(format!("--registry={}/npm", lb.server.url()))
+        .current_dir(&lb.home)
+        .output()
+        .unwrap();
+    assert!(
+        fill.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fill.stderr)
+    );
+    let before = (lb.server.requests().len(), listing(&cache));
+    let (code, report) = offline(&lb.home);
+    // Registry facts are never fetched offline: incomplete, and it says why.
+    assert_eq!(code, 3, "{report:#}");
+    let server = &report["servers"][0];
+    assert_eq!(server["tree"]["kind"], "resolved", "{report:#}");
+    assert_eq!(server["packages"].as_array().unwrap().len(), 3);
+    let codes: Vec<&str> = findings(&report, "srv-ok")
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    assert!(codes.contains(&"registry-facts-unknown"), "{codes:?}");
+    assert!(!codes.contains(&"resolution-failed"), "{codes:?}");
+    assert!(codes.contains(&"install-script"), "{codes:?}");
+    assert!(report["summary"]["incomplete"]
+        .to_string()
+        .contains("--offline"));
+    // Nothing was asked of the registry, nothing written to the user's cache.
+    assert_eq!((lb.server.requests().len(), listing(&cache)), before);
+    assert!(!lb.marker.exists());
 }
 
 #[test]

@@ -106,9 +106,44 @@ pub struct ServerReport {
     /// style asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<String>,
+    /// `vet`: for a blocked or warned server, the newer version found (or
+    /// not) that resolves without what held it back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<Remediation>,
     /// What changed in its tree since the baseline, when both were resolved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree_changes: Option<TreeChanges>,
+}
+
+/// `vet`'s search for a newer version of a blocked or warned server:
+/// candidates resolved and checked newest first, a bounded number of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Remediation {
+    /// The first candidate that resolves without what held the server
+    /// back (for a blocked server: no blocking finding and nothing left
+    /// unchecked; for a warned one: no warning either), when one was found.
+    pub version: Option<String>,
+    /// The config entry pinning `version`, in the client style asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
+    /// Every candidate tried, newest first.
+    pub tried: Vec<RemedyTry>,
+    /// Why no version is suggested, when none is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One candidate version a remediation search resolved and checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemedyTry {
+    /// The version.
+    pub version: String,
+    /// How its check ended.
+    pub outcome: Outcome,
+    /// How many of its findings warn.
+    pub warned: usize,
+    /// The codes of its blocking findings and coverage gaps.
+    pub blocking: Vec<String>,
 }
 
 impl ServerReport {

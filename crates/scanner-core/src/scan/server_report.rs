@@ -60,6 +60,7 @@ pub(super) fn server_report(server: &Server, tree: Option<&InstalledTree>) -> Se
         packages,
         owner: None,
         pinned: None,
+        remediation: None,
         tree_changes: None,
     }
 }

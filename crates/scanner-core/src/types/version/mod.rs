@@ -87,6 +87,17 @@ impl Version {
         }
     }
 
+    /// True for a pre-release (npm `1.0.0-beta.1`; PyPI `a`/`b`/`rc`/`.dev`
+    /// and legacy versions): never suggested as an upgrade.
+    pub fn is_prerelease(&self) -> bool {
+        match self {
+            Version::Npm(v) => !v.as_semver().pre.is_empty(),
+            Version::PyPI(PypiVersion::Pep440(v)) => v.any_prerelease(),
+            Version::PyPI(PypiVersion::Legacy { .. }) => true,
+            _ => false,
+        }
+    }
+
     /// The ecosystem this version belongs to (as a whole, without a release).
     pub fn ecosystem(&self) -> Ecosystem {
         match self {
