@@ -182,6 +182,10 @@ fn python_projects() -> Vec<(&'static str, &'static str, Value, bool)> {
         ("srv-no-upload-time", "1.0.0", json!(false), true),
         // Installable on Python 3.12 and later only.
         ("srv-py312", "1.0.0", json!(false), true),
+        // Yanked, then a clean release, then a yanked one (never suggested).
+        ("srv-pyfix", "1.0.0", json!(true), true),
+        ("srv-pyfix", "1.1.0", json!(false), true),
+        ("srv-pyfix", "1.2.0", json!(true), true),
     ]
 }
 
@@ -258,16 +262,21 @@ fn registry(base: &str, marker: &Path) -> Registry {
         if name == "srv-no-upload-time" {
             file.as_object_mut().unwrap().remove("upload-time");
         }
-        r.simple.insert(
-            name.to_string(),
+        // Releases of one project are listed oldest first, on one page.
+        let page = r.simple.entry(name.to_string()).or_insert_with(|| {
             json!({
                 "meta": {"api-version": "1.4"},
                 "name": name,
                 "project-status": {"status": status},
-                "versions": [version],
-                "files": [file],
-            }),
-        );
+                "versions": [],
+                "files": [],
+            })
+        });
+        page["versions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(version));
+        page["files"].as_array_mut().unwrap().push(file);
     }
     r
 }
@@ -513,6 +522,26 @@ fn vet_suggests_the_newest_newer_release_without_blocking_findings() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("remedy for `srv-fix`: 1.1.0"), "{table}");
     assert!(table.contains("srv-fix@1.1.0"), "{table}");
+}
+
+#[test]
+fn vet_suggests_a_newer_python_release_skipping_yanked_ones() {
+    if !has_tool("uv") {
+        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
+    }
+    let lb = loopback();
+    let spec = format!("uvx --index-url {}/simple srv-pyfix@1.0.0", lb.server.url());
+    let (code, report) = vet(&lb, &[spec], &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert!(findings(&report, "srv-pyfix").contains(&("yanked-version", "block")));
+    let fix = &report["servers"][0]["remediation"];
+    // 1.2.0 is yanked: not a candidate; 1.1.0 is resolved, checked and clean.
+    assert_eq!(fix["tried"].as_array().unwrap().len(), 1, "{fix:#}");
+    assert_eq!(fix["version"], "1.1.0", "{fix:#}");
+    assert!(fix["pinned"]
+        .as_str()
+        .unwrap()
+        .contains("\"srv-pyfix@1.1.0\""));
 }
 
 #[test]
