@@ -278,6 +278,13 @@ pub struct ScanArgs {
     #[arg(long = "image-archive", value_name = "IMAGE=PATH")]
     pub image_archives: Vec<scanner_core::resolve::ImageArchive>,
 
+    /// Do not export images from the local Docker/Podman store: without it,
+    /// an image no --image-archive covers is exported with `docker image
+    /// save` / `podman image save` (never run, created or pulled) into a
+    /// private temporary folder and read.
+    #[arg(long)]
+    pub no_image_store: bool,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -10,6 +10,7 @@ mod discovery;
 mod duration;
 mod exit;
 mod explain;
+mod image_store;
 mod online;
 mod policy;
 mod receipt;
@@ -193,12 +194,22 @@ fn check(
     // Only beside a store that was opened: a reader never creates state.
     let cached = (!args.no_verify && !args.no_verify_cache && store.is_some())
         .then(|| verify_cache::load(db, std::time::SystemTime::now()));
+    let mut image_archives = checked_archives(&args.image_archives)?;
+    // Lives until the scan is decided: the exported archives are read from it.
+    let exports = image_store::export_missing(
+        &inventory,
+        &image_archives,
+        !args.no_image_store,
+        args.resolve_timeout.0,
+    );
+    image_archives.extend(exports.archives.iter().cloned());
     let mut options = ScanOptions {
         discover,
         resolve: ResolveOptions {
             home: home.clone(),
             verify: !args.no_verify,
-            image_archives: checked_archives(&args.image_archives)?,
+            image_archives,
+            image_store_failures: exports.failed.clone(),
             search_path: std::env::var_os("PATH"),
             verify_cache: cached.as_ref().map(|c| c.cache.clone()),
             ..ResolveOptions::new(home.clone())

@@ -10,7 +10,7 @@
 
 mod facts;
 mod npm;
-mod process;
+pub(crate) mod process;
 mod uv;
 
 use std::collections::BTreeMap;

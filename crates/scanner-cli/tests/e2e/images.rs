@@ -560,3 +560,101 @@ fn finding_message(report: &Value, id: &str) -> String {
         .map(|f| f["message"].to_string())
         .unwrap_or_default()
 }
+
+/// A real podman (Debian's package; `.ci/run` installs it) with a private
+/// vfs store: an OCI archive written here is `podman load`ed, then `scan`
+/// with no `--image-archive` exports it with `podman image save` and reads
+/// it; `--no-image-store` leaves it unread (tree-not-installed, exit 3).
+#[test]
+fn an_image_in_the_local_podman_store_is_exported_and_read() {
+    if std::process::Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "podman is missing: .ci/run installs it"
+        );
+        eprintln!("podman is not installed: skipped (CI installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("storage.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/root\"\nrunroot = \"{0}/run\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let layout = dir.path().join("oci");
+    write_layout(&layout, &[rootfs_layer()]);
+    let archive = dir.path().join("oci.tar");
+    let tar = std::process::Command::new("tar")
+        .arg("-C")
+        .arg(&layout)
+        .arg("-cf")
+        .arg(&archive)
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let podman = |args: &[&str]| {
+        std::process::Command::new("podman")
+            .args(args)
+            .env("CONTAINERS_STORAGE_CONF", &conf)
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .output()
+            .unwrap()
+    };
+    let loaded = podman(&["load", "-i", archive.to_str().unwrap()]);
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&loaded.stdout).into_owned();
+    let name = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Loaded image: "))
+        .and_then(|l| l.split(',').next())
+        .unwrap_or("test")
+        .trim()
+        .to_string();
+    let tagged = podman(&["tag", &name, "localhost/mcp/memory:test"]);
+    let listed = podman(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(
+        tagged.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&tagged.stderr),
+        String::from_utf8_lossy(&listed.stdout)
+    );
+
+    let db = store(dir.path());
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".cursor")).unwrap();
+    let config = json!({"mcpServers": {"memory": {"command": "podman",
+        "args": ["run", "-i", "--rm", "localhost/mcp/memory:test"]}}});
+    std::fs::write(home.join(".cursor/mcp.json"), config.to_string()).unwrap();
+    let scan = Cmd::scan()
+        .db(&db)
+        .offline()
+        .home(&home)
+        .format("json")
+        .env("CONTAINERS_STORAGE_CONF", &conf)
+        .env("XDG_RUNTIME_DIR", dir.path());
+    let (_, out, err) = scan.outcome();
+    let report: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    assert_eq!(
+        set_of(&report, "Debian:12"),
+        expected("debian-bookworm/dpkg-query.txt"),
+        "{err}"
+    );
+    assert!(ids(&report).contains("DEBIAN-TEST-12"), "{err}");
+
+    let (code, _, err) = scan.arg("--no-image-store").outcome();
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("--no-image-store"), "{err}");
+}

@@ -51,6 +51,9 @@ pub struct ResolveOptions {
     /// the caller (the CLI passes its own). `None`: only the home's
     /// `~/.local/bin`; the core never reads this process's environment.
     pub search_path: Option<OsString>,
+    /// Images the caller could not export from a local Docker/Podman
+    /// store, with why (named in the tree-not-installed message).
+    pub image_store_failures: Vec<(String, String)>,
     /// What earlier scans verified: files unchanged since are not read
     /// again, and what this scan verifies is added to it.
     pub verify_cache: Option<Arc<VerifyCache>>,
@@ -65,6 +68,7 @@ impl ResolveOptions {
             budget: HashBudget::default(),
             image_archives: Vec::new(),
             search_path: None,
+            image_store_failures: Vec::new(),
             verify_cache: None,
         }
     }

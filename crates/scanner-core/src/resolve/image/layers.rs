@@ -3,8 +3,10 @@
 //! npm and Python metadata, and what Go binaries say about themselves.
 //! Nothing is extracted; every entry name is checked before use.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use flate2::read::GzDecoder;
 
@@ -14,8 +16,15 @@ use super::gobuild::{self, BuildInfo};
 pub const MAX_FILE_BYTES: u64 = 32 << 20;
 /// Largest executable searched for Go build info.
 const MAX_BINARY_BYTES: u64 = 512 << 20;
-/// Most bytes one layer may expand to (a gzip bomb stops here).
+/// Most bytes one layer may expand to.
 const MAX_LAYER_BYTES: u64 = 16 << 30;
+/// Past this many expanded bytes, a compressed layer may expand at most
+/// [`MAX_RATIO`] times what was read of it: a decompression bomb (a few MB
+/// of gzip or zstd naming tens of GB of zeros) stops within seconds, long
+/// before [`MAX_LAYER_BYTES`]. Real layers expand 2–10 times.
+const RATIO_FLOOR: u64 = 256 << 20;
+/// Most a compressed layer may expand, past [`RATIO_FLOOR`].
+const MAX_RATIO: u64 = 200;
 /// Most entries in one layer.
 const MAX_ENTRIES: u64 = 2_000_000;
 /// Most bytes of metadata kept for the whole image.
@@ -80,18 +89,28 @@ impl View {
             .fill_buf()
             .map_err(|e| format!("layer {label}: {e}"))?
             .to_vec();
-        let counted: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
-            Box::new(GzDecoder::new(buffered))
+        let compressed = Rc::new(Cell::new(0u64));
+        let counting = Counting {
+            inner: buffered,
+            count: Rc::clone(&compressed),
+        };
+        let expanded: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(GzDecoder::new(counting))
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            return Err(format!(
-                "layer {label}: zstd-compressed layers are not read yet"
-            ));
+            // libzstd's streaming decoder refuses frames whose window is
+            // over 2^27 bytes (its default limit), so memory stays bounded.
+            let decoder = zstd::stream::read::Decoder::new(counting)
+                .map_err(|e| format!("layer {label}: zstd: {e}"))?;
+            Box::new(decoder)
         } else {
-            Box::new(buffered)
+            // An uncompressed layer expands to itself: no ratio to check.
+            compressed.set(u64::MAX / MAX_RATIO);
+            Box::new(counting)
         };
         let mut limited = Capped {
-            inner: counted,
-            left: MAX_LAYER_BYTES,
+            inner: expanded,
+            read: 0,
+            compressed,
         };
         let mut upper = View::default();
         let mut removed: Vec<(String, bool)> = Vec::new();
@@ -310,24 +329,48 @@ fn layer_error(label: &str, e: &std::io::Error) -> String {
     format!("layer {label}: not a readable tar stream: {e}")
 }
 
-/// A reader that fails once more than `left` bytes have passed.
+/// Counts the bytes read through it into a shared cell.
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get().saturating_add(n as u64));
+        Ok(n)
+    }
+}
+
+/// The expanded layer: fails past [`MAX_LAYER_BYTES`], or past
+/// [`RATIO_FLOOR`] once it has expanded more than [`MAX_RATIO`] times the
+/// compressed bytes read so far.
 struct Capped<R> {
     inner: R,
-    left: u64,
+    read: u64,
+    compressed: Rc<Cell<u64>>,
 }
 
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.left == 0 {
+        if self.read >= MAX_LAYER_BYTES {
             return Err(std::io::Error::other(format!(
                 "expands past {MAX_LAYER_BYTES} bytes (a decompression bomb?)"
             )));
         }
-        let max = buf
-            .len()
-            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let ratio_cap = self.compressed.get().saturating_mul(MAX_RATIO);
+        if self.read > RATIO_FLOOR && self.read > ratio_cap {
+            return Err(std::io::Error::other(format!(
+                "expands to {} bytes from {} compressed, more than {MAX_RATIO} times (a decompression bomb)",
+                self.read,
+                self.compressed.get()
+            )));
+        }
+        let left = MAX_LAYER_BYTES - self.read;
+        let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..max])?;
-        self.left -= n as u64;
+        self.read += n as u64;
         Ok(n)
     }
 }
@@ -403,11 +446,37 @@ mod tests {
     }
 
     #[test]
-    fn a_zstd_layer_is_refused_with_a_reason() {
+    fn a_decompression_bomb_stops_at_the_ratio_cap() {
+        // A tar entry declaring 1 GiB of zeros, zstd-compressed to a few KB.
+        let mut h = tar::Header::new_gnu();
+        h.set_path("zeros").unwrap();
+        h.set_size(1 << 30);
+        h.set_mode(0o644);
+        h.set_cksum();
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+        std::io::Write::write_all(&mut encoder, h.as_bytes()).unwrap();
+        std::io::copy(&mut std::io::repeat(0).take(1 << 30), &mut encoder).unwrap();
+        let bomb = encoder.finish().unwrap();
+        assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+        let err = View::default().apply(bomb.as_slice(), "1").unwrap_err();
+        assert!(err.contains("decompression bomb"), "{err}");
+    }
+
+    #[test]
+    fn a_zstd_layer_is_read_like_a_gzip_one() {
+        let pkg = br#"{"name":"a","version":"1.0.0"}"#;
+        let tar = tar_of(&[("app/node_modules/a/package.json", pkg, 0o644)]);
+        let compressed = zstd::encode_all(tar.as_slice(), 3).unwrap();
+        let mut v = View::default();
+        v.apply(compressed.as_slice(), "1").unwrap();
+        assert_eq!(
+            v.read("app/node_modules/a/package.json"),
+            Some(pkg.as_slice())
+        );
         let err = View::default()
-            .apply(&[0x28, 0xb5, 0x2f, 0xfd, 0][..], "1")
+            .apply(&compressed[..compressed.len() / 2], "1")
             .unwrap_err();
-        assert!(err.contains("zstd"), "{err}");
+        assert!(err.contains("layer 1"), "{err}");
     }
 
     #[test]

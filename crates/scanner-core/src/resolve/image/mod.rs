@@ -67,12 +67,21 @@ pub(super) fn resolve_image(
         .ok_or_else(|| ResolveError::NotInstalled {
             server: server.name.clone(),
             package: format!("image {}", request.image),
-            looked_in: vec![PathBuf::from(format!(
-                "--image-archive {}=PATH (none given; a local Docker/Podman store is not read: export it with `docker save {} -o image.tar`)",
-                request.image, request.image
-            ))],
+            looked_in: vec![PathBuf::from(not_found(request.image, options))],
         })?;
     read_image(server, request, &archive.path)
+}
+
+/// Where the image was looked for: the archives given, then the local store.
+fn not_found(image: &str, options: &ResolveOptions) -> String {
+    let store = options
+        .image_store_failures
+        .iter()
+        .find(|(i, _)| i == image)
+        .map_or("the local Docker/Podman store was not read", |(_, why)| {
+            why.as_str()
+        });
+    format!("--image-archive {image}=PATH (none given; {store}: export it with `docker image save {image} -o image.tar` and pass it)")
 }
 
 fn read_image(
