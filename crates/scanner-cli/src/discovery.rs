@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use scanner_core::discover::{discover, DiscoverOptions, Inventory, Os};
+use scanner_core::discover::{discover, DiscoverOptions, Os};
+use scanner_core::policy::AnnotatedInventory;
 
 use crate::args::{DiscoveryArgs, InventoryArgs, InventoryFormat, OsArg};
 use crate::exit::Exit;
@@ -19,6 +20,7 @@ pub fn collect_unverified(args: DiscoveryArgs) -> Result<scanner_core::Collected
         resolve: scanner_core::resolve::ResolveOptions {
             // Names, versions and the graph only: installed files are not verified.
             verify: false,
+            search_path: std::env::var_os("PATH"),
             ..scanner_core::resolve::ResolveOptions::new(discover.home.clone())
         },
         discover,
@@ -134,17 +136,17 @@ fn system_root() -> PathBuf {
 /// when a present file or entry was skipped (the list may miss servers).
 pub fn inventory(args: InventoryArgs) -> Result<Exit> {
     let options = discover_options(args.discovery)?;
-    let mut inventory = discover(&options)?;
+    let inventory = discover(&options)?;
     let today = crate::policy::today(args.policy.today.as_deref())?;
     let file = crate::policy::locate(args.policy.file, args.policy.policy_dir, &options.projects)?;
-    crate::policy::load(file.as_deref(), today)?.annotate(&mut inventory);
+    let policy = crate::policy::load(file.as_deref(), today)?;
     let verdict = if inventory.is_incomplete() {
         Exit::Incomplete
     } else {
         Exit::Passed
     };
     // As for `scan`: the exit code does not depend on the output's fate.
-    match write_inventory(args.format, &inventory, args.verbose) {
+    match write_inventory(args.format, &policy.annotate(&inventory), args.verbose) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => say!("error: the inventory could not be written to stdout: {e}"),
         Ok(()) => {}
@@ -154,7 +156,7 @@ pub fn inventory(args: InventoryArgs) -> Result<Exit> {
 
 fn write_inventory(
     format: InventoryFormat,
-    inventory: &Inventory,
+    inventory: &AnnotatedInventory<'_>,
     verbose: bool,
 ) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -214,6 +214,7 @@ fn check(
             verify: !args.no_verify,
             image_archives,
             image_store_failures: exports.failed.clone(),
+            search_path: std::env::var_os("PATH"),
             verify_cache: cached.as_ref().map(|c| c.cache.clone()),
             ..ResolveOptions::new(home.clone())
         },
@@ -231,7 +232,7 @@ fn check(
         verify_cache::save(cached, &collected.tree_roots());
     }
     if let Some(file) = &policy_file {
-        policy::refuse_inside_trees(file, &collected.tree_roots())?;
+        policy::refuse_inside_trees(file, &collected)?;
     }
     // An invalid policy stops the run (exit 2); it never falls back to the built-in one.
     let loaded = policy::parse(policy_file.as_deref(), policy_text, today)?;

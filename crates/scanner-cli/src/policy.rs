@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use scanner_core::policy::{self, Date, InvalidPolicy, PolicyError, STARTER};
-use scanner_core::Policy;
+use scanner_core::{Collected, Policy, PolicyPlacementError};
 
 use crate::exit::Exit;
 
@@ -59,25 +59,15 @@ pub fn locate(
     Ok(candidate.exists().then_some(candidate))
 }
 
-/// Refuses a policy file inside a tree being scanned: a package must not be
-/// able to excuse itself. Symlinks are resolved before comparing.
-pub fn refuse_inside_trees(file: &Path, roots: &[&Path]) -> Result<()> {
-    let real = file
-        .canonicalize()
-        .with_context(|| format!("cannot read the policy file {}", file.display()))?;
-    for root in roots {
-        let Ok(root) = root.canonicalize() else {
-            continue;
-        };
-        if real.starts_with(&root) {
-            bail!(
-                "the policy file {} is inside the scanned tree {}; a policy is never loaded from a tree being scanned\nhint: keep supplygate.toml in your project and pass --policy FILE",
-                file.display(),
-                root.display()
-            );
+/// Refuses a policy file inside a tree being scanned (the core's check),
+/// with what to do instead.
+pub fn refuse_inside_trees(file: &Path, collected: &Collected) -> Result<()> {
+    match collected.refuse_policy_inside(file) {
+        Err(inside @ PolicyPlacementError::InsideTree { .. }) => {
+            bail!("{inside}\nhint: keep supplygate.toml in your project and pass --policy FILE")
         }
+        other => Ok(other?),
     }
-    Ok(())
 }
 
 /// Loads the policy for a scan; an invalid policy is rendered to stderr and

@@ -15,23 +15,28 @@
 
 #![warn(missing_docs)]
 
+// The stages a library caller drives or reads the output of are public;
+// the helpers between them are not, and what callers need of them is
+// re-exported below.
 pub mod baseline;
-pub mod changes;
+mod changes;
 pub mod discover;
-pub mod facts;
-pub mod graph;
-pub mod lines;
+mod facts;
+mod graph;
+mod lines;
 pub mod matching;
 pub mod policy;
 pub mod receipt;
 pub mod report;
 pub mod resolve;
-pub mod scan;
+mod scan;
 mod types;
 
 #[cfg(test)]
 mod fuzz;
 
+pub use facts::parse_timestamp;
+pub use graph::{DependencyGraph, Node};
 pub use matching::{grouping, severity};
 pub use types::version;
 
@@ -41,13 +46,13 @@ pub mod finding {
     pub use crate::policy::Finding;
     pub use crate::types::finding::*;
 }
-pub use types::{IntegrityState, Scope, ScopeError, ServerId};
+pub use types::{IntegrityState, PinRequirement, PinState, Scope, ScopeError, ServerId};
 
 pub use policy::Finding;
 pub use policy::{Decision, Policy};
 pub use report::{EcosystemSnapshot, Outcome, Report, Snapshot, SourceMode};
 pub use scan::{
     collect, collect_inventory, collect_with, evaluate, evaluate_against, scan, Collected,
-    Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS,
+    PolicyPlacementError, Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS,
 };
 pub use types::finding::{Code, PackageRef, Severity};

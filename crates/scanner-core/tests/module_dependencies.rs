@@ -29,7 +29,7 @@ fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap();
+            let code = non_test_code(&text);
             let named = deps.entry(module.to_string()).or_default();
             for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
                 for (i, _) in line.match_indices("crate::") {
@@ -45,6 +45,28 @@ fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
         }
     }
     deps
+}
+
+/// The text before the file's inline test module (`#[cfg(test)] mod x {`).
+/// A `#[cfg(test)] mod tests;` line only declares a module in another
+/// file: the code after it is still the module's own.
+fn non_test_code(text: &str) -> &str {
+    let mut from = 0;
+    while let Some(at) = text[from..].find("#[cfg(test)]") {
+        let start = from + at;
+        let rest = text[start + "#[cfg(test)]".len()..].trim_start();
+        let block = rest.strip_prefix("mod ").is_some_and(|r| {
+            let name_end = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            r[name_end..].trim_start().starts_with('{')
+        });
+        if block {
+            return &text[..start];
+        }
+        from = start + 1;
+    }
+    text
 }
 
 /// A cycle through `from`, if any (depth-first).

@@ -3,7 +3,8 @@
 use std::io::Write;
 
 use scanner_core::discover::secrets::redact_text;
-use scanner_core::discover::{ConfigStatus, Inventory, Server};
+use scanner_core::discover::{ConfigStatus, Server};
+use scanner_core::policy::{AnnotatedInventory, AnnotatedServer};
 
 use super::layout::Columns;
 use crate::output::Styled;
@@ -12,7 +13,7 @@ use crate::output::Styled;
 /// finding. Missing well-known files are listed only when `verbose`.
 pub fn write<W: Write>(
     out: &mut Styled<W>,
-    inventory: &Inventory,
+    inventory: &AnnotatedInventory<'_>,
     verbose: bool,
 ) -> std::io::Result<()> {
     writeln!(out, "CONFIG FILES")?;
@@ -58,7 +59,7 @@ pub fn write<W: Write>(
         writeln!(out, "CONFIG FINDINGS: none")?;
     } else {
         writeln!(out, "CONFIG FINDINGS")?;
-        for f in &inventory.findings {
+        for f in inventory.findings {
             writeln!(out, "  {:<24} {}", f.code.as_str(), f.message)?;
         }
     }
@@ -84,13 +85,14 @@ pub fn write<W: Write>(
 }
 
 /// One server's cells; nothing is cut (versions and paths stay whole).
-fn server_row(s: &Server) -> Vec<String> {
+fn server_row(annotated: &AnnotatedServer<'_>) -> Vec<String> {
+    let s = annotated.server;
     let (package, mut pin) = match s.launch.package_pin() {
         Some((raw, pin)) => (redact_text(raw), format!("{pin:?}").to_lowercase()),
         None => (launch_target(s), "-".into()),
     };
-    if let Some(required) = &s.pin_required {
-        pin = format!("{pin}/{required}");
+    if let Some(required) = annotated.pin_required {
+        pin = format!("{pin}/{}", required.as_str());
     }
     let env: Vec<&str> = s.env.keys().map(String::as_str).collect();
     let name = if s.disabled {
@@ -111,7 +113,7 @@ fn server_row(s: &Server) -> Vec<String> {
         } else {
             env.join(",")
         },
-        s.owner.clone().unwrap_or_else(|| "-".into()),
+        annotated.owner.unwrap_or("-").to_string(),
         format!("{}:{}", s.config_path.display(), s.line),
     ]
 }

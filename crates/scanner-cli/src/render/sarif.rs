@@ -159,7 +159,8 @@ fn security_severity(f: &Finding) -> Option<String> {
         Severity::High => 8.0,
         Severity::Medium => 5.5,
         Severity::Low => 2.0,
-        Severity::Unscored => return None,
+        // Unscored, or a level this renderer does not know: no score is invented.
+        _ => return None,
     };
     Some(format!("{score:.1}"))
 }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use advisories_cache::osv_api::hide_credentials;
 use advisories_cache::Ecosystem;
 use scanner_core::discover::Server;
-use scanner_core::facts::parse_timestamp;
+use scanner_core::parse_timestamp;
 use scanner_core::resolve::{InstalledPackage, InstalledTree, IssueKind, TreeIssue};
 use scanner_core::version::Version;
 use serde_json::Value;

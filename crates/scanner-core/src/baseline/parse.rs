@@ -13,6 +13,7 @@ pub const MAX_BASELINE_BYTES: u64 = 256 << 20;
 
 /// A baseline that cannot be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BaselineError {
     /// Not JSON, or not shaped like a report.
     #[error("not a supplygate JSON report: {0}")]

@@ -13,6 +13,7 @@ use crate::types::Scope;
 
 /// An MCP client (host application) whose configuration names servers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Client {
     /// Claude Code (`~/.claude.json`, `.mcp.json`, plugins, managed).
     ClaudeCode,

@@ -126,13 +126,10 @@ pub struct Server {
     pub transport: Transport,
     /// Turned off in the config (`disabled: true` / `enabled: false`).
     pub disabled: bool,
-    /// Who owns the server, when a policy names one.
-    pub owner: Option<String>,
-    /// How the policy requires its package to be pinned (`exact`, `range`,
-    /// `any`), when a policy says.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pin_required: Option<String>,
-    /// How the server is launched, and the package it runs.
+    /// How the server is launched, and the package it runs. Serialised by
+    /// [`AnnotatedServer`](crate::policy::AnnotatedServer), after what the
+    /// policy says about the server, where `inventory` JSON has it.
+    #[serde(skip)]
     pub launch: Launch,
 }
 

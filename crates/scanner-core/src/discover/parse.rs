@@ -316,8 +316,6 @@ fn server_from(
         cwd,
         transport: transport(&w, ctx.client),
         disabled: w.disabled,
-        owner: None,
-        pin_required: None,
         launch,
     };
     let found = findings::check(&server, &w, &unresolved, &vars.home);

@@ -7,6 +7,7 @@ pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
 /// A config file that could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The file does not exist.
     #[error("{0}: no such file")]

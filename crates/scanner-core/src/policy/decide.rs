@@ -9,8 +9,8 @@ use super::{
     Classification, Date, Decision, Exception, FindingContext, Origin, PinRequirement, Policy,
     Rule, ServerPolicy,
 };
-use crate::discover::PinState;
 use crate::types::finding::Code;
+use crate::types::PinState;
 
 /// What kind of thing decided a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::date::Date;
 use super::rule::Glob;
 use super::FindingContext;
+use crate::types::finding::Code;
 use crate::types::version::Version;
 
 /// How a finding was triaged (the three classes MCP security checklists use).
@@ -36,7 +37,7 @@ pub enum Target {
     /// An advisory id or alias (`GHSA-…`, `CVE-…`, `PYSEC-…`), compared case-insensitively.
     Advisory(String),
     /// A finding code, for findings without an advisory (`unpinned-server`).
-    Code(String),
+    Code(Code),
 }
 
 /// One comparator of a version range: `<`, `<=`, `>`, `>=`, `=`.
@@ -157,7 +158,8 @@ impl Exception {
     /// The label used in reports: the advisory id or code it excuses.
     pub fn label(&self) -> &str {
         match &self.target {
-            Target::Advisory(id) | Target::Code(id) => id,
+            Target::Advisory(id) => id,
+            Target::Code(code) => code.as_str(),
         }
     }
 
@@ -173,7 +175,7 @@ impl Exception {
 
     fn target_matches(&self, ctx: &FindingContext<'_>) -> bool {
         match &self.target {
-            Target::Code(code) => code == ctx.code.as_str(),
+            Target::Code(code) => *code == ctx.code,
             Target::Advisory(id) => ctx
                 .advisory_id
                 .into_iter()
@@ -257,7 +259,7 @@ mod tests {
 
     #[test]
     fn expiry_boundary_is_inclusive_of_the_expiry_day() {
-        let e = exception(Target::Code("unpinned-server".into()));
+        let e = exception(Target::Code(Code::UnpinnedServer));
         assert!(!e.is_expired("2026-06-29".parse().unwrap()));
         assert!(!e.is_expired("2026-06-30".parse().unwrap()));
         assert!(e.is_expired("2026-07-01".parse().unwrap()));

@@ -55,8 +55,10 @@ pub use finding::Finding;
 pub use rule::{builtin_rules, Conditions, Glob, Origin, Rule};
 pub use starter::STARTER;
 
-use crate::discover::PinState;
+use crate::discover::{ConfigFile, ConfigFinding, Inventory, Launch, Server};
 use crate::types::finding::{Code, Severity};
+pub use crate::types::PinRequirement;
+use crate::types::PinState;
 
 /// What a policy decides for a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -157,27 +159,31 @@ pub struct ServerPolicy {
     pub line: usize,
 }
 
-/// How a server's package spec must be pinned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PinRequirement {
-    /// One exact version is required: an unpinned server blocks.
-    Exact,
-    /// A range is allowed; no version at all (or a dist-tag) blocks.
-    Range,
-    /// Any spec is allowed: unpinned is not a problem for this server.
-    Any,
+/// Everything discovery saw, with what the policy says about each server.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnotatedInventory<'a> {
+    /// Every config file looked at.
+    pub configs: &'a [ConfigFile],
+    /// Every server found, in file order, with its policy metadata.
+    pub servers: Vec<AnnotatedServer<'a>>,
+    /// Config-level findings.
+    pub findings: &'a [ConfigFinding],
 }
 
-impl PinRequirement {
-    /// The spelling in policy files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PinRequirement::Exact => "exact",
-            PinRequirement::Range => "range",
-            PinRequirement::Any => "any",
-        }
-    }
+/// A discovered server and what the policy file says about it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AnnotatedServer<'a> {
+    /// The server as discovery found it.
+    #[serde(flatten)]
+    pub server: &'a Server,
+    /// Who owns the server, when the policy names one.
+    pub owner: Option<&'a str>,
+    /// How the policy requires its package to be pinned, when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin_required: Option<PinRequirement>,
+    /// How the server is launched (the server's own field, serialised
+    /// here so the policy's fields come before it).
+    pub launch: &'a Launch,
 }
 
 /// The policy in force.
@@ -196,6 +202,7 @@ pub struct Policy {
 
 /// A policy file that could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
     /// The file could not be read.
     #[error("cannot read the policy file {0}")]
@@ -288,14 +295,27 @@ impl Policy {
         &self.servers
     }
 
-    /// Writes each server's owner and pin requirement from the policy into
-    /// a discovery inventory, for `inventory` to show.
-    pub fn annotate(&self, inventory: &mut crate::discover::Inventory) {
-        for server in &mut inventory.servers {
-            if let Some(meta) = self.servers.get(&server.name) {
-                server.owner.clone_from(&meta.owner);
-                server.pin_required = meta.pin.map(|p| p.as_str().to_string());
-            }
+    /// A discovery inventory with each server's owner and pin requirement
+    /// from the policy, for `inventory` to show (discovery's own types
+    /// carry no policy decision).
+    pub fn annotate<'a>(&'a self, inventory: &'a Inventory) -> AnnotatedInventory<'a> {
+        let servers = inventory
+            .servers
+            .iter()
+            .map(|server| {
+                let meta = self.servers.get(&server.name);
+                AnnotatedServer {
+                    server,
+                    owner: meta.and_then(|m| m.owner.as_deref()),
+                    pin_required: meta.and_then(|m| m.pin),
+                    launch: &server.launch,
+                }
+            })
+            .collect();
+        AnnotatedInventory {
+            configs: &inventory.configs,
+            servers,
+            findings: &inventory.findings,
         }
     }
 

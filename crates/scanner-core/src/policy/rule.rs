@@ -5,7 +5,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
 use super::{Decision, FindingContext};
-use crate::types::finding::Severity;
+use crate::types::finding::{Code, Severity};
 
 /// A glob over names (`*`, `?`, `[abc]`, `{a,b}`), matched case-insensitively.
 #[derive(Debug, Clone)]
@@ -96,7 +96,7 @@ fn check_complexity(text: &str) -> Result<(), String> {
 #[derive(Debug, Clone, Default)]
 pub struct Conditions {
     /// Finding codes (any of).
-    pub codes: Vec<String>,
+    pub codes: Vec<Code>,
     /// Severity labels (any of); `unscored` must be named to match unscored
     /// advisories. Only advisory findings have a severity.
     pub severities: Vec<Severity>,
@@ -122,18 +122,18 @@ impl Conditions {
     /// True when every condition given holds for `ctx`.
     pub fn matches(&self, ctx: &FindingContext<'_>) -> bool {
         let any = |list_empty: bool, hit: bool| list_empty || hit;
-        any(
-            self.codes.is_empty(),
-            self.codes.iter().any(|c| c == ctx.code.as_str()),
-        ) && any(
-            self.severities.is_empty(),
-            ctx.severity.is_some_and(|s| self.severities.contains(&s)),
-        ) && self.min_severity.is_none_or(|min| {
-            ctx.severity
-                .is_some_and(|s| s != Severity::Unscored && s >= min)
-        }) && self
-            .min_cvss
-            .is_none_or(|min| ctx.cvss.is_some_and(|s| s >= min))
+        any(self.codes.is_empty(), self.codes.contains(&ctx.code))
+            && any(
+                self.severities.is_empty(),
+                ctx.severity.is_some_and(|s| self.severities.contains(&s)),
+            )
+            && self.min_severity.is_none_or(|min| {
+                ctx.severity
+                    .is_some_and(|s| s != Severity::Unscored && s >= min)
+            })
+            && self
+                .min_cvss
+                .is_none_or(|min| ctx.cvss.is_some_and(|s| s >= min))
             && self.names_match(ctx)
             && self.direct.is_none_or(|d| ctx.direct == Some(d))
             && self
@@ -195,20 +195,20 @@ pub fn builtin_rules() -> Vec<Rule> {
         action: Decision::Block,
         when,
     };
-    let code = |c: &str| Conditions {
-        codes: vec![c.to_string()],
+    let code = |c: Code| Conditions {
+        codes: vec![c],
         ..Conditions::default()
     };
     vec![
-        rule("builtin:malicious-package", code("malicious-package")),
-        rule("builtin:checksum-mismatch", code("checksum-mismatch")),
+        rule("builtin:malicious-package", code(Code::MaliciousPackage)),
+        rule("builtin:checksum-mismatch", code(Code::ChecksumMismatch)),
         // "Block deprecated packages unless explicitly approved" (MCP
         // production checklists): the server's own package blocks; a
         // deprecated transitive package only warns (the default).
         rule(
             "builtin:deprecated-server-package",
             Conditions {
-                codes: vec!["deprecated-package".into(), "yanked-version".into()],
+                codes: vec![Code::DeprecatedPackage, Code::YankedVersion],
                 server_package: Some(true),
                 ..Conditions::default()
             },
@@ -226,7 +226,6 @@ pub fn builtin_rules() -> Vec<Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::finding::Code;
 
     fn ctx() -> FindingContext<'static> {
         FindingContext {
@@ -252,8 +251,8 @@ mod tests {
             k.matches(&c)
         };
         assert!(when(|_| {}));
-        assert!(when(|k| k.codes = vec!["vulnerable-dependency".into()]));
-        assert!(!when(|k| k.codes = vec!["unpinned-server".into()]));
+        assert!(when(|k| k.codes = vec![Code::VulnerableDependency]));
+        assert!(!when(|k| k.codes = vec![Code::UnpinnedServer]));
         assert!(when(|k| k.severities = vec![Severity::High]));
         assert!(!when(|k| k.severities = vec![Severity::Unscored]));
         assert!(when(|k| k.min_severity = Some(Severity::Medium)));

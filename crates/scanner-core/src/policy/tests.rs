@@ -4,8 +4,8 @@
 use advisories_cache::Ecosystem;
 
 use super::*;
-use crate::discover::PinState;
 use crate::types::finding::{Code, Severity};
+use crate::types::PinState;
 
 fn day(s: &str) -> Date {
     s.parse().unwrap()

@@ -6,11 +6,12 @@ use advisories_cache::Ecosystem;
 use serde::Serialize;
 
 use crate::changes::{BaselineDiff, ServerKey, TreeChanges};
-use crate::discover::{Client, PinState};
+use crate::discover::Client;
 use crate::policy::Finding;
 use crate::policy::{Decision, PolicyAudit};
 use crate::resolve::TreeKind;
 use crate::types::finding::PackageRef;
+use crate::types::PinState;
 use crate::types::Scope;
 
 /// The outcome of a scan, from which the CLI derives its exit code.

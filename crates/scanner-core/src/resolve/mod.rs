@@ -24,6 +24,7 @@ pub use verify_cache::VerifyCache;
 pub use crate::types::IntegrityState as Integrity;
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,6 +46,11 @@ pub struct ResolveOptions {
     pub budget: HashBudget,
     /// Image archives given for `docker run`/`podman run` servers.
     pub image_archives: Vec<ImageArchive>,
+    /// The `PATH` a bare command (`mcp-server-x`) is looked up on when the
+    /// server's config sets no `env.PATH`: the scanning user's, given by
+    /// the caller (the CLI passes its own). `None`: only the home's
+    /// `~/.local/bin`; the core never reads this process's environment.
+    pub search_path: Option<OsString>,
     /// Images the caller could not export from a local Docker/Podman
     /// store, with why (named in the tree-not-installed message).
     pub image_store_failures: Vec<(String, String)>,
@@ -61,6 +67,7 @@ impl ResolveOptions {
             verify: true,
             budget: HashBudget::default(),
             image_archives: Vec::new(),
+            search_path: None,
             image_store_failures: Vec::new(),
             verify_cache: None,
         }
@@ -193,6 +200,7 @@ pub struct TreeIssue {
 /// The kinds of [`TreeIssue`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum IssueKind {
     /// The lockfile and the disk disagree (missing, extraneous, other version).
     LockfileMismatch,
@@ -316,6 +324,7 @@ impl IssueKind {
 /// The kind of tree resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum TreeKind {
     /// `<npm cache>/_npx/<hash>`.
     NpxCache,
@@ -411,6 +420,7 @@ impl InstalledTree {
 
 /// A server whose tree could not be resolved.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResolveError {
     /// Nothing is installed where the launcher would look.
     #[error("server `{server}`: {package} is not installed (looked in {})", display_paths(.looked_in))]
@@ -457,6 +467,7 @@ pub enum ResolveError {
 
 /// Why a resolution failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailureCause {
     /// The registry or the package manager failed (unreachable, not found).
     Registry,
@@ -679,17 +690,19 @@ fn resolve_executable(
         server: server.name.clone(),
         command: command.to_string(),
     };
-    let path = venv::find_executable(server, command, &options.home).ok_or_else(|| {
-        ResolveError::NotInstalled {
-            server: server.name.clone(),
-            package: command.to_string(),
-            looked_in: vec![PathBuf::from(if command.contains(['/', '\\']) {
-                command
-            } else {
-                "PATH (the server's env.PATH, else supplygate's and ~/.local/bin)"
-            })],
-        }
-    })?;
+    let search_path = options.search_path.as_deref();
+    let path =
+        venv::find_executable(server, command, &options.home, search_path).ok_or_else(|| {
+            ResolveError::NotInstalled {
+                server: server.name.clone(),
+                package: command.to_string(),
+                looked_in: vec![PathBuf::from(if command.contains(['/', '\\']) {
+                    command
+                } else {
+                    "PATH (the server's env.PATH, else supplygate's and ~/.local/bin)"
+                })],
+            }
+        })?;
     if let Some(tree) = npm::resolve_global_bin(&path) {
         return Ok(tree);
     }

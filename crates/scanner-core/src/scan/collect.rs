@@ -2,14 +2,15 @@
 //! findings known before any advisory is looked at.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use advisories_cache::Ecosystem;
 
 use super::draft::Draft;
 use super::findings::{config_draft, gaps_for, tree_findings, unpinned};
-use super::options::{Resolution, ScanError, ScanOptions};
+use super::options::{PolicyPlacementError, Resolution, ScanError, ScanOptions};
 use super::server_report::server_report;
-use crate::discover::{discover, Inventory, Launch, PinState, Server};
+use crate::discover::{discover, Inventory, Launch, Server};
 use crate::graph::DependencyGraph;
 use crate::report::ServerReport;
 use crate::resolve::{
@@ -17,6 +18,7 @@ use crate::resolve::{
     TreeKind, TreeResolver, VerifiedTrees,
 };
 use crate::types::finding::PackageRef;
+use crate::types::PinState;
 
 /// What discovery and resolution found: everything a scan knows before it
 /// looks at advisories. Built without any advisory source, so a caller can
@@ -56,6 +58,32 @@ impl Collected {
             .flatten()
             .map(|t| t.root.as_path())
             .collect()
+    }
+
+    /// Refuses `policy_file` when it lies inside one of the resolved trees
+    /// (after symlinks are resolved): check it before the policy is
+    /// parsed, so a file a package planted is never even interpreted.
+    /// [`evaluate`](super::evaluate) checks the policy's own file again.
+    pub fn refuse_policy_inside(&self, policy_file: &Path) -> Result<(), PolicyPlacementError> {
+        let real =
+            policy_file
+                .canonicalize()
+                .map_err(|source| PolicyPlacementError::Unreadable {
+                    path: policy_file.to_path_buf(),
+                    source,
+                })?;
+        for root in self.tree_roots() {
+            let Ok(root) = root.canonicalize() else {
+                continue;
+            };
+            if real.starts_with(&root) {
+                return Err(PolicyPlacementError::InsideTree {
+                    path: policy_file.to_path_buf(),
+                    root,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The servers found and their resolved trees, as the report shows them

@@ -2,10 +2,11 @@
 
 use advisories_cache::Ecosystem;
 
-use crate::discover::{PinState, Server};
+use crate::discover::Server;
 use crate::policy::{Finding, FindingContext, Policy};
 use crate::resolve::{InstalledPackage, InstalledTree};
 use crate::types::finding::{AdvisoryRef, Code, ConfigLocation, PackageRef, Severity};
+use crate::types::PinState;
 
 /// A finding before the policy has decided it.
 pub(super) struct Draft {

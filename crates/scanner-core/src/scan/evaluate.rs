@@ -9,7 +9,7 @@ use super::collect::{collect, Collected};
 use super::draft::Draft;
 use super::findings::{fact_findings, no_data, tree_changed};
 use super::matcher::Matcher;
-use super::options::{ScanError, ScanOptions};
+use super::options::{PolicyPlacementError, ScanError, ScanOptions};
 use crate::baseline::{annotate, tree_changes_for, Baseline};
 use crate::policy::{Finding, Policy};
 use crate::report::{AdvisorySource, Report, ServerReport, Summary};
@@ -34,6 +34,14 @@ pub fn evaluate_against(
     options: &ScanOptions,
     baseline: Option<(&Baseline, &str)>,
 ) -> Result<Report, ScanError> {
+    // Already read and parsed: a file gone since then is not this check's
+    // concern, only one inside a tree.
+    if let Some(Err(inside @ PolicyPlacementError::InsideTree { .. })) = policy
+        .source()
+        .map(|file| collected.refuse_policy_inside(file))
+    {
+        return Err(inside.into());
+    }
     let Collected {
         servers,
         trees,

@@ -10,10 +10,11 @@ use super::draft::{install_script, is_direct, Draft};
 use super::options::ScanOptions;
 use crate::baseline::TreeChanges;
 use crate::discover::secrets::redact_text;
-use crate::discover::{ConfigFinding, PinState, Server};
+use crate::discover::{ConfigFinding, Server};
 use crate::graph::DependencyGraph;
 use crate::resolve::{FailureCause, InstalledTree, Integrity, ResolveError};
 use crate::types::finding::{Code, ConfigLocation, PackageRef};
+use crate::types::PinState;
 
 pub(super) fn gaps_for(server: &Server, error: &ResolveError) -> Vec<Draft> {
     let code = match error {

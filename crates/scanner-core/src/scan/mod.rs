@@ -16,4 +16,4 @@ mod server_report;
 
 pub use collect::{collect, collect_inventory, collect_with, Collected};
 pub use evaluate::{evaluate, evaluate_against, scan};
-pub use options::{Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS};
+pub use options::{PolicyPlacementError, Resolution, ScanError, ScanOptions, DEFAULT_MIN_AGE_SECS};

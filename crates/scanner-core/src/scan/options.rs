@@ -1,6 +1,8 @@
 //! What a scan is asked to do: which configs, which trees, how old a
 //! release must be, and how trees are obtained.
 
+use std::path::PathBuf;
+
 use advisories_cache::LookupError;
 
 use crate::discover::{ConfigError, DiscoverOptions};
@@ -57,6 +59,7 @@ pub struct Resolution<'a> {
 
 /// A scan that could not run at all.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScanError {
     /// A config file is unreadable or invalid.
     #[error(transparent)]
@@ -64,4 +67,32 @@ pub enum ScanError {
     /// The advisory data could not be read.
     #[error(transparent)]
     Lookup(#[from] LookupError),
+    /// The policy file lies inside a tree being scanned.
+    #[error(transparent)]
+    PolicyInsideTree(#[from] PolicyPlacementError),
+}
+
+/// A policy file that must not decide this scan: a package must never be
+/// able to excuse itself, so a policy is never loaded from a tree being
+/// scanned (symlinks resolved before comparing).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyPlacementError {
+    /// The file's real path could not be found.
+    #[error("cannot read the policy file {}", .path.display())]
+    Unreadable {
+        /// The policy file as given.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is inside a scanned tree.
+    #[error("the policy file {} is inside the scanned tree {}; a policy is never loaded from a tree being scanned", .path.display(), .root.display())]
+    InsideTree {
+        /// The policy file as given.
+        path: PathBuf,
+        /// The tree's root, symlinks resolved.
+        root: PathBuf,
+    },
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use advisories_cache::Ecosystem;
 use serde::Serialize;
@@ -9,6 +10,7 @@ use serde::Serialize;
 /// The kind of a finding. Codes are stable: policies and CI scripts match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Code {
     /// An installed package is a known malicious package (`MAL-` advisory).
     MaliciousPackage,
@@ -223,9 +225,28 @@ impl fmt::Display for Code {
     }
 }
 
+impl FromStr for Code {
+    type Err = UnknownCode;
+
+    /// The code spelt `text` (exactly, kebab-case): parsed once at the edge
+    /// (a policy file, a CLI argument), a `Code` from then on.
+    fn from_str(text: &str) -> Result<Code, UnknownCode> {
+        Code::ALL
+            .into_iter()
+            .find(|c| c.as_str() == text)
+            .ok_or_else(|| UnknownCode(text.to_string()))
+    }
+}
+
+/// Text that is not one of the finding codes ([`Code::ALL`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown finding code `{0}`")]
+pub struct UnknownCode(pub String);
+
 /// How severe a finding is. `Unscored` is its own level, below `Low`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Severity {
     /// No score is known.
     Unscored,
@@ -369,6 +390,22 @@ pub fn digest_parts(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_parses_back_from_its_spelling_and_nothing_else_does() {
+        for code in Code::ALL {
+            assert_eq!(code.as_str().parse::<Code>(), Ok(code));
+        }
+        for text in [
+            "",
+            "Unpinned-Server",
+            "unpinned_server",
+            " too-new",
+            "too-new ",
+        ] {
+            assert_eq!(text.parse::<Code>(), Err(UnknownCode(text.to_string())));
+        }
+    }
 
     #[test]
     fn codes_are_unique_and_kebab_case() {

@@ -13,6 +13,7 @@ use super::secrets::serialize_redacted_list;
 /// How a server is started.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Launch {
     /// `npx` / `npm exec`: runs an npm package from the npx cache.
     Npx {

@@ -7,18 +7,7 @@ use serde::Serialize;
 
 use super::others;
 use crate::discover::secrets::serialize_redacted;
-
-/// How exactly a server's package is pinned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PinState {
-    /// One exact version.
-    Exact,
-    /// A range or specifier: resolved anew at launch.
-    Range,
-    /// A dist-tag such as `latest`, or no version at all.
-    Unpinned,
-}
+pub use crate::types::PinState;
 
 /// An npm package spec as typed (`@scope/name@1.2.3`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

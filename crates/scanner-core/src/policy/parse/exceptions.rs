@@ -159,7 +159,7 @@ impl Cx<'_> {
 fn scope_key(e: &Exception) -> String {
     let (kind, target) = match &e.target {
         Target::Advisory(id) => ("id", id.to_ascii_lowercase()),
-        Target::Code(c) => ("code", c.clone()),
+        Target::Code(c) => ("code", c.as_str().to_string()),
     };
     format!(
         "{kind}={target}|{:?}|{:?}|{:?}|{:?}",

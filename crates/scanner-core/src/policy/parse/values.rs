@@ -156,18 +156,14 @@ impl Cx<'_> {
         found
     }
 
-    pub(super) fn code(&mut self, (text, span): At<String>) -> Option<String> {
-        let known = Code::ALL.iter().any(|c| c.as_str() == text);
-        if !known {
+    pub(super) fn code(&mut self, (text, span): At<String>) -> Option<Code> {
+        let parsed = text.parse::<Code>();
+        if let Err(unknown) = &parsed {
             let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            self.error(
-                span,
-                format!("unknown finding code `{text}`"),
-                "not a finding code",
-            )
-            .hint = Some(format!("one of: {}", names.join(", ")));
+            self.error(span, unknown.to_string(), "not a finding code")
+                .hint = Some(format!("one of: {}", names.join(", ")));
         }
-        known.then_some(text)
+        parsed.ok()
     }
 
     /// Each element of an array-of-tables key, with its span.

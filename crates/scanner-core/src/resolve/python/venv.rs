@@ -4,6 +4,7 @@
 //! checks every environment gets: `direct_url.json` and RECORD.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use advisories_cache::Ecosystem;
@@ -40,8 +41,14 @@ pub(in crate::resolve) fn expand(raw: &str, home: &Path, cwd: Option<&Path>) -> 
 }
 
 /// The program a command names: a path, else a bare name on the server's
-/// `env.PATH`, else on supplygate's own PATH plus the home's `~/.local/bin`.
-pub fn find_executable(server: &Server, command: &str, home: &Path) -> Option<PathBuf> {
+/// `env.PATH`, else on `search_path` (the caller's PATH) plus the home's
+/// `~/.local/bin`.
+pub fn find_executable(
+    server: &Server,
+    command: &str,
+    home: &Path,
+    search_path: Option<&OsStr>,
+) -> Option<PathBuf> {
     if command.contains('/') || command.contains('\\') {
         let path = expand(command, home, server.cwd.as_deref());
         return std::fs::symlink_metadata(&path).is_ok().then_some(path);
@@ -50,8 +57,8 @@ pub fn find_executable(server: &Server, command: &str, home: &Path) -> Option<Pa
         Some(path) => std::env::split_paths(path)
             .map(|d| expand(&d.to_string_lossy(), home, None))
             .collect(),
-        None => std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        None => search_path
+            .map(|p| std::env::split_paths(p).collect::<Vec<_>>())
             .unwrap_or_default()
             .into_iter()
             .chain([home.join(".local/bin")])
