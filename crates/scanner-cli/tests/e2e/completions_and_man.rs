@@ -48,7 +48,11 @@ fn the_bash_completion_loads_and_completes_subcommands() {
         return;
     };
     let words = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(words.trim(), "inventory", "{words}");
 }
 
@@ -60,7 +64,11 @@ fn the_man_page_documents_every_command() {
     for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH SUBCOMMANDS"] {
         assert!(page.contains(section), "{section}");
     }
-    for command in ["supplygate\\-scan", "supplygate\\-inventory", "supplygate\\-completions"] {
+    for command in [
+        "supplygate\\-scan",
+        "supplygate\\-inventory",
+        "supplygate\\-completions",
+    ] {
         assert!(page.contains(command), "{command}: {page}");
     }
 
@@ -73,7 +81,8 @@ fn the_man_page_documents_every_command() {
         "supplygate-db-update.1",
         "supplygate-receipt-verify.1",
     ] {
-        let text = std::fs::read_to_string(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let text =
+            std::fs::read_to_string(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(text.contains(".SH SYNOPSIS"), "{file}");
     }
     let scan = std::fs::read_to_string(out.join("supplygate-scan.1")).unwrap();
