@@ -7,12 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{imported_store, Cmd};
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use crate::support::{imported_store, write, Cmd};
 
 /// `inventory --config FILE` only: exit code and stderr.
 fn inventory_of(config: &Path) -> (i32, String) {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::support::{fixtures, stderr, stdout, Cmd};
+use crate::support::{codes, fixtures, stderr, stdout, Cmd};
 use serde_json::Value;
 
 fn configs() -> PathBuf {
@@ -32,15 +32,6 @@ fn inventory_of_file(file: &Path) -> (i32, Value, String) {
 
 fn servers(inv: &Value) -> &Vec<Value> {
     inv["servers"].as_array().expect("servers")
-}
-
-fn codes(inv: &Value) -> Vec<String> {
-    inv["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

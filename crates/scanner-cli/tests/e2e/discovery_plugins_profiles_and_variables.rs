@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{fixtures, stdout, Cmd};
+use crate::support::{fixtures, stdout, write, Cmd};
 use serde_json::Value;
 
 fn configs() -> PathBuf {
@@ -77,11 +77,6 @@ fn claude_code_plugin_manifests_inline_and_by_path_are_read() {
         findings_about(&inv, "plaintext-secret", "SLACK_BOT_TOKEN").len(),
         1
     );
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 #[cfg(unix)]

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::support::Cmd;
+use crate::support::{codes, with_code, write, Cmd};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
@@ -31,27 +31,10 @@ fn scan(home: &Path) -> (i32, Value) {
 
 /// The findings of `report` with `code`, as their messages.
 fn findings(report: &Value, code: &str) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
+    with_code(report, code)
         .iter()
-        .filter(|f| f["code"] == code)
         .map(|f| f["message"].as_str().unwrap().to_string())
         .collect()
-}
-
-fn codes(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn config(home: &Path, command: &str, args: &[&str]) {

@@ -13,7 +13,7 @@ use flate2::write::GzEncoder;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::support::{fixtures, stderr, Cmd};
+use super::support::{self, fixtures, stderr, Cmd};
 
 enum Item {
     File(Vec<u8>, u32),
@@ -244,12 +244,7 @@ fn ids(report: &Value) -> BTreeSet<String> {
 }
 
 fn codes(report: &Value) -> BTreeSet<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
+    support::codes(report).into_iter().collect()
 }
 
 #[test]

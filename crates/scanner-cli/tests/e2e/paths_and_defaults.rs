@@ -6,16 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{binary, fixtures, imported_store, stderr, stdout, Cmd};
+use crate::support::{binary, fixtures, imported_store, stderr, stdout, write, Cmd};
 use serde_json::Value;
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn npx_server(name: &str, package: &str) -> String {

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::support::{fixtures, stderr, stdout, Cmd};
+use crate::support::{fixtures, stderr, stdout, with_code, Cmd};
 use serde_json::Value;
 
 fn home() -> PathBuf {
@@ -157,19 +157,10 @@ fn markers_keep_windows_only_dependencies_out() {
     assert!(names.contains(&"click"));
 }
 
-fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
-}
-
 #[test]
 fn modified_files_are_caught_uncached_tarballs_are_unverified() {
     let report = scan(&home(), &[]);
-    let mismatches = findings(&report, "checksum-mismatch");
+    let mismatches = with_code(&report, "checksum-mismatch");
     let hit: BTreeSet<&str> = mismatches
         .iter()
         .map(|f| f["package"]["name"].as_str().unwrap())
@@ -220,7 +211,7 @@ fn modified_files_are_caught_uncached_tarballs_are_unverified() {
 #[test]
 fn no_verify_reports_every_package_unverified() {
     let report = scan_with(&home(), &[], &["--no-verify"]);
-    assert!(findings(&report, "checksum-mismatch").is_empty());
+    assert!(with_code(&report, "checksum-mismatch").is_empty());
     for server in servers(&report).values() {
         for p in server["packages"].as_array().unwrap() {
             assert_eq!(p["integrity"]["state"], "unverified", "{p}");
@@ -231,7 +222,7 @@ fn no_verify_reports_every_package_unverified() {
 #[test]
 fn local_path_install_is_a_non_registry_source() {
     let report = scan(&home(), &[]);
-    let found = findings(&report, "non-registry-source");
+    let found = with_code(&report, "non-registry-source");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["package"]["name"], "localtool");
     assert!(found[0]["message"]
@@ -283,7 +274,7 @@ fn lockfile_drift_is_a_finding_and_the_disk_wins() {
     let script = proj.join("server.js");
     let config = write_config(tmp.path(), "node", &[script.to_str().unwrap()]);
     let report = scan(tmp.path(), &[&config]);
-    let drift: Vec<String> = findings(&report, "lockfile-mismatch")
+    let drift: Vec<String> = with_code(&report, "lockfile-mismatch")
         .iter()
         .map(|f| f["message"].as_str().unwrap().to_string())
         .collect();
@@ -306,7 +297,7 @@ fn lockfile_drift_is_a_finding_and_the_disk_wins() {
     assert!(!versions.iter().any(|(n, _)| n == "color-name"));
     // A link out of the tree is a finding naming it, never followed.
     #[cfg(unix)]
-    assert!(findings(&report, "unreadable-package").iter().any(|f| {
+    assert!(with_code(&report, "unreadable-package").iter().any(|f| {
         let m = f["message"].as_str().unwrap();
         m.contains("node_modules/escape") && m.contains("outside the tree; not followed")
     }));
@@ -342,7 +333,7 @@ fn record_paths_outside_the_environment_are_never_read() {
     std::fs::write(env.join("bin/evil"), "#!/bin/sh\n").unwrap();
     let config = write_config(tmp.path(), env.join("bin/evil").to_str().unwrap(), &[]);
     let report = scan(tmp.path(), &[&config]);
-    let escapes = findings(&report, "record-path-escape");
+    let escapes = with_code(&report, "record-path-escape");
     assert_eq!(escapes.len(), 1, "{report:#}");
     assert!(escapes[0]["message"]
         .as_str()

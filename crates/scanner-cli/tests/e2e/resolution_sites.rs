@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{fixtures, imported_store, stderr, stdout, Cmd};
+use crate::support::{fixtures, imported_store, stderr, stdout, write, Cmd};
 
 /// `scan --format json` (offline, empty store) of `home`, with `config` alone if given.
 fn scan(home: &Path, config: Option<&Path>) -> Value {
@@ -82,11 +82,6 @@ fn pipx_pip_backend_shared_libs_are_importable_but_not_dependencies() {
                 && n.contains("not dependencies of the server")),
         "{notes:?}"
     );
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn meta(name: &str, version: &str, extra: &str) -> String {

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::support::osv_server::{OsvData, Reply, Request, Server};
-use crate::support::{fixtures, imported_store, stderr, Cmd};
+use crate::support::{fixtures, imported_store, require_tool, stderr, Cmd};
 
 /// RFC 3339 for Unix seconds (civil-from-days, H. Hinnant).
 fn iso(secs: i64) -> String {
@@ -352,13 +352,6 @@ fn loopback() -> Loopback {
     }
 }
 
-fn has_tool(tool: &str) -> bool {
-    std::process::Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn vet(lb: &Loopback, servers: &[String], extra: &[&str]) -> (i32, Value) {
     let url = lb.server.url();
     let out = Cmd::new(["vet"])
@@ -405,9 +398,7 @@ fn npx(lb: &Loopback, spec: &str) -> String {
 
 #[test]
 fn vet_npm_resolves_without_running_scripts_and_reports_registry_facts() {
-    if !has_tool("npm") {
-        panic!("npm is required for this test (CI has node 20 + npm)");
-    }
+    require_tool("npm", "CI has node 20 + npm");
     let lb = loopback();
     let (code, report) = vet(
         &lb,
@@ -526,9 +517,7 @@ fn vet_suggests_the_newest_newer_release_without_blocking_findings() {
 
 #[test]
 fn vet_suggests_a_newer_python_release_skipping_yanked_ones() {
-    if !has_tool("uv") {
-        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
-    }
+    require_tool("uv", "`pip install uv`; .ci/run installs it");
     let lb = loopback();
     let spec = format!("uvx --index-url {}/simple srv-pyfix@1.0.0", lb.server.url());
     let (code, report) = vet(&lb, &[spec], &[]);
@@ -578,9 +567,7 @@ fn vet_is_incomplete_when_registry_facts_cannot_be_fetched() {
 
 #[test]
 fn vet_is_incomplete_when_the_index_gives_no_upload_time() {
-    if !has_tool("uv") {
-        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
-    }
+    require_tool("uv", "`pip install uv`; .ci/run installs it");
     let lb = loopback();
     let index = format!("{}/simple", lb.server.url());
     let spec = format!("uvx --index-url {index} srv-no-upload-time@1.0.0");
@@ -598,9 +585,7 @@ fn vet_is_incomplete_when_the_index_gives_no_upload_time() {
 
 #[test]
 fn vet_resolves_python_servers_for_the_interpreter_the_launcher_uses() {
-    if !has_tool("uv") {
-        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
-    }
+    require_tool("uv", "`pip install uv`; .ci/run installs it");
     let lb = loopback();
     let index = format!("{}/simple", lb.server.url());
     let uvx = |python: &str| format!("uvx --index-url {index} {python} srv-py312@1.0.0");
@@ -645,9 +630,7 @@ fn listing(dir: &Path) -> Vec<(PathBuf, u64)> {
 
 #[test]
 fn vet_offline_resolves_from_the_users_npm_cache_only() {
-    if !has_tool("npm") {
-        panic!("npm is required for this test (CI has node 20 + npm)");
-    }
+    require_tool("npm", "CI has node 20 + npm");
     let lb = loopback();
     let store = imported_store();
     let offline = |home: &Path| {
@@ -731,9 +714,7 @@ fn vet_matches_the_declared_package_when_it_is_gone_from_the_registry() {
 
 #[test]
 fn vet_python_yanked_archived_and_sdist_only() {
-    if !has_tool("uv") {
-        panic!("uv is required for this test (`pip install uv`; .ci/run installs it)");
-    }
+    require_tool("uv", "`pip install uv`; .ci/run installs it");
     let lb = loopback();
     let index = format!("{}/simple", lb.server.url());
     let uvx = |spec: &str| format!("uvx --index-url {index} {spec}");
@@ -800,10 +781,8 @@ fn scan_resolve_missing_gates_a_fresh_runner() {
 
 #[test]
 fn scan_resolve_missing_covers_bunx_pnpm_yarn_and_uv_run() {
-    if !has_tool("npm") || !has_tool("uv") {
-        eprintln!("npm or uv missing: skipped");
-        return;
-    }
+    require_tool("npm", "CI has node 20 + npm");
+    require_tool("uv", "`pip install uv`; .ci/run installs it");
     let lb = loopback();
     let url = lb.server.url();
     let project = lb.home.parent().unwrap().join("launchers");

@@ -63,3 +63,40 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Writes `text` to `path`, creating its folders first.
+pub fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Every finding of a JSON report (or inventory).
+pub fn findings(report: &serde_json::Value) -> &[serde_json::Value] {
+    report["findings"].as_array().expect("a findings array")
+}
+
+/// The findings of a JSON report with `code`.
+pub fn with_code<'a>(report: &'a serde_json::Value, code: &str) -> Vec<&'a serde_json::Value> {
+    findings(report)
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// The code of every finding of a JSON report, in report order.
+pub fn codes(report: &serde_json::Value) -> Vec<String> {
+    findings(report)
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Panics unless `tool` runs (`tool --version`): the tests that need npm or
+/// uv fail rather than pass unchecked where they are missing.
+pub fn require_tool(tool: &str, how: &str) {
+    let runs = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(runs, "{tool} is required for this test ({how})");
+}
