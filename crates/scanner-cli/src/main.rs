@@ -2,7 +2,7 @@
 
 #[macro_use]
 mod output;
-mod report_file;
+mod atomic_file;
 
 mod args;
 mod baseline;
@@ -350,7 +350,7 @@ fn render(
     // that went away (`| head`) is not an error, and a report that could not
     // be written is said on stderr without turning a block into a pass.
     match &args.output {
-        Some(file) => report_file::write_atomically(file, write)?,
+        Some(file) => atomic_file::write_report(file, write)?,
         None => {
             let mut out = std::io::stdout().lock();
             match write(&mut out).and_then(|()| out.flush()) {

@@ -10,7 +10,6 @@
 //! sha256 of everything before it), little-endian.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -346,17 +345,12 @@ fn encode(s: &Stored) -> Vec<u8> {
 /// Writes the cache atomically (a temporary file beside it, mode 0600,
 /// then renamed): a concurrent scan reads the old cache or the new one.
 fn write(path: &Path, stored: &Stored) -> Result<()> {
-    let dir = path.parent().context("no folder")?;
     let bytes = encode(stored);
     if bytes.len() as u64 > MAX_BYTES {
         bail!("it would exceed {MAX_BYTES} bytes");
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".verify-cache")
-        .tempfile_in(dir)?;
-    tmp.write_all(&bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)?;
+    crate::atomic_file::replace(path, ".verify-cache", |out| out.write_all(&bytes))
+        .map_err(|(_, e)| e)?;
     Ok(())
 }
 

@@ -1,7 +1,6 @@
 //! Writing a receipt: build the statement, sign its PAE, write the envelope
 //! to a file and/or as the next entry of a receipt log.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -110,18 +109,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             dir.display()
         );
     }
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("receipt"),
-        std::process::id()
-    ));
-    let mut file = std::fs::File::create(&tmp)
-        .with_context(|| format!("cannot write receipt {}", tmp.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write receipt {}", path.display()))
+    crate::atomic_file::replace(path, ".receipt.", |out| out.write_all(bytes))
+        .map_err(|(_, e)| e)
+        .with_context(|| format!("cannot write receipt {}", path.display()))
 }
 
 /// Who runs this, from the environment; CI run ids of the common systems.
