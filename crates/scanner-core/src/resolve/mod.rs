@@ -742,6 +742,28 @@ fn read_tree_file(server: &Server, root: &Path, path: &Path) -> Result<String, R
     })
 }
 
+/// `root/name` parsed as `format` (a launcher's lockfile, e.g. `bun.lock`
+/// or `pnpm-lock.yaml`), read by [`read_tree_file`]; `Ok(None)` when the
+/// tree has no such file.
+fn read_tree_doc(
+    server: &Server,
+    root: &Path,
+    name: &str,
+    format: crate::discover::formats::Format,
+) -> Result<Option<crate::discover::formats::Node>, ResolveError> {
+    let path = root.join(name);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = read_tree_file(server, root, &path)?;
+    let doc = format.parse(&text).map_err(|e| ResolveError::BadTree {
+        server: server.name.clone(),
+        message: format!("not a valid {name}: {e}"),
+        path,
+    })?;
+    Ok(Some(doc))
+}
+
 /// Reads a file the config itself names (a `uv run` script), through the
 /// capped reader; links are followed, as for `--config` files: the user
 /// chose the path, it is not a file found inside a tree.

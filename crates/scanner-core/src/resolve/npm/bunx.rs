@@ -11,7 +11,7 @@ use super::{build_tree, npm_cache, satisfies};
 use crate::discover::formats::{Format, Node};
 use crate::discover::{env_path, NpmSpec, Server};
 use crate::resolve::python::{file_name, list_dir};
-use crate::resolve::{read_tree_file, InstalledTree, ResolveError, ResolveOptions, TreeKind};
+use crate::resolve::{read_tree_doc, InstalledTree, ResolveError, ResolveOptions, TreeKind};
 
 /// Bun's install cache: `BUN_INSTALL_CACHE_DIR`, `$BUN_INSTALL/install/cache`,
 /// else `~/.bun/install/cache`.
@@ -104,19 +104,8 @@ pub(in crate::resolve) fn resolve_bunx(
 /// version and integrity; `None` when there is none (older Bun wrote a
 /// binary `bun.lockb`, which is not read: the disk is still listed).
 fn read_bun_lock(server: &Server, root: &Path) -> Result<Option<Lock>, ResolveError> {
-    let path = root.join("bun.lock");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text = read_tree_file(server, root, &path)?;
-    let doc = Format::Json
-        .parse(&text)
-        .map_err(|e| ResolveError::BadTree {
-            server: server.name.clone(),
-            path: path.clone(),
-            message: format!("not a valid bun.lock: {e}"),
-        })?;
-    Ok(Some(parse_bun_lock(&doc)))
+    let doc = read_tree_doc(server, root, "bun.lock", Format::Json)?;
+    Ok(doc.as_ref().map(parse_bun_lock))
 }
 
 /// `"packages": {"a/b": ["b@1.0.0", "", {…}, "sha512-…"]}`: key segments are

@@ -7,26 +7,15 @@ use std::path::Path;
 
 use crate::discover::formats::{Format, Node};
 use crate::discover::Server;
-use crate::resolve::{read_tree_file, ResolveError};
+use crate::resolve::{read_tree_doc, ResolveError};
 
 /// `name@version` → integrity (SRI), or `None` for a package with none.
 pub(super) type PnpmLock = BTreeMap<String, Option<String>>;
 
 /// Reads `root/pnpm-lock.yaml`; `Ok(None)` when there is none.
 pub(super) fn load(server: &Server, root: &Path) -> Result<Option<PnpmLock>, ResolveError> {
-    let path = root.join("pnpm-lock.yaml");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text = read_tree_file(server, root, &path)?;
-    let doc = Format::Yaml
-        .parse(&text)
-        .map_err(|e| ResolveError::BadTree {
-            server: server.name.clone(),
-            path: path.clone(),
-            message: format!("not a valid pnpm-lock.yaml: {e}"),
-        })?;
-    Ok(Some(parse(&doc)))
+    let doc = read_tree_doc(server, root, "pnpm-lock.yaml", Format::Yaml)?;
+    Ok(doc.as_ref().map(parse))
 }
 
 fn parse(doc: &Node) -> PnpmLock {
