@@ -38,8 +38,8 @@ fi
 NPX_DIRS=("$H"/.npm/_npx/*)
 ENVS=($(find -L "$H/.cache/uv/environments-v2" -mindepth 2 -maxdepth 2 -name '*' ! -name '*.lock' -exec readlink -f {} \; | sort -u))
 SITES=(); for env in "${ENVS[@]}"; do SITES+=("$(echo "$env"/lib/python3*/site-packages)"); done
-cargo build --quiet --release -p scanner-cli --manifest-path "$ROOT/Cargo.toml"
-SG="$ROOT/target/release/supplygate"
+. "$ROOT/scripts/lib/common.sh"
+SG=$(release_binary)
 DB=$(mktemp -d)
 RUNS=${RUNS:-3}
 now() { date +%s.%N; }

@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 home=${1:?usage: bench-scan.sh HOME [RUNS]}
 runs=${2:-10}
-cargo build --quiet --release -p scanner-cli
-sg=$PWD/target/release/supplygate
+. scripts/lib/common.sh
+sg=$(release_binary)
 db=$(mktemp -d)
 trap 'rm -rf "$db"' EXIT
 "$sg" --db "$db" db import fixtures/osv/PyPI-all.zip fixtures/osv/npm fixtures/osv/PyPI-ghsa-mal 2>/dev/null

@@ -34,8 +34,8 @@ PYEOF
   sleep 3   # files changed in the last 2 s before a scan are never cached
   touch "$H/.built"
 fi
-cargo build --quiet --release -p scanner-cli --manifest-path "$ROOT/Cargo.toml"
-SG="${CARGO_TARGET_DIR:-$ROOT/target}/release/supplygate"
+. "$ROOT/scripts/lib/common.sh"
+SG=$(release_binary)
 DB=$(mktemp -d)
 trap 'rm -rf "$DB"' EXIT
 "$SG" --db "$DB" db import "$ROOT/fixtures/osv/npm" "$ROOT/fixtures/osv/PyPI-all.zip" >/dev/null 2>&1

@@ -12,21 +12,17 @@
 #
 # Usage: scripts/hostile-configs.sh [CASE...]   (default: every case)
 #   cases: config-json config-toml config-yaml config-subst config-cap policy-glob
-#   SG=path/to/supplygate (default: target/release/supplygate, built if missing)
+#   SG=path/to/supplygate (default: a release build, made if missing)
 #   SCALE=small runs every case at a small size (a quick check of the script itself).
 #   T=seconds per command before it is killed (default 300).
 # Needs bash, python3, GNU time at /usr/bin/time. Writes only under a mktemp folder, removed at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${SG:-}" ]; then
-  cargo build --quiet --release -p scanner-cli
-  SG=$PWD/target/release/supplygate
-fi
+. scripts/lib/common.sh
+SG=${SG:-$(release_binary)}
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 DB=$W/db
 "$SG" --db "$DB" db import fixtures/osv/npm >/dev/null 2>&1
-small=${SCALE:-}
-size() { if [ "$small" = small ]; then echo "$2"; else echo "$1"; fi; }
 T=${T:-300}
 
 # measure LABEL EXPECTED FILE CMD...: one run, its exit code, wall time and peak RSS.

@@ -4,18 +4,14 @@
 # throughput of reading a ~300 MB image against `tar -xzf` of the same layers (same run, ratio).
 # Prints each case's exit code, wall seconds and peak RSS (GNU time).
 #
-# Usage: scripts/hostile-images.sh   SG=path/to/supplygate (default: target/release/supplygate)
+# Usage: scripts/hostile-images.sh   SG=path/to/supplygate (default: a release build)
 #   SCALE=small runs every case small (a quick check of the script itself).
 # Needs bash, python3, GNU tar, gzip, GNU time at /usr/bin/time. Writes only under a mktemp folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${SG:-}" ]; then
-  cargo build --quiet --release -p scanner-cli
-  SG=$PWD/target/release/supplygate
-fi
+. scripts/lib/common.sh
+SG=${SG:-$(release_binary)}
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-small=${SCALE:-}
-size() { if [ "$small" = small ]; then echo "$2"; else echo "$1"; fi; }
 DB=$W/db
 "$SG" --db "$DB" db import fixtures/osv/debian >/dev/null 2>&1
 

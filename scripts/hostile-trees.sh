@@ -7,20 +7,16 @@
 #
 # Usage: scripts/hostile-trees.sh [CASE...]   (default: every case)
 #   cases: npm-readdir py-readdir plugin-walk record-sparse lockfile-1m tarball-bomb
-#   SG=path/to/supplygate (default: target/release/supplygate, built if missing)
+#   SG=path/to/supplygate (default: a release build, made if missing)
 #   SCALE=small runs every case at a small size (a quick check of the script itself).
 # Needs bash, python3, GNU time at /usr/bin/time. Writes only under a mktemp folder, removed at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${SG:-}" ]; then
-  cargo build --quiet --release -p scanner-cli
-  SG=$PWD/target/release/supplygate
-fi
+. scripts/lib/common.sh
+SG=${SG:-$(release_binary)}
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 DB=$W/db
 "$SG" --db "$DB" db import fixtures/osv/PyPI-all.zip fixtures/osv/npm fixtures/osv/PyPI-ghsa-mal >/dev/null 2>&1
-small=${SCALE:-}
-size() { if [ "$small" = small ]; then echo "$2"; else echo "$1"; fi; }
 
 # measure LABEL EXPECTED HOME [ARGS...]: one scan, its exit code, wall time and peak RSS.
 measure() {
