@@ -54,13 +54,6 @@ pub fn bom(report: &Report, timestamp: &str) -> Value {
     })
 }
 
-/// The package URL of a package: `pkg:npm/%40scope/name@1.2.3`,
-/// `pkg:pypi/pep-503-name@1.2.3`, `pkg:deb/debian/openssl@3.0.11-1?distro=debian-12`,
-/// `pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.19`, `pkg:golang/golang.org/x/net@v0.1.0`.
-pub fn purl(p: &PackageRef) -> String {
-    purl_with(p, None)
-}
-
 /// The purl of a listed package: a dpkg package whose advisories are
 /// filed under another (source) package carries `upstream=<source>`, or
 /// `upstream=<source>@<version>` when the source version differs, as syft
@@ -76,6 +69,10 @@ fn entry_purl(p: &PackageEntry) -> String {
     purl_with(&p.package, upstream.as_deref())
 }
 
+/// The package URL of a package: `pkg:npm/%40scope/name@1.2.3`,
+/// `pkg:pypi/pep-503-name@1.2.3`, `pkg:deb/debian/openssl@3.0.11-1?distro=debian-12`,
+/// `pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.19`, `pkg:golang/golang.org/x/net@v0.1.0`,
+/// with an `upstream` qualifier when given.
 fn purl_with(p: &PackageRef, upstream: Option<&str>) -> String {
     // Qualifiers in key order, as the purl spec's canonical form wants.
     let mut qualifiers: Vec<(&str, String)> = Vec::new();
@@ -416,6 +413,10 @@ mod tests {
             name: name.into(),
             version: version.into(),
         }
+    }
+
+    fn purl(p: &PackageRef) -> String {
+        purl_with(p, None)
     }
 
     fn entry(package: PackageRef, source: Option<(&str, Option<&str>)>) -> PackageEntry {
