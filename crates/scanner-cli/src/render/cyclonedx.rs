@@ -54,33 +54,61 @@ pub fn bom(report: &Report, timestamp: &str) -> Value {
     })
 }
 
+/// The purl of a listed package: a dpkg package whose advisories are
+/// filed under another (source) package carries `upstream=<source>`, or
+/// `upstream=<source>@<version>` when the source version differs, as syft
+/// and Trivy write it, so a consumer can match the same advisories.
+fn entry_purl(p: &PackageEntry) -> String {
+    let upstream = match (p.package.ecosystem, &p.source_package) {
+        (Ecosystem::Debian(_), Some(source)) => Some(match &source.version {
+            Some(v) => format!("{}@{v}", source.name),
+            None => source.name.clone(),
+        }),
+        _ => None,
+    };
+    purl_with(&p.package, upstream.as_deref())
+}
+
 /// The package URL of a package: `pkg:npm/%40scope/name@1.2.3`,
 /// `pkg:pypi/pep-503-name@1.2.3`, `pkg:deb/debian/openssl@3.0.11-1?distro=debian-12`,
-/// `pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.19`, `pkg:golang/golang.org/x/net@v0.1.0`.
-pub fn purl(p: &PackageRef) -> String {
-    let (kind, name, qualifier) = match p.ecosystem {
-        Ecosystem::Npm => ("npm", p.name.clone(), String::new()),
-        Ecosystem::PyPI => (
-            "pypi",
-            Ecosystem::PyPI.normalize_name(&p.name),
-            String::new(),
-        ),
-        Ecosystem::Debian(release) => (
-            "deb",
-            format!("debian/{}", p.name),
-            release.map_or(String::new(), |m| format!("?distro=debian-{m}")),
-        ),
-        Ecosystem::Alpine(release) => (
-            "apk",
-            format!("alpine/{}", p.name),
-            release.map_or(String::new(), |(a, b)| format!("?distro=alpine-{a}.{b}")),
-        ),
-        Ecosystem::Go => ("golang", p.name.clone(), String::new()),
+/// `pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.19`, `pkg:golang/golang.org/x/net@v0.1.0`,
+/// with an `upstream` qualifier when given.
+fn purl_with(p: &PackageRef, upstream: Option<&str>) -> String {
+    // Qualifiers in key order, as the purl spec's canonical form wants.
+    let mut qualifiers: Vec<(&str, String)> = Vec::new();
+    let (kind, name) = match p.ecosystem {
+        Ecosystem::Npm => ("npm", p.name.clone()),
+        Ecosystem::PyPI => ("pypi", Ecosystem::PyPI.normalize_name(&p.name)),
+        Ecosystem::Debian(release) => {
+            if let Some(m) = release {
+                qualifiers.push(("distro", format!("debian-{m}")));
+            }
+            ("deb", format!("debian/{}", p.name))
+        }
+        Ecosystem::Alpine(release) => {
+            if let Some((a, b)) = release {
+                qualifiers.push(("distro", format!("alpine-{a}.{b}")));
+            }
+            ("apk", format!("alpine/{}", p.name))
+        }
+        Ecosystem::Go => ("golang", p.name.clone()),
     };
+    if let Some(upstream) = upstream {
+        qualifiers.push(("upstream", upstream.to_string()));
+    }
     // Each `/` separates namespace segments and name; every other byte is encoded.
     let segments: Vec<String> = name.split('/').map(|s| percent_encode(s, false)).collect();
+    let query: Vec<String> = qualifiers
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent_encode(v, false)))
+        .collect();
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&"))
+    };
     format!(
-        "pkg:{kind}/{}@{}{qualifier}",
+        "pkg:{kind}/{}@{}{query}",
         segments.join("/"),
         percent_encode(&p.version, false)
     )
@@ -178,7 +206,7 @@ impl Refs {
             .filter(|p| !self.packages.contains_key(&(root.clone(), p.path.clone())))
             .collect();
         for p in &new {
-            let r = self.unique(purl(&p.package));
+            let r = self.unique(entry_purl(p));
             self.components.push(package_component(p, &r));
             self.packages.insert((root.clone(), p.path.clone()), r);
         }
@@ -263,7 +291,7 @@ fn package_component(p: &PackageEntry, bom_ref: &str) -> Value {
         "bom-ref": bom_ref,
         "name": pkg.name,
         "version": pkg.version,
-        "purl": purl(pkg),
+        "purl": entry_purl(p),
         "properties": package_properties(p),
     });
     if let Some((scope, name)) = pkg
@@ -385,6 +413,50 @@ mod tests {
             name: name.into(),
             version: version.into(),
         }
+    }
+
+    fn purl(p: &PackageRef) -> String {
+        purl_with(p, None)
+    }
+
+    fn entry(package: PackageRef, source: Option<(&str, Option<&str>)>) -> PackageEntry {
+        PackageEntry {
+            package,
+            path: "var/lib/dpkg/status".into(),
+            dependencies: Vec::new(),
+            direct: false,
+            has_install_script: false,
+            integrity: scanner_core::resolve::Integrity::Verified,
+            source: None,
+            published_integrity: None,
+            facts: Default::default(),
+            source_package: source.map(|(name, version)| scanner_core::resolve::SourcePackage {
+                name: name.into(),
+                version: version.map(Into::into),
+            }),
+        }
+    }
+
+    #[test]
+    fn deb_purls_name_the_source_package_as_upstream() {
+        let bsdutils = pkg(
+            Ecosystem::Debian(Some(12)),
+            "bsdutils",
+            "1:2.38.1-5+deb12u3",
+        );
+        assert_eq!(
+            entry_purl(&entry(bsdutils.clone(), Some(("util-linux", Some("2.38.1-5+deb12u3"))))),
+            "pkg:deb/debian/bsdutils@1%3A2.38.1-5%2Bdeb12u3?distro=debian-12&upstream=util-linux%402.38.1-5%2Bdeb12u3"
+        );
+        let zlib = pkg(Ecosystem::Debian(Some(12)), "zlib1g", "1:1.2.13.dfsg-1");
+        assert_eq!(
+            entry_purl(&entry(zlib, Some(("zlib", None)))),
+            "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?distro=debian-12&upstream=zlib"
+        );
+        assert_eq!(
+            entry_purl(&entry(bsdutils, None)),
+            "pkg:deb/debian/bsdutils@1%3A2.38.1-5%2Bdeb12u3?distro=debian-12"
+        );
     }
 
     #[test]

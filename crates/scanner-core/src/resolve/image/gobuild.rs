@@ -155,10 +155,11 @@ fn parse_modinfo(text: &str) -> (String, Vec<(String, String)>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn blob(version: &str, modinfo: &str) -> Vec<u8> {
+    /// Build info as a Go 1.18+ linker writes it (magic, header, strings).
+    pub(in crate::resolve::image) fn blob(version: &str, modinfo: &str) -> Vec<u8> {
         let mut data = MAGIC.to_vec();
         data.extend([8, FLAG_INLINE]);
         data.resize(32, 0);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 
 use super::gobuild::{self, BuildInfo};
 
@@ -95,7 +95,9 @@ impl View {
             count: Rc::clone(&compressed),
         };
         let expanded: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
-            Box::new(GzDecoder::new(counting))
+            // A layer may be several gzip members back to back (`cat a.gz
+            // b.gz`, pigz, some registries): gzip reads them as one stream.
+            Box::new(MultiGzDecoder::new(counting))
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             // libzstd's streaming decoder refuses frames whose window is
             // over 2^27 bytes (its default limit), so memory stays bounded.
@@ -213,7 +215,9 @@ impl View {
             }
             return Ok(());
         }
-        if !kind.is_file() && kind != tar::EntryType::Continuous {
+        // A GNU sparse entry reads as its full content, holes as zeros
+        // (the tar crate expands it; `size()` is the real size).
+        if !kind.is_file() && kind != tar::EntryType::Continuous && !kind.is_gnu_sparse() {
             return Ok(());
         }
         let size = entry.size();
@@ -477,6 +481,76 @@ mod tests {
             .apply(&compressed[..compressed.len() / 2], "1")
             .unwrap_err();
         assert!(err.contains("layer 1"), "{err}");
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn a_layer_of_several_gzip_members_is_read_to_the_end() {
+        // `cat a.gz b.gz`: the second entry lives in the second member.
+        let a = br#"{"name":"a","version":"1.0.0"}"#;
+        let b = br#"{"name":"b","version":"2.0.0"}"#;
+        let whole = tar_of(&[
+            ("app/node_modules/a/package.json", a, 0o644),
+            ("app/node_modules/b/package.json", b, 0o644),
+        ]);
+        let mut layer = gzip(&whole[..1024]);
+        layer.extend(gzip(&whole[1024..]));
+        let mut v = View::default();
+        v.apply(layer.as_slice(), "1").unwrap();
+        assert_eq!(v.read("app/node_modules/b/package.json"), Some(&b[..]));
+    }
+
+    /// A GNU sparse entry (type `S`): `data` at offset 0, a `hole` of
+    /// zeros, then `tail`; each data block padded to 512 bytes.
+    fn sparse_tar(path: &str, mode: u32, data: &[u8], hole: u64, tail: &[u8]) -> Vec<u8> {
+        let pad = |b: &[u8]| {
+            let mut v = b.to_vec();
+            v.resize(b.len().div_ceil(512) * 512, 0);
+            v
+        };
+        let (data, tail) = (pad(data), pad(tail));
+        let mut h = tar::Header::new_gnu();
+        h.set_path(path).unwrap();
+        h.set_mode(mode);
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        h.set_size((data.len() + tail.len()) as u64);
+        let real = data.len() as u64 + hole + tail.len() as u64;
+        let gnu = h.as_gnu_mut().unwrap();
+        gnu.sparse[0].set_offset(0);
+        gnu.sparse[0].set_length(data.len() as u64);
+        gnu.sparse[1].set_offset(data.len() as u64 + hole);
+        gnu.sparse[1].set_length(tail.len() as u64);
+        gnu.set_real_size(real);
+        h.set_cksum();
+        let mut out = h.as_bytes().to_vec();
+        out.extend(data);
+        out.extend(tail);
+        out.extend([0u8; 1024]);
+        out
+    }
+
+    #[test]
+    fn a_sparse_executable_is_searched_for_go_build_info() {
+        let modinfo = "0123456789abcdefpath\texample.com/x\nmod\texample.com/x\t(devel)\t\ndep\tgolang.org/x/net\tv0.1.0\th1:x\n0123456789abcdef";
+        let info = super::super::gobuild::tests::blob("go1.22.3", modinfo);
+        let layer = sparse_tar("usr/bin/server", 0o755, b"\x7fELF", 3 << 20, &info);
+        let mut v = View::default();
+        v.apply(layer.as_slice(), "1").unwrap();
+        let Some(GoBinary::Info(found)) = v.go.get("usr/bin/server") else {
+            panic!("no Go build info: {:?}", v.go);
+        };
+        assert_eq!(found.go_version, "go1.22.3");
+        assert_eq!(found.modules[1].0, "golang.org/x/net");
+        // Not executable: not searched.
+        let plain = sparse_tar("usr/share/data", 0o644, b"\x7fELF", 3 << 20, &info);
+        let mut v = View::default();
+        v.apply(plain.as_slice(), "1").unwrap();
+        assert!(v.go.is_empty());
     }
 
     #[test]
