@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use scanner_core::discover::secrets::redact_args;
+use scanner_core::discover::secrets::{redact_args, redact_text};
 use scanner_core::discover::{discover, Inventory, Launch, Server};
 use scanner_core::resolve::ResolveMode;
 use scanner_core::Report;
@@ -89,19 +89,19 @@ pub fn run(db: &Path, args: VetArgs) -> Result<Exit> {
 fn entries(commands: &[String]) -> Result<BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();
     for command in commands {
+        // Echoed in errors: a URL in it may carry a token.
+        let shown = redact_text(command);
         let words = shlex::split(command)
             .filter(|w| !w.is_empty())
             .with_context(|| {
-                format!(
-                    "cannot split the launch command `{command}` into words (unbalanced quotes?)"
-                )
+                format!("cannot split the launch command `{shown}` into words (unbalanced quotes?)")
             })?;
         let (program, rest) = words.split_first().context("empty launch command")?;
         let launch = Launch::from_entry(Some(program), rest, None);
         let name = match launch.package_pin() {
             Some(_) if matches!(launch, Launch::Unsupported { .. }) => program.clone(),
             Some((raw, _)) => short_name(raw),
-            None => bail!("`{command}` is not a launch command supplygate can vet (or it names a git, URL or local source, which vet refuses: fetching those can run code)\nhint: vet takes npx, npm exec, uvx, uv tool run and pipx run commands of registry packages, e.g. 'uvx mcp-server-fetch'"),
+            None => bail!("`{shown}` is not a launch command supplygate can vet (or it names a git, URL or local source, which vet refuses: fetching those can run code)\nhint: vet takes npx, npm exec, uvx, uv tool run and pipx run commands of registry packages, e.g. 'uvx mcp-server-fetch'"),
         };
         let mut key = name.clone();
         let mut n = 2;

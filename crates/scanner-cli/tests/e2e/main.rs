@@ -34,6 +34,7 @@ mod store;
 mod terminal_output;
 #[cfg(unix)]
 mod untrusted_files;
+mod uvx_sources;
 #[cfg(unix)]
 mod verify_cache;
 mod vet;

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use advisories_cache::Ecosystem;
 use serde::Serialize;
 
-use crate::discover::{Launch, Runner, Server};
+use crate::discover::{Launch, Runner, Server, SpecSource};
 use crate::finding::Code;
 
 /// Where resolution looks.
@@ -590,6 +590,7 @@ pub fn resolve_shared(
             return Ok(Some(tree));
         }
         Launch::Remote { .. } => return Ok(None),
+        Launch::UvxSource { source, origin } => Err(uvx_source_unchecked(server, source, *origin))?,
         Launch::Unsupported { command } => Err(ResolveError::Unsupported {
             server: server.name.clone(),
             command: command.clone(),
@@ -671,6 +672,25 @@ fn verify_once(
         issues: tree.issues.clone(),
     };
     cache.done.insert(key, done);
+}
+
+/// `uvx` from git, a URL or a path: the source, not the launcher, is what
+/// supplygate does not resolve (building it would run its code), so the
+/// server stays unchecked and the run incomplete.
+fn uvx_source_unchecked(server: &Server, source: &str, kind: SpecSource) -> ResolveError {
+    let from = match kind {
+        SpecSource::Git => "a git repository",
+        SpecSource::Url => "a URL",
+        _ => "a local path",
+    };
+    ResolveError::ResolutionFailed {
+        server: server.name.clone(),
+        package: source.to_string(),
+        message: format!(
+            "uvx installs it from {from}, which supplygate does not resolve (only registry releases are checked); its packages were not checked; pin a registry release (`uvx --from NAME==VERSION`) to have it checked"
+        ),
+        cause: FailureCause::NonRegistry,
+    }
 }
 
 /// `node`, `/usr/bin/node`, `nodejs.exe`: Node runs the script (not deno, bun).

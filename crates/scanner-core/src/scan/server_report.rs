@@ -11,6 +11,7 @@ pub(super) fn server_report(server: &Server, tree: Option<&InstalledTree>) -> Se
         (_, Some((raw, pin))) => (Some(redact_text(raw)), Some(pin)),
         (Launch::Remote { url }, _) => (Some(url.clone()), None),
         (Launch::Docker { image, .. }, _) => (Some(image.clone()), None),
+        (Launch::UvxSource { source, .. }, _) => (Some(redact_text(source)), None),
         _ => (None, None),
     };
     let packages: Vec<PackageEntry> = tree

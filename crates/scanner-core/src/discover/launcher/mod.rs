@@ -8,7 +8,7 @@ use serde::Serialize;
 
 pub use spec::{parse_requirement, NpmSpec, PinState, PythonSpec, SpecSource};
 
-use super::secrets::serialize_redacted_list;
+use super::secrets::{serialize_redacted, serialize_redacted_list};
 
 /// How a server is started.
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +100,16 @@ pub enum Launch {
         /// The program as configured.
         path: String,
     },
+    /// `uvx` (or `uvx --from`) a git repository, a URL or a path: the
+    /// launcher is understood; the source is what supplygate does not
+    /// resolve, so the server is never checked as a registry package.
+    UvxSource {
+        /// The requirement as typed (shown redacted: URLs carry tokens).
+        #[serde(serialize_with = "serialize_redacted")]
+        source: String,
+        /// Git, URL or file.
+        origin: SpecSource,
+    },
     /// A launcher supplygate does not resolve yet.
     Unsupported {
         /// The command as configured.
@@ -128,7 +138,7 @@ impl Launch {
     pub fn launcher(&self) -> &'static str {
         match self {
             Launch::Npx { .. } => "npx",
-            Launch::Uvx { .. } => "uvx",
+            Launch::Uvx { .. } | Launch::UvxSource { .. } => "uvx",
             Launch::Remote { .. } => "remote",
             Launch::PackageRunner { runner, .. } => runner.label(),
             Launch::Pipx { .. } => "pipx",
@@ -299,7 +309,14 @@ fn uvx(args: &[String]) -> Option<Launch> {
             a => break a.to_string(),
         }
     };
-    let package = PythonSpec::parse(from.as_deref().unwrap_or(&target))?;
+    let requirement = from.as_deref().unwrap_or(&target);
+    if let Some(origin) = spec::python_source(requirement) {
+        return Some(Launch::UvxSource {
+            source: requirement.to_string(),
+            origin,
+        });
+    }
+    let package = PythonSpec::parse(requirement)?;
     Some(Launch::Uvx { package })
 }
 
@@ -393,6 +410,29 @@ pub(super) mod tests {
             panic!()
         };
         assert_eq!(package.exact_version(), Some("1.2"));
+    }
+
+    #[test]
+    fn uvx_from_git_url_or_path_is_uvx_with_a_source() {
+        for (args, kind) in [
+            (
+                vec!["--from", "git+https://github.com/o/r@v1", "mcp-x"],
+                SpecSource::Git,
+            ),
+            (
+                vec!["--from=mcp-x @ git+https://h/o/r", "mcp-x"],
+                SpecSource::Git,
+            ),
+            (vec!["--from", "./pkg", "mcp-x"], SpecSource::File),
+            (vec!["https://h/x-1.0-py3-none-any.whl"], SpecSource::Url),
+        ] {
+            let l = Launch::from_entry(Some("uvx"), &strings(&args), None);
+            assert_eq!(l.launcher(), "uvx", "{args:?}");
+            assert!(
+                matches!(l, Launch::UvxSource { origin, .. } if origin == kind),
+                "{args:?}: {l:?}"
+            );
+        }
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub struct NpmSpec {
     pub source: SpecSource,
 }
 
-/// Where an npm spec's package comes from.
+/// Where a launcher's package comes from (npm specs; for uvx, only the
+/// non-registry kinds are told apart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SpecSource {
@@ -180,6 +181,51 @@ impl PythonSpec {
     }
 }
 
+/// Where a uv requirement (`uvx --from X`, `uvx X`) takes its package from
+/// when that is not a registry release: a VCS URL (`git+https://…`), an
+/// archive URL, a local path, or a PEP 508 direct reference
+/// (`name @ git+https://…`). `None` for a registry requirement.
+pub fn python_source(requirement: &str) -> Option<SpecSource> {
+    let r = requirement.trim();
+    // `name @ URL` / `name@URL` first (one level, no recursion on input);
+    // an `@` after a scheme or in a path is a URL's userinfo, not this.
+    let direct = r
+        .split_once('@')
+        .filter(|(name, _)| !name.contains([':', '/', '\\']))
+        .and_then(|(_, rest)| source_kind(rest.trim()));
+    direct.or_else(|| source_kind(r))
+}
+
+fn source_kind(r: &str) -> Option<SpecSource> {
+    let lower = r.to_ascii_lowercase();
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| lower.starts_with(p));
+    if starts(&["git+", "hg+", "svn+", "bzr+"]) {
+        Some(SpecSource::Git)
+    } else if starts(&["file:", "./", "../", ".\\", "..\\", "/", "\\", "~"])
+        || r == "."
+        || r == ".."
+        || windows_drive(r)
+    {
+        Some(SpecSource::File)
+    } else if lower.contains("://") {
+        Some(SpecSource::Url)
+    } else if [".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        // A bare archive name is a file next to the config, not a package.
+        Some(SpecSource::File)
+    } else {
+        None
+    }
+}
+
+/// `C:\x`, `c:/x`.
+fn windows_drive(r: &str) -> bool {
+    let b = r.as_bytes();
+    b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'/' | b'\\')
+}
+
 /// A PEP 508 requirement, or `None`. pep508_rs 0.9 panics ("`PackageName`
 /// validation should match PEP 508 parsing") on a name ending in `-`, `.` or
 /// `_` followed by anything (`mcp-==1.0`, found by the fuzz harness), so such
@@ -210,6 +256,34 @@ mod requirement_tests {
         }
         assert!(super::parse_requirement("mcp-server-fetch==1.0").is_some());
         assert!(super::parse_requirement("httpx (>=0.27)").is_some());
+    }
+
+    #[test]
+    fn uv_sources_that_are_not_registry_releases() {
+        use super::{python_source, SpecSource::*};
+        for (req, kind) in [
+            ("git+https://github.com/o/r@v1", Some(Git)),
+            ("git+ssh://git@github.com/o/r", Some(Git)),
+            ("mcp-x @ git+https://github.com/o/r", Some(Git)),
+            ("mcp-x@git+https://u:p@github.com/o/r", Some(Git)),
+            ("https://host/x-1.0-py3-none-any.whl", Some(Url)),
+            ("mcp-x @ https://host/x.tar.gz", Some(Url)),
+            ("./local/pkg", Some(File)),
+            ("../pkg", Some(File)),
+            (".", Some(File)),
+            ("/abs/pkg", Some(File)),
+            ("~/pkg", Some(File)),
+            ("file:///abs/pkg", Some(File)),
+            (r"C:\pkg", Some(File)),
+            ("x-1.0-py3-none-any.whl", Some(File)),
+            ("mcp-x", None),
+            ("mcp-x==1.0", None),
+            ("mcp-x@1.0", None),
+            ("mcp-x@latest", None),
+            ("mcp-x[cli]>=1; python_version > '3.9'", None),
+        ] {
+            assert_eq!(python_source(req), kind, "{req}");
+        }
     }
 
     #[test]
