@@ -19,8 +19,9 @@ trap 'rm -rf "$db"' EXIT
 "$sg" --db "$db" db import fixtures/osv/PyPI-all.zip fixtures/osv/npm fixtures/osv/PyPI-ghsa-mal
 "$sg" --db "$db" db status
 home=${1:-fixtures/homes/affected}
-# fixtures/homes keep only metadata (no tarballs, no RECORD): their packages
-# are reported "unverified"; fixtures/trees/home keeps whole files and tarballs.
+# fixtures/homes keep only metadata: npm packages are "unverified" (no
+# tarballs), Python ones verified on their metadata files only;
+# fixtures/trees/home keeps whole files and tarballs.
 echo "== supplygate scan --offline --home $home (scratch store $db)"
 status=0
 "$sg" --db "$db" scan --offline --home "$home" || status=$?

@@ -62,9 +62,21 @@ root() { # a Debian 12 root: os-release and the fixture's real dpkg status
 }
 
 # 1. gzip bomb: one layer holding GiB of zeros.
+#    The zeros are streamed into the archive, never written to disk.
 mkdir -p "$W/bomb"; root "$W/bomb"
-head -c "$(size 10G 300M)" /dev/zero >"$W/bomb/zeros"
-tar -C "$W/bomb" -cf - . | gzip -1 >"$W/bomb.tar.gz"; rm -rf "$W/bomb"
+python3 - "$W/bomb" "$(size $((10 << 30)) $((300 << 20)))" <<'PY' | gzip -1 >"$W/bomb.tar.gz"
+import sys, tarfile
+root, n = sys.argv[1], int(sys.argv[2])
+class Zeros:
+    def __init__(self, n): self.left = n
+    def read(self, k=1 << 20):
+        k = min(k, self.left, 1 << 20); self.left -= k; return bytes(k)
+with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as t:
+    t.add(root, arcname=".")
+    info = tarfile.TarInfo("zeros"); info.size = n
+    t.addfile(info, Zeros(n))
+PY
+rm -rf "$W/bomb"
 oci "$W/bomb-oci" "$W/bomb.tar.gz"; rm "$W/bomb.tar.gz"
 echo "gzip bomb: $(du -sb "$W/bomb-oci" | cut -f1) bytes on disk"
 measure gzip-bomb "$W/bomb-oci"; rm -rf "$W/bomb-oci"

@@ -38,6 +38,26 @@ pub fn set_urllib3(home: &Path, from: &str, to: &str) {
         &format!("\nVersion: {to}\n"),
     );
     std::fs::write(&meta, text).unwrap();
+    // The upgrade's RECORD, as the installer writes it.
+    let (old_dir, new_dir) = (
+        format!("urllib3-{from}.dist-info/"),
+        format!("urllib3-{to}.dist-info/"),
+    );
+    let record = std::fs::read_to_string(new.join("RECORD")).unwrap();
+    let rows: String = record
+        .lines()
+        .map(|row| {
+            let row = row.replacen(&old_dir, &new_dir, 1);
+            let rel = row.split(',').next().unwrap_or_default().to_string();
+            match std::fs::read(site.join(&rel)) {
+                Ok(bytes) if !rel.ends_with("/RECORD") => {
+                    crate::hostile_trees::record_row(&rel, &bytes)
+                }
+                _ => format!("{row}\n"),
+            }
+        })
+        .collect();
+    std::fs::write(new.join("RECORD"), rows).unwrap();
 }
 
 /// A policy that blocks every vulnerable dependency.

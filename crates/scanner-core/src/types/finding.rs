@@ -181,7 +181,7 @@ impl Code {
             Code::RecordPathEscape => "a RECORD names a path outside its environment; it was not read",
             Code::UnreadablePackage => "part of the tree could not be read (a package folder without a usable package.json or METADATA, a file or symlink Node or Python may load, a symlink out of the tree, a folder or .pth over a cap), so what it holds was not checked",
             Code::ModuleNotFound => "no package of the environment provides the `python -m` module, so what runs (a local file, another path) was not checked",
-            Code::RecordMissing => "a Python package has no RECORD while other packages of its environment have one, so its installed files could not be verified",
+            Code::RecordMissing => "a Python package has no RECORD in a virtual environment or beside packages that have one (every installer writes it), so its installed files could not be verified",
             Code::RecordInvalid => "a Python package's RECORD is malformed, not a regular file or over its size cap, so its installed files could not be verified",
             Code::VerificationCapped => "verifying installed files stopped at the byte budget per package or per scan, so a package's files were not verified",
             Code::ResolutionFailed => "what the launcher would install could not be resolved (registry unreachable, version gone, dependency refused), so the tree was not checked",

@@ -239,6 +239,12 @@ pub fn parse_requirement(text: &str) -> Option<pep508_rs::Requirement<pep508_rs:
     if name.ends_with(['.', '-', '_']) && name_len < trimmed.len() {
         return None;
     }
+    // pep508_rs 0.9 also panics slicing a marker inside a multi-byte
+    // character (`sys_platform == "win3\u{feff}"\u{feff}2`, found by the
+    // longer fuzz run): requirements are ASCII, anything else is refused.
+    if !text.is_ascii() {
+        return None;
+    }
     pep508_rs::Requirement::from_str(text).ok()
 }
 
@@ -251,6 +257,8 @@ mod requirement_tests {
             "a. (x)",
             "b_[x]",
             "mcp- ; python_version > '3'",
+            "pywin32; sys_platform == \"win3\u{feff}\"\u{feff}2",
+            "pywin32; sys_platform == \"win3\u{feff}\u{feff}\"\u{feff}",
         ] {
             assert!(super::parse_requirement(bad).is_none(), "{bad}");
         }

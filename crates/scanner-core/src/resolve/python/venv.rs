@@ -341,13 +341,17 @@ fn plan_records(
     packages: &mut [InstalledPackage],
     issues: &mut Vec<TreeIssue>,
 ) -> Vec<Plan> {
-    // An environment whose installer keeps RECORDs (any package has one)
-    // should have one for every package: a missing one is a finding there.
-    // With none at all (a hand-made or trimmed tree) packages are only
-    // `unverified: no RECORD`.
-    let keeps_records = dirs.iter().zip(packages.iter()).any(|((_, dir), p)| {
+    // pip, uv, pipx and virtualenv write a RECORD for every package they
+    // install, so in a virtual environment (a `pyvenv.cfg` beside it) or in
+    // any environment where some package has one, a missing RECORD is a
+    // finding that makes the run incomplete: deleting it must not turn a
+    // modified package into a quiet pass. Only a tree with neither (a
+    // hand-made or trimmed tree, conda) leaves packages `unverified`.
+    let virtual_env = std::fs::symlink_metadata(env.join("pyvenv.cfg")).is_ok_and(|m| m.is_file());
+    let sibling_records = dirs.iter().zip(packages.iter()).any(|((_, dir), p)| {
         p.integrity == Integrity::Pending && std::fs::symlink_metadata(dir.join("RECORD")).is_ok()
     });
+    let keeps_records = virtual_env || sibling_records;
     let mut planned = Vec::new();
     for (i, (site, dir)) in dirs.iter().enumerate() {
         if packages[i].integrity != Integrity::Pending {
@@ -359,7 +363,12 @@ fn plan_records(
             RecordFile::Rows(rows) => rows,
             RecordFile::Missing => {
                 if keeps_records {
-                    let why = "no RECORD, while the other packages of this environment have one: its files cannot be verified".to_string();
+                    let why = if sibling_records {
+                        "no RECORD, while the other packages of this environment have one: its files cannot be verified"
+                    } else {
+                        "no RECORD, although every installer of virtual environments writes one: its files cannot be verified"
+                    }
+                    .to_string();
                     issues.push(package_issue(
                         IssueKind::RecordMissing,
                         i,
