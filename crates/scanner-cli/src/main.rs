@@ -30,7 +30,7 @@ use advisories_cache::{ImportLimits, ImportSource, Store, StoreError};
 use anyhow::{Context, Result};
 use clap::Parser;
 use scanner_core::baseline::FailOn;
-use scanner_core::resolve::{ResolveMode, ResolveOptions};
+use scanner_core::resolve::{ResolveMode, ResolveOptions, VerifyProgress};
 use scanner_core::{Report, Resolution, ScanOptions};
 
 use crate::args::{
@@ -216,6 +216,7 @@ fn check(
             image_store_failures: exports.failed.clone(),
             search_path: std::env::var_os("PATH"),
             verify_cache: cached.as_ref().map(|c| c.cache.clone()),
+            progress: VerifyProgress(ui::progress()),
             ..ResolveOptions::new(home.clone())
         },
         advisory_source: db.join(advisories_cache::DB_FILE).display().to_string(),

@@ -67,7 +67,7 @@ pub(crate) fn npm_project(w: &Path) -> (PathBuf, PathBuf) {
 /// A venv `w/env` (server: `env/bin/python -m mcp_runcmd_server`) holding
 /// mcp-runcmd-server 1.0 (MAL-2025-191788) with a valid RECORD; returns the
 /// home and the site-packages folder.
-fn py_env(w: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn py_env(w: &Path) -> (PathBuf, PathBuf) {
     let (home, env) = (w.join("home"), w.join("env"));
     let python = env.join("bin/python");
     config(
@@ -120,7 +120,7 @@ pub(crate) fn record_row(rel: &str, bytes: &[u8]) -> String {
     format!("{rel},sha256={hash},{}\n", bytes.len())
 }
 
-fn append(path: &Path, text: &str) {
+pub(crate) fn append(path: &Path, text: &str) {
     let mut old = std::fs::read_to_string(path).unwrap();
     old.push_str(text);
     std::fs::write(path, old).unwrap();

@@ -55,7 +55,7 @@ pub(super) fn file(path: &str, bytes: Vec<u8>) -> (String, Item) {
     (path.to_string(), Item::File(bytes, 0o644))
 }
 
-fn digest(bytes: &[u8]) -> String {
+pub(super) fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
@@ -92,7 +92,7 @@ pub(super) fn write_layout(dir: &Path, layers: &[Vec<u8>]) -> String {
     desc["digest"].as_str().unwrap().to_string()
 }
 
-fn rootfs_layer() -> Vec<u8> {
+pub(super) fn rootfs_layer() -> Vec<u8> {
     let deb = images().join("debian-bookworm");
     layer(&[
         file(
@@ -109,7 +109,7 @@ fn rootfs_layer() -> Vec<u8> {
 
 /// The npm server's metadata, a malicious package planted beside it, and
 /// the Go binary.
-fn app_layer() -> Vec<u8> {
+pub(super) fn app_layer() -> Vec<u8> {
     let npm = images().join("npm-server-memory");
     let mut items = Vec::new();
     for entry in walk(&npm.join("node_modules")) {
@@ -145,7 +145,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Deletes the planted package again.
-fn whiteout_layer() -> Vec<u8> {
+pub(super) fn whiteout_layer() -> Vec<u8> {
     layer(&[file("app/node_modules/.wh.chalk", Vec::new())])
 }
 
@@ -160,7 +160,7 @@ pub(super) fn home_with(dir: &Path, image: &str) -> PathBuf {
 /// A store with the bundled npm and Go records and two planted Debian
 /// records for zlib (Debian's source package of zlib1g): one for Debian 12,
 /// one for Debian 11 that must not match.
-fn store(dir: &Path) -> PathBuf {
+pub(super) fn store(dir: &Path) -> PathBuf {
     let db = dir.join("db");
     let planted = dir.join("planted");
     std::fs::create_dir_all(&planted).unwrap();
@@ -195,7 +195,7 @@ pub(super) fn scan(db: &Path, home: &Path, archive: &Path, image: &str) -> (i32,
     (code, report, err)
 }
 
-fn set_of(report: &Value, ecosystem_prefix: &str) -> BTreeSet<(String, String)> {
+pub(super) fn set_of(report: &Value, ecosystem_prefix: &str) -> BTreeSet<(String, String)> {
     report["servers"][0]["packages"]
         .as_array()
         .unwrap()
@@ -215,7 +215,7 @@ fn set_of(report: &Value, ecosystem_prefix: &str) -> BTreeSet<(String, String)> 
         .collect()
 }
 
-fn expected(file: &str) -> BTreeSet<(String, String)> {
+pub(super) fn expected(file: &str) -> BTreeSet<(String, String)> {
     std::fs::read_to_string(images().join(file))
         .unwrap()
         .lines()
@@ -226,7 +226,7 @@ fn expected(file: &str) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-fn ids(report: &Value) -> BTreeSet<String> {
+pub(super) fn ids(report: &Value) -> BTreeSet<String> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -562,16 +562,7 @@ pub(super) fn finding_message(report: &Value, id: &str) -> String {
 /// it; `--no-image-store` leaves it unread (tree-not-installed, exit 3).
 #[test]
 fn an_image_in_the_local_podman_store_is_exported_and_read() {
-    if std::process::Command::new("podman")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "podman is missing: .ci/run installs it"
-        );
-        eprintln!("podman is not installed: skipped (CI installs it)");
+    if !support::tool_or_skip("podman", ".ci/run installs it") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -10,6 +10,8 @@ mod completions_and_man;
 mod control_characters;
 mod discovery;
 mod discovery_plugins_profiles_and_variables;
+#[cfg(unix)]
+mod docker_store;
 mod formats;
 mod help_matches_behaviour;
 mod hostile_trees;

@@ -241,3 +241,68 @@ fn the_table_is_coloured_on_a_terminal_with_hostile_text_still_escaped() {
     );
     assert!(seen.stdout.is_empty());
 }
+
+/// A venv (`hostile_trees::py_env`) whose package also holds a 48 MiB
+/// file listed in its RECORD: verification reads it, long enough to show.
+fn big_venv(w: &Path) -> std::path::PathBuf {
+    use crate::hostile_trees::{append, py_env, record_row};
+    let (home, sp) = py_env(w);
+    let rel = "mcp_runcmd_server/model.bin";
+    let bytes: Vec<u8> = (0..48u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(sp.join(rel), &bytes).unwrap();
+    append(
+        &sp.join("mcp_runcmd_server-1.0.dist-info/RECORD"),
+        &record_row(rel, &bytes),
+    );
+    home
+}
+
+/// Regression: verifying a large tree showed nothing until it was done.
+/// Verification now reports its bytes (Python RECORDs) and packages (npm
+/// tarballs) to the bar on a terminal; never to a pipe or a `--quiet` run.
+#[test]
+fn verification_progress_is_drawn_on_a_terminal_only() {
+    let db = imported_store();
+    let w = tempfile::tempdir().unwrap();
+    let home = big_venv(w.path());
+    let scan = Cmd::scan().db(db.path()).offline().home(&home);
+
+    let seen = on_terminal(colours_allowed(&scan), On::Stderr);
+    assert_eq!(
+        seen.code, 1,
+        "the malicious package is blocked: {}",
+        seen.stdout
+    );
+    let terminal = &seen.terminal;
+    assert!(
+        terminal.contains("verifying `s`'s files") && terminal.contains("MiB"),
+        "a byte bar is drawn: {terminal:?}"
+    );
+    assert!(terminal.contains("48.00 MiB"), "its total: {terminal:?}");
+    assert!(seen.stdout.contains("BLOCKED"), "{}", seen.stdout);
+    assert!(!seen.stdout.contains('\u{1b}'), "{:?}", seen.stdout);
+
+    let npm = Cmd::scan()
+        .db(db.path())
+        .offline()
+        .home(fixtures().join("trees/home"));
+    let seen = on_terminal(npm.command(), On::Stderr);
+    assert!(
+        seen.terminal.contains("verifying `chalk-npx`'s files")
+            && seen.terminal.contains("packages"),
+        "a package bar for npm trees: {:?}",
+        seen.terminal
+    );
+
+    let quiet = scan.clone().arg("--quiet");
+    let seen = on_terminal(colours_allowed(&quiet), On::Stderr);
+    assert_eq!(seen.code, 1);
+    assert!(!seen.terminal.contains("verifying"), "{:?}", seen.terminal);
+    assert!(!seen.terminal.contains('\u{1b}'), "{:?}", seen.terminal);
+
+    let out = colours_allowed(&scan).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("verifying"), "no bar in a pipe: {err:?}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+}

@@ -17,7 +17,7 @@ use python::venv;
 pub use image::{ImageArchive, ImageRequest};
 pub use npm::npx_hash;
 pub use python::uv_run::uv_run_requirements;
-pub use verify::{hash_files, FileHash, HashBudget};
+pub use verify::{hash_files, FileHash, HashBudget, VerifyProgress};
 pub use verify_cache::VerifyCache;
 
 /// The integrity of an installed package (the shared [`crate::IntegrityState`]).
@@ -57,6 +57,8 @@ pub struct ResolveOptions {
     /// What earlier scans verified: files unchanged since are not read
     /// again, and what this scan verifies is added to it.
     pub verify_cache: Option<Arc<VerifyCache>>,
+    /// Where verification reports the files and bytes it has read.
+    pub progress: VerifyProgress,
 }
 
 impl ResolveOptions {
@@ -70,6 +72,7 @@ impl ResolveOptions {
             search_path: None,
             image_store_failures: Vec::new(),
             verify_cache: None,
+            progress: VerifyProgress::default(),
         }
     }
 }
@@ -656,7 +659,14 @@ fn verify_once(
         .get_or_insert_with(|| verify::Spending::new(options.budget));
     let known = options.verify_cache.as_deref();
     let before = known.map(VerifyCache::usage).unwrap_or_default();
-    verify::verify_tree(tree, &verify::Check { spending, known });
+    let label = format!("`{}`'s files", server.name);
+    let check = verify::Check {
+        spending,
+        known,
+        progress: &*options.progress.0,
+        label: &label,
+    };
+    verify::verify_tree(tree, &check);
     let after = known.map(VerifyCache::usage).unwrap_or_default();
     let unchanged = after.unchanged - before.unchanged;
     if unchanged > 0 {

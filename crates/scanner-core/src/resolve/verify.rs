@@ -6,6 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use advisories_cache::{NoProgress, Progress, Unit};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -117,13 +118,43 @@ impl Default for Spending {
     }
 }
 
-/// What verification may read, and what earlier scans already verified.
-#[derive(Debug, Clone, Copy)]
+/// Where verification reports how far it has got: the CLI draws a bar on
+/// a terminal; the default, [`NoProgress`], tells nobody.
+#[derive(Clone)]
+pub struct VerifyProgress(pub std::sync::Arc<dyn Progress>);
+
+impl Default for VerifyProgress {
+    fn default() -> Self {
+        VerifyProgress(std::sync::Arc::new(NoProgress))
+    }
+}
+
+impl std::fmt::Debug for VerifyProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyProgress")
+    }
+}
+
+/// What verification may read, what earlier scans already verified, and
+/// where it reports progress.
+#[derive(Clone, Copy)]
 pub(super) struct Check<'a> {
     /// The scan's byte budget.
     pub spending: &'a Spending,
     /// Files verified by earlier scans, when the caller keeps a cache.
     pub known: Option<&'a VerifyCache>,
+    /// Receives the progress of this tree's verification.
+    pub progress: &'a dyn Progress,
+    /// What is verified, as progress names it (`` `fetch`'s files ``).
+    pub label: &'a str,
+}
+
+impl Check<'_> {
+    /// Verification of this tree begins: `total` units to do.
+    pub fn start(&self, unit: Unit, total: u64) {
+        self.progress
+            .start(&format!("verifying {}", self.label), unit, Some(total));
+    }
 }
 
 /// A file about to be hashed: where it really is, its size and identity.
@@ -150,11 +181,15 @@ pub fn stat_files(root: &Path, paths: &[PathBuf]) -> Vec<Result<Stat, FileHash>>
 /// a file reached through several hard links is read once.
 pub fn hash_files(root: &Path, paths: &[PathBuf]) -> HashMap<PathBuf, FileHash> {
     let stats = stat_files(root, paths);
-    hash_stats(paths.iter().cloned().zip(stats).collect())
+    hash_stats(paths.iter().cloned().zip(stats).collect(), &NoProgress)
 }
 
-/// Hashes the files already statted; errors pass through unchanged.
-pub fn hash_stats(items: Vec<(PathBuf, Result<Stat, FileHash>)>) -> HashMap<PathBuf, FileHash> {
+/// Hashes the files already statted, reporting every byte read to
+/// `progress`; errors pass through unchanged.
+pub fn hash_stats(
+    items: Vec<(PathBuf, Result<Stat, FileHash>)>,
+    progress: &dyn Progress,
+) -> HashMap<PathBuf, FileHash> {
     let mut by_id: HashMap<FileId, usize> = HashMap::new();
     let mut unique: Vec<(usize, &Stat)> = Vec::new();
     for (i, (_, stat)) in items.iter().enumerate() {
@@ -170,7 +205,7 @@ pub fn hash_stats(items: Vec<(PathBuf, Result<Stat, FileHash>)>) -> HashMap<Path
     }
     let hashed: HashMap<usize, FileHash> = unique
         .par_iter()
-        .map(|&(i, stat)| (i, hash_one(&stat.real, stat.size)))
+        .map(|&(i, stat)| (i, hash_one(&stat.real, stat.size, progress)))
         .collect();
     items
         .into_iter()
@@ -215,7 +250,7 @@ fn stat(place: Place) -> Result<Stat, FileHash> {
 
 /// Streams the file through sha256; reads at most one byte more than its
 /// size when statted (a file growing meanwhile then simply differs).
-fn hash_one(path: &Path, size: u64) -> FileHash {
+fn hash_one(path: &Path, size: u64, progress: &dyn Progress) -> FileHash {
     let read = || -> std::io::Result<FileHash> {
         let mut file = open_regular(path)?.take(size.saturating_add(1));
         let mut hasher = Sha256::new();
@@ -228,6 +263,7 @@ fn hash_one(path: &Path, size: u64) -> FileHash {
             }
             size += n as u64;
             hasher.update(&buf[..n]);
+            progress.advance(n as u64);
         }
         Ok(FileHash::Hashed {
             size,
@@ -246,6 +282,7 @@ pub(super) fn verify_tree(tree: &mut super::InstalledTree, check: &Check<'_>) {
     } else {
         super::python::venv::verify_env(tree, check)
     };
+    check.progress.finish();
     tree.issues.extend(issues);
     // Whatever no verifier reached is not verified: never left pending.
     for p in &mut tree.packages {

@@ -94,9 +94,27 @@ pub fn codes(report: &serde_json::Value) -> Vec<String> {
 /// Panics unless `tool` runs (`tool --version`): the tests that need npm or
 /// uv fail rather than pass unchecked where they are missing.
 pub fn require_tool(tool: &str, how: &str) {
-    let runs = std::process::Command::new(tool)
+    assert!(runs(tool), "{tool} is required for this test ({how})");
+}
+
+/// Whether `tool` runs (`tool --version`). Where it does not, the caller
+/// skips its test: the reason is printed, and in CI (`CI` set), which
+/// installs it (`install` says how), the test fails instead.
+pub fn tool_or_skip(tool: &str, install: &str) -> bool {
+    if runs(tool) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{tool} is missing: {install}"
+    );
+    eprintln!("{tool} is not installed: skipped ({install})");
+    false
+}
+
+fn runs(tool: &str) -> bool {
+    std::process::Command::new(tool)
         .arg("--version")
         .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(runs, "{tool} is required for this test ({how})");
+        .is_ok_and(|o| o.status.success())
 }

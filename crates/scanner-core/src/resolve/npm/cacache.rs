@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::{Component, Path, PathBuf};
 
+use advisories_cache::Unit;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use flate2::read::GzDecoder;
@@ -47,13 +48,16 @@ pub fn content_path(cache: &Path, digest: &[u8]) -> PathBuf {
 /// package the byte budget stopped.
 pub fn verify_tree(tree: &mut InstalledTree, cache: &Path, check: &Check<'_>) -> Vec<TreeIssue> {
     let root = tree.root.clone();
+    check.start(Unit::Packages, tree.packages.len() as u64);
     let capped: Vec<(usize, String)> = tree
         .packages
         .par_iter_mut()
         .enumerate()
         .filter_map(|(i, p)| {
-            let sri = p.published.clone()?;
-            let (integrity, capped) = verify(cache, &sri, &root, &p.path, check);
+            let sri = p.published.clone();
+            let verified = sri.map(|sri| verify(cache, &sri, &root, &p.path, check));
+            check.progress.advance(1);
+            let (integrity, capped) = verified?;
             p.integrity = integrity;
             capped.map(|why| {
                 (

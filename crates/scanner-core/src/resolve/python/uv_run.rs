@@ -309,6 +309,8 @@ fn stack(
         let check = crate::resolve::verify::Check {
             spending: &spending,
             known: options.verify_cache.as_deref(),
+            progress: &*options.progress.0,
+            label: "the `uv run --with` layer's files",
         };
         crate::resolve::verify::verify_tree(&mut layer, &check);
     }

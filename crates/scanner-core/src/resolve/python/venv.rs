@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use advisories_cache::Ecosystem;
+use advisories_cache::{Ecosystem, Unit};
 use serde::Deserialize;
 
 use super::read_env;
@@ -431,6 +431,7 @@ fn verify_records(
     let mut stats = stat_files(env, &all).into_iter();
     let mut items: Vec<(PathBuf, Result<Stat, FileHash>)> = Vec::new();
     let mut known: HashMap<PathBuf, FileHash> = HashMap::new();
+    let mut reserved = 0u64;
     for (i, plan) in planned.iter_mut().enumerate() {
         let Some(rows) = plan else { continue };
         let mut mine: Vec<(PathBuf, Result<Stat, FileHash>)> = Vec::new();
@@ -464,7 +465,10 @@ fn verify_records(
             mine.push((path.clone(), stat));
         }
         match check.spending.reserve(0, bytes) {
-            Ok(()) => items.extend(mine),
+            Ok(()) => {
+                reserved = reserved.saturating_add(bytes);
+                items.extend(mine);
+            }
             Err(why) => {
                 let pkg = &mut packages[i];
                 issues.push(package_issue(
@@ -484,7 +488,8 @@ fn verify_records(
         .iter()
         .filter_map(|(p, s)| Some((p.clone(), s.as_ref().ok()?.clone())))
         .collect();
-    let mut hashes = hash_stats(items);
+    check.start(Unit::Bytes, reserved);
+    let mut hashes = hash_stats(items, check.progress);
     if let Some(cache) = check.known {
         cache.count(known.len() as u64, stamps.len() as u64);
         remember(cache, &planned, &hashes, &stamps);
