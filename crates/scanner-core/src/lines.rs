@@ -11,15 +11,21 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// O(log n) each (a policy file may hold thousands of entries).
 pub struct LineIndex<'t> {
     text: &'t str,
-    starts: Vec<usize>,
+    /// Offsets as `u32`, sized exactly: a file of newlines costs four bytes
+    /// a byte, not sixteen (`usize` and doubling). Every text indexed here
+    /// is capped far below 4 GiB; a later line would read as the last one.
+    starts: Vec<u32>,
 }
 
 impl<'t> LineIndex<'t> {
     /// Indexes `text`.
     pub fn new(text: &'t str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let mut starts = Vec::with_capacity(1 + text.bytes().filter(|&b| b == b'\n').count());
+        starts.push(0);
+        starts.extend(
+            text.match_indices('\n')
+                .map_while(|(i, _)| u32::try_from(i + 1).ok()),
+        );
         LineIndex { text, starts }
     }
 
@@ -30,15 +36,15 @@ impl<'t> LineIndex<'t> {
 
     /// The 1-based line of `offset` (no column: cheap even on one long line).
     pub fn line(&self, offset: usize) -> usize {
-        self.starts
-            .partition_point(|&s| s <= offset.min(self.text.len()))
+        let offset = offset.min(self.text.len());
+        self.starts.partition_point(|&s| s as usize <= offset)
     }
 
     /// The 1-based line and column (in characters) of `offset`.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
-        let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts[line - 1];
+        let line = self.starts.partition_point(|&s| s as usize <= offset);
+        let start = self.starts[line - 1] as usize;
         (line, self.text[start..offset].chars().count() + 1)
     }
 
@@ -47,9 +53,11 @@ impl<'t> LineIndex<'t> {
         let start = self
             .starts
             .get(line - 1)
-            .copied()
-            .unwrap_or(self.text.len());
-        let end = self.starts.get(line).map_or(self.text.len(), |e| e - 1);
+            .map_or(self.text.len(), |&s| s as usize);
+        let end = self
+            .starts
+            .get(line)
+            .map_or(self.text.len(), |&e| e as usize - 1);
         self.text[start..end.max(start)].trim_end_matches('\r')
     }
 }

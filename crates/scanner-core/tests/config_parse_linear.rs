@@ -3,7 +3,10 @@
 //! `${` repeated in one value), parses within a fixed multiple of the time
 //! `serde_json` takes on a JSON text of the same size and shape, measured in
 //! the same run. Reproducer: hostile/config-parse-quadratic (at 400 KB the
-//! old parser took 11-60 s; at 16 MiB, hours).
+//! old parser took 11-60 s; at 16 MiB, hours). Items are 16 bytes or more
+//! with their separator, so a 16 MiB file stays within the value budget of
+//! a document (`formats::max_values`, one value per 16 bytes) and is parsed
+//! whole; files of smaller values are refused early (config_parse_memory.rs).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -24,6 +27,9 @@ const MAX_RATIO: f64 = if cfg!(debug_assertions) { 2000.0 } else { 60.0 };
 fn size() -> usize {
     MAX_CONFIG_BYTES as usize - 4096
 }
+
+/// A 16-byte number: with its separator, an item stays within the value budget.
+const NUM: &str = "1000000000000000";
 
 /// `head` + `item` repeated (with `sep`) + `tail`, about `size()` bytes.
 fn fill(head: &str, item: &str, sep: &str, tail: &str) -> String {
@@ -73,7 +79,7 @@ const SERVER: &str = r#"{"mcpServers":{"a":{"command":"npx","args":["-y","a@1.0.
 
 #[test]
 fn a_16_mib_json_array_parses_in_linear_time() {
-    let json = fill(&format!("{SERVER},\"x\":["), "0", ",", "]}}}");
+    let json = fill(&format!("{SERVER},\"x\":["), NUM, ",", "]}}}");
     assert_linear("mcp.json", &json, &json);
 }
 
@@ -81,11 +87,11 @@ fn a_16_mib_json_array_parses_in_linear_time() {
 fn a_16_mib_jsonc_file_with_comments_parses_in_linear_time() {
     let config = fill(
         &format!("// c\n{SERVER},\"x\":["),
-        "0 /* c */",
+        "0 /* comment */",
         ",\n",
         ",]}}}",
     );
-    let json = fill(&format!("{SERVER},\"x\":["), "0", ",\n", "]}}}");
+    let json = fill(&format!("{SERVER},\"x\":["), NUM, ",\n", "]}}}");
     assert_linear("mcp.json", &config, &json);
 }
 
@@ -94,7 +100,7 @@ fn a_16_mib_json_object_of_many_keys_parses_in_linear_time() {
     let mut n = 0;
     let mut text = format!("{SERVER},\"x\":{{");
     while text.len() + 32 < size() {
-        text.push_str(&format!("\"k{n}\":0,"));
+        text.push_str(&format!("\"k{n}\":{NUM},"));
         n += 1;
     }
     text.push_str("\"end\":0}}}}");
@@ -104,8 +110,8 @@ fn a_16_mib_json_object_of_many_keys_parses_in_linear_time() {
 #[test]
 fn a_16_mib_toml_array_parses_in_linear_time() {
     let head = "[mcp_servers.a]\ncommand = \"npx\"\nargs = [\"-y\", \"a@1.0.0\"]\nx = [";
-    let config = fill(head, "0", ",", "]\n");
-    let json = fill(&format!("{SERVER},\"x\":["), "0", ",", "]}}}");
+    let config = fill(head, NUM, ",", "]\n");
+    let json = fill(&format!("{SERVER},\"x\":["), NUM, ",", "]}}}");
     assert_linear("config.toml", &config, &json);
 }
 
@@ -117,8 +123,8 @@ fn a_16_mib_yaml_map_of_many_keys_parses_in_linear_time() {
     let mut json = format!("{SERVER},\"x\":{{");
     let mut n = 0;
     while config.len() + 32 < size() {
-        config.push_str(&format!("  k{n}: 0\n"));
-        json.push_str(&format!("\"k{n}\":0,"));
+        config.push_str(&format!("  k{n}: {NUM}\n"));
+        json.push_str(&format!("\"k{n}\":{NUM},"));
         n += 1;
     }
     json.push_str("\"end\":0}}}}");

@@ -2,7 +2,7 @@
 //! and opencode write; strict JSON files parse the same way. Read-only and
 //! lenient: the clients that own these files accept the same input.
 
-use super::tree::{FormatError, Node, Value, MAX_DEPTH};
+use super::tree::{max_values, too_many_values, FormatError, Node, Value, MAX_DEPTH};
 use crate::lines::LineIndex;
 
 /// Parses JSON or JSONC text.
@@ -11,6 +11,8 @@ pub fn parse(text: &str) -> Result<Node, FormatError> {
         text,
         pos: 0,
         lines: LineIndex::new(text),
+        budget: max_values(text.len()),
+        values: 0,
     };
     p.skip_trivia()?;
     let node = p.value(0)?;
@@ -26,6 +28,10 @@ struct Parser<'a> {
     pos: usize,
     /// Built once: a line per value without rescanning the text.
     lines: LineIndex<'a>,
+    /// Most values the document may hold ([`max_values`]).
+    budget: usize,
+    /// Values parsed so far.
+    values: usize,
 }
 
 impl Parser<'_> {
@@ -67,6 +73,11 @@ impl Parser<'_> {
     fn value(&mut self, depth: usize) -> Result<Node, FormatError> {
         if depth > MAX_DEPTH {
             return Err(self.error(&format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        self.values += 1;
+        if self.values > self.budget {
+            let (line, column) = self.lines.line_col(self.pos);
+            return Err(too_many_values(self.budget, line, column));
         }
         let line = self.line();
         let value = match self.peek() {

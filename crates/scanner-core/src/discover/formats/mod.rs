@@ -8,7 +8,7 @@ mod yaml;
 
 use std::path::Path;
 
-pub use tree::{DuplicateKey, FormatError, Node, Value, MAX_DEPTH};
+pub use tree::{max_values, DuplicateKey, FormatError, Node, Value, MAX_DEPTH, MAX_VALUES};
 
 /// A config file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

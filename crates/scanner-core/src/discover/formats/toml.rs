@@ -3,7 +3,7 @@
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::tree::{FormatError, Node, Value, MAX_DEPTH};
+use super::tree::{max_values, too_many_values, FormatError, Node, Value, MAX_DEPTH};
 use crate::lines::LineIndex;
 
 /// Parses TOML text.
@@ -23,38 +23,51 @@ pub fn parse(text: &str) -> Result<Node, FormatError> {
     Ok(Node::new(1, table_value(&lines, table.get_ref())))
 }
 
-/// Refuses inline arrays/tables nested past [`MAX_DEPTH`], and keys of more
-/// than [`MAX_DEPTH`] dotted parts, before parsing, so the parser never
-/// recurses that deep (its own limit is reported without a place). Counts
-/// brackets and dots outside strings and comments; table headers (`[a.b]`)
-/// only ever add one bracket. A value's dots (`1.5`) end at `,` or a bracket.
+/// Refuses inline arrays/tables nested past [`MAX_DEPTH`], keys of more
+/// than [`MAX_DEPTH`] dotted parts and documents of more values than
+/// [`max_values`] allows, before parsing, so the parser never recurses that
+/// deep (its own limit is reported without a place) and never builds its
+/// spanned tree (about 150 bytes a value) for millions of values. Counts
+/// brackets, dots, `=` and `,` outside strings and comments; table headers
+/// (`[a.b]`) only ever add one bracket. A value's dots (`1.5`) end at `,` or
+/// a bracket. Every value follows a `=`, a `,` or a `[`, and every implicit
+/// table a `.` or a `[`, so their count bounds the values from above.
 fn check_depth(text: &str, lines: &LineIndex<'_>) -> Result<(), FormatError> {
     let (mut depth, mut dots, mut quote, mut comment) = (0usize, 0usize, None::<char>, false);
+    let (mut escaped, mut values, budget) = (false, 0usize, max_values(text.len()));
     for (i, c) in text.char_indices() {
         match (c, quote) {
+            _ if escaped => escaped = false,
+            ('\\', Some('"')) => escaped = true,
             ('\n', _) => (comment, dots) = (false, 0),
             _ if comment => {}
             ('#', None) => comment = true,
             ('"' | '\'', None) => quote = Some(c),
             (q, Some(open)) if q == open => quote = None,
-            ('[' | '{', None) => (depth, dots) = (depth + 1, 0),
+            (_, Some(_)) => {}
+            ('[' | '{', None) => (depth, dots, values) = (depth + 1, 0, values + 1),
             (']' | '}', None) => (depth, dots) = (depth.saturating_sub(1), 0),
-            ('=' | ',', None) => dots = 0,
-            ('.', None) => dots += 1,
+            ('=' | ',', None) => (dots, values) = (0, values + 1),
+            ('.', None) => (dots, values) = (dots + 1, values + 1),
             _ => {}
         }
-        let message = if depth > MAX_DEPTH {
-            format!("nested deeper than {MAX_DEPTH} levels")
-        } else if dots >= MAX_DEPTH {
-            format!("a key of more than {MAX_DEPTH} dotted parts")
+        let (line, column) = if depth > MAX_DEPTH || dots >= MAX_DEPTH || values > budget {
+            lines.line_col(i)
         } else {
             continue;
         };
-        let (line, column) = lines.line_col(i);
-        return Err(FormatError {
-            line,
-            column,
-            message,
+        return Err(if values > budget {
+            too_many_values(budget, line, column)
+        } else {
+            FormatError {
+                line,
+                column,
+                message: if depth > MAX_DEPTH {
+                    format!("nested deeper than {MAX_DEPTH} levels")
+                } else {
+                    format!("a key of more than {MAX_DEPTH} dotted parts")
+                },
+            }
         });
     }
     Ok(())

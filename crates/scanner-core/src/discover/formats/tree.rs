@@ -9,6 +9,33 @@ use std::collections::{HashMap, HashSet};
 /// rather than risking the stack.
 pub const MAX_DEPTH: usize = 64;
 
+/// Most values (scalars, lists and maps, alias copies included) a document
+/// (a client config, or a `bun.lock` / `pnpm-lock.yaml`) may hold, unless it
+/// is larger than 16 bytes a value (see [`max_values`]). The file cap alone
+/// does not bound memory: a 16 MiB file of `0,` items is 8 million values,
+/// and each value costs tens of bytes in any tree (1.25 GB for TOML, 607 MB
+/// for JSON before this cap). Real configs hold a few thousand values, a
+/// large `~/.claude.json` or lockfile tens to hundreds of thousands, at 20
+/// bytes a value or more. Past the budget the file is refused (the run is
+/// incomplete), so a parse costs at most about 100 MB or a small multiple
+/// of the file's size, whichever is larger.
+pub const MAX_VALUES: usize = 1_000_000;
+
+/// The value budget of a `len`-byte document: [`MAX_VALUES`], or one value
+/// per 16 bytes for larger files (a 64 MiB lockfile may hold 4 million).
+pub fn max_values(len: usize) -> usize {
+    MAX_VALUES.max(len / 16)
+}
+
+/// The error for a document over its value budget, at `line`:`column`.
+pub fn too_many_values(budget: usize, line: usize, column: usize) -> FormatError {
+    FormatError {
+        line,
+        column,
+        message: format!("more than {budget} values (the limit for a document of this size)"),
+    }
+}
+
 /// A value and the 1-based line it starts on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {

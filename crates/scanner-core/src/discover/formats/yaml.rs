@@ -9,11 +9,14 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::tree::{FormatError, Node, Value, MAX_DEPTH};
+use super::tree::{max_values, too_many_values, FormatError, Node, Value, MAX_DEPTH};
 
 /// Parses the first YAML document of `text`.
 pub fn parse(text: &str) -> Result<Node, FormatError> {
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        budget: max_values(text.len()),
+        ..Builder::default()
+    };
     let mut parser = Parser::new_from_str(text);
     let result = parser.load(&mut builder, false);
     if let Some(e) = builder.error {
@@ -48,6 +51,11 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize, usize)>,
     /// Values copied by aliases so far.
     expanded: usize,
+    /// Most values the document may hold, copies kept for anchors and
+    /// made by aliases included ([`max_values`]).
+    budget: usize,
+    /// Values built, kept for anchors or copied so far.
+    values: usize,
 }
 
 impl MarkedEventReceiver for Builder {
@@ -56,6 +64,16 @@ impl MarkedEventReceiver for Builder {
             return;
         }
         let line = mark.line();
+        // A map's keys are not counted, as in JSON and TOML: a member is
+        // one value.
+        let counted = match ev {
+            Event::MappingStart(..) | Event::SequenceStart(..) => true,
+            Event::Scalar(..) => !self.expecting_key(),
+            _ => false,
+        };
+        if counted && !self.count(1, mark) {
+            return;
+        }
         match ev {
             Event::MappingStart(anchor, _) => {
                 self.open(Node::new(line, Value::Object(Vec::new())), anchor, mark)
@@ -66,13 +84,13 @@ impl MarkedEventReceiver for Builder {
             Event::MappingEnd | Event::SequenceEnd => {
                 if let Some((mut node, anchor, _)) = self.stack.pop() {
                     merge_keys(&mut node);
-                    self.anchor(anchor, &node);
+                    self.anchor(anchor, &node, mark);
                     self.push(node);
                 }
             }
             Event::Scalar(s, style, anchor, _) => {
                 let node = Node::new(line, scalar(s, style));
-                self.anchor(anchor, &node);
+                self.anchor(anchor, &node, mark);
                 self.push(node);
             }
             Event::Alias(id) => self.alias(id, mark),
@@ -94,16 +112,37 @@ impl Builder {
         self.stack.push((node, anchor, None));
     }
 
-    fn anchor(&mut self, anchor: usize, node: &Node) {
+    /// True when the next value is a key of the innermost open map.
+    fn expecting_key(&self) -> bool {
+        matches!(self.stack.last(), Some((n, _, None)) if n.is_object())
+    }
+
+    /// Counts `n` more values against the budget; false (and the error
+    /// set) past it.
+    fn count(&mut self, n: usize, mark: Marker) -> bool {
+        self.values = self.values.saturating_add(n);
+        if self.values <= self.budget {
+            return true;
+        }
+        self.error = Some(too_many_values(self.budget, mark.line(), mark.col() + 1));
+        false
+    }
+
+    /// Keeps a copy of an anchored value; the copy counts against the
+    /// budget (anchors on nested values would copy the innermost each time).
+    fn anchor(&mut self, anchor: usize, node: &Node, mark: Marker) {
         if anchor != 0 {
-            self.anchors
-                .insert(anchor, (node.clone(), size(node), depth(node)));
+            let n = size(node);
+            if self.count(n, mark) {
+                self.anchors.insert(anchor, (node.clone(), n, depth(node)));
+            }
         }
     }
 
-    /// A copy of the anchored value, counted against [`MAX_EXPANDED`].
+    /// A copy of the anchored value, counted against [`MAX_EXPANDED`] and
+    /// the document's value budget.
     fn alias(&mut self, id: usize, mark: Marker) {
-        let Some((node, n, depth)) = self.anchors.get(&id) else {
+        let Some((n, depth)) = self.anchors.get(&id).map(|(_, n, d)| (*n, *d)) else {
             return self.push(Node::new(mark.line(), Value::Null));
         };
         self.expanded += n;
@@ -114,8 +153,11 @@ impl Builder {
         } else if self.stack.len() + depth > MAX_DEPTH {
             format!("aliases nest deeper than {MAX_DEPTH} levels")
         } else {
-            let node = node.clone();
-            return self.push(node);
+            if let Some(node) = self.count(n, mark).then(|| self.anchors.get(&id)).flatten() {
+                let node = node.0.clone();
+                self.push(node);
+            }
+            return;
         };
         self.error = Some(FormatError {
             line: mark.line(),
@@ -174,10 +216,14 @@ fn merge_keys(node: &mut Node) {
         Value::Array(items) => items,
         _ => vec![v],
     });
+    // A set of the keys present keeps this linear: a map of many keys
+    // merging a large anchor was quadratic.
+    let mut present: std::collections::HashSet<String> =
+        own.iter().map(|(k, _)| k.clone()).collect();
     for source in sources {
         if let Value::Object(inherited) = source.value {
             for (key, value) in inherited {
-                if !own.iter().any(|(k, _)| *k == key) {
+                if present.insert(key.clone()) {
                     own.push((key, value));
                 }
             }
@@ -249,5 +295,31 @@ mod tests {
         let err = parse(&tower).unwrap_err();
         assert!(err.message.contains("nest deeper"), "{err:?}");
         assert!(parse("a: [\n").is_err());
+    }
+
+    #[test]
+    fn anchors_on_nested_values_count_their_copies() {
+        // Each anchor keeps a copy of its value: 60 anchored lists around
+        // 20,000 items kept 1.2 million copies (memory 60 times the file).
+        let items = vec!["0"; 20_000].join(", ");
+        let nested = format!("a: {}[{items}]{}\n", "&x [".repeat(60), "]".repeat(60));
+        let err = parse(&nested).unwrap_err();
+        assert!(err.message.contains("values"), "{err:?}");
+        assert_eq!(err.line, 1);
+        // Unanchored, the same document parses.
+        let plain = format!("a: {}[{items}]{}\n", "[".repeat(60), "]".repeat(60));
+        assert!(parse(&plain).is_ok());
+    }
+
+    #[test]
+    fn a_large_merge_is_linear() {
+        // 50,000 inherited keys merged into a map of 50,000 keys: a scan of
+        // the map's keys per inherited key took 2.5 billion comparisons.
+        let mut text = String::from("base: &b\n");
+        (0..50_000).for_each(|i| text.push_str(&format!("  i{i}: 0\n")));
+        text.push_str("m:\n  <<: *b\n");
+        (0..50_000).for_each(|i| text.push_str(&format!("  o{i}: 0\n")));
+        let n = parse(&text).unwrap();
+        assert_eq!(n.get("m").unwrap().members().len(), 100_000);
     }
 }
