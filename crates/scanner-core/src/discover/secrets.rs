@@ -272,7 +272,11 @@ impl TokenScan {
             let value = range.start..rest.find(stop).map_or(text.len(), |i| range.start + i);
             named_secret(&text[k], &text[value.clone()]).then_some(value)
         };
-        let found = if token.is_empty() {
+        let digest = self
+            .key
+            .as_ref()
+            .is_some_and(|k| is_content_digest(&text[k.clone()], token));
+        let found = if token.is_empty() || digest {
             None
         } else if looks_like_secret(token) {
             Some(range.clone())
@@ -299,6 +303,20 @@ impl TokenScan {
         }
         self.start = end + sep.len_utf8();
     }
+}
+
+/// True for the hex of a content digest (`sha256:<64 lowercase hex>`, as
+/// OCI and npm write them): the pin of an image (`image@sha256:…`, which
+/// `unpinned-image` asks for) or a file is public by design, not a
+/// credential, though random-looking.
+fn is_content_digest(algorithm: &str, hex: &str) -> bool {
+    let len = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == len && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Serialises a string redacted (for serde `serialize_with`).
@@ -411,6 +429,30 @@ mod tests {
             redact_text("h/x?api_key=ab/cd/efgh12&page=2"),
             "h/x?api_key=****gh12&page=2"
         );
+    }
+
+    #[test]
+    fn a_digest_pinned_image_is_not_a_secret() {
+        let hex = "750afe4181b3e0130ade7a87e938c810da8b7adfa1bcffa04fc6089c0c19fcf8";
+        for image in [
+            format!("mcp/memory@sha256:{hex}"),
+            format!("ghcr.io/github/github-mcp-server:v0.20.1@sha256:{hex}"),
+            format!("127.0.0.1:5000/mcp/memory:test@sha256:{hex}"),
+        ] {
+            let args = ["run", "-i", "--rm", image.as_str()].map(String::from);
+            assert!(find_in_args(&args).is_empty(), "{image}");
+            assert_eq!(redact_text(&image), image);
+        }
+        // Only the exact shape: not another key, length or case, and a
+        // credential-named key still holds a secret.
+        for text in [
+            format!("md5:{hex}"),
+            format!("sha256:{hex}0"),
+            format!("sha256:{}", hex.to_uppercase()),
+            format!("token=sha256:{hex} --password {hex}"),
+        ] {
+            assert!(!find(&text).is_empty(), "{text}");
+        }
     }
 
     #[test]
