@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use scanner_core::discover::{Inventory, Launch, Server};
-use scanner_core::resolve::ImageArchive;
+use scanner_core::resolve::{ImageArchive, StoreExport};
 
 use crate::resolver::process::{self, RunError};
 
@@ -66,10 +66,15 @@ pub fn export_missing(
             },
         };
         let target = folder.join(format!("image-{}.tar", exports.archives.len()));
-        match save(&tool_of(server), image, &target, &folder, timeout) {
+        let tool = tool_of(server);
+        match save(&tool, image, &target, &folder, timeout) {
             Ok(()) => exports.archives.push(ImageArchive {
                 image: image.clone(),
                 path: target,
+                store: Some(StoreExport {
+                    repo_digests: repo_digests(&tool, image, &folder, timeout),
+                    tool,
+                }),
             }),
             Err(why) => exports.failed.push((image.clone(), why)),
         }
@@ -129,5 +134,66 @@ fn save(
             timeout.as_secs()
         )),
         Err(RunError::Io(e)) => Err(format!("`{tool} image save {image}`: {e}")),
+    }
+}
+
+/// The registry digests the store records for `image` (`RepoDigests`,
+/// `name@sha256:…`), as `sha256:…`; none when it records none (an image
+/// loaded from an archive) or cannot say.
+fn repo_digests(tool: &str, image: &str, dir: &Path, timeout: Duration) -> Vec<String> {
+    let mut command = Command::new(tool);
+    command.args([
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RepoDigests}}",
+        "--",
+        image,
+    ]);
+    let Ok(ran) = process::run(command, dir, timeout) else {
+        return Vec::new();
+    };
+    if !ran.success {
+        return Vec::new();
+    }
+    parse_repo_digests(&ran.stdout)
+}
+
+/// `["repo@sha256:<hex>", …]` → the well-formed `sha256:<hex>` digests, once each.
+fn parse_repo_digests(json: &str) -> Vec<String> {
+    let listed: Vec<String> = serde_json::from_str::<Option<Vec<String>>>(json.trim())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for entry in listed {
+        let Some((_, digest)) = entry.rsplit_once('@') else {
+            continue;
+        };
+        let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+        let well_formed =
+            hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if well_formed && !out.iter().any(|d| d == digest) {
+            out.push(digest.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_repo_digests;
+
+    #[test]
+    fn repo_digests_are_taken_from_inspect_output() {
+        let a = format!("sha256:{}", "a".repeat(64));
+        let json = format!(
+            r#"["127.0.0.1:5000/mcp/memory@{a}","mcp/memory@{a}","x@sha256:short","x@md5:{}"]"#,
+            "b".repeat(32)
+        );
+        assert_eq!(parse_repo_digests(&json), vec![a]);
+        assert!(parse_repo_digests("null\n").is_empty());
+        assert!(parse_repo_digests("[]").is_empty());
+        assert!(parse_repo_digests("not json").is_empty());
     }
 }

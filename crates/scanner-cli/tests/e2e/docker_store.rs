@@ -85,6 +85,70 @@ fn an_image_in_the_local_docker_store_is_exported_and_read() {
         "no container was created: {}",
         text(&containers.stdout)
     );
+
+    // The same daemon (two at once would race on dockerd's machine-wide key).
+    a_pinned_image_is_checked_against_the_digest_the_store_records(&daemon, &db);
+}
+
+/// Debian's Docker (20.10) writes `docker save` archives without any
+/// digest: a digest-pinned config is checked against the digest the store
+/// records for the image (`RepoDigests`), set here by pushing it to a
+/// loopback registry (Debian's docker-registry, a plain process). A pin the
+/// store does not hold is never pulled: incomplete.
+fn a_pinned_image_is_checked_against_the_digest_the_store_records(daemon: &Dockerd, db: &Path) {
+    if !tool_or_skip("docker-registry", INSTALL) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::start(dir.path());
+    let name = format!("127.0.0.1:{}/mcp/memory:test", registry.port);
+    let archive = dir.path().join("image.tar");
+    write_docker_archive(&archive, &name, &[rootfs_layer()]);
+    let loaded = daemon.docker(&["load", "--input", archive.to_str().unwrap()]);
+    assert!(loaded.status.success(), "{}", text(&loaded.stderr));
+    let pushed = daemon.docker(&["push", &name]);
+    assert!(pushed.status.success(), "{}", text(&pushed.stderr));
+    let inspected = daemon.docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RepoDigests}}",
+        &name,
+    ]);
+    let repo_digests: Vec<String> = serde_json::from_slice(&inspected.stdout).unwrap();
+    let digest = repo_digests[0].rsplit_once('@').unwrap().1.to_string();
+
+    let pinned = format!("{name}@{digest}");
+    let home = home_with(&dir.path().join("pinned"), &pinned);
+    let (_, report, err) = scan_with(db, &home, &daemon.host);
+    let codes = super::support::codes(&report);
+    assert!(
+        !codes.iter().any(|c| c == "image-digest-mismatch"),
+        "{codes:?} {err}"
+    );
+    assert!(!codes.iter().any(|c| c == "plaintext-secret"), "{codes:?}");
+    assert!(
+        !codes.iter().any(|c| c == "tree-not-installed"),
+        "{codes:?} {err}"
+    );
+    assert_eq!(
+        set_of(&report, "Debian:12"),
+        expected("debian-bookworm/dpkg-query.txt"),
+        "{err}"
+    );
+    let notes = report["servers"][0]["tree"]["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "local docker store, which records its digest as {digest}"
+        )),
+        "{notes}"
+    );
+
+    let other = format!("{name}@sha256:{}", "0".repeat(64));
+    let home = home_with(&dir.path().join("other"), &other);
+    let (code, report, err) = scan_with(db, &home, &daemon.host);
+    assert_eq!(code, 3, "{err}");
+    assert!(not_installed(&report).contains("failed"), "{report}");
 }
 
 /// Needs only the `docker` client: a socket nothing listens on.
@@ -187,9 +251,80 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A private Docker daemon, stopped (and its folder removed) on drop.
+/// A process of the test's own, stopped on drop: SIGTERM, then SIGKILL if
+/// it does not exit in time.
+struct Stopped(Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A registry on loopback, its storage in the test's folder.
+struct Registry {
+    port: u16,
+    _process: Stopped,
+}
+
+impl Registry {
+    fn start(dir: &Path) -> Registry {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.join("registry.yml");
+        let storage = dir.join("registry");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                storage.display()
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.join("registry.log")).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let registry = Registry {
+            port,
+            _process: Stopped(child),
+        };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the registry did not listen: {}",
+                std::fs::read_to_string(dir.join("registry.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        registry
+    }
+}
+
+/// A private Docker daemon, stopped (then its folder removed) on drop.
 struct Dockerd {
-    child: Child,
+    // Declared before `dir`: stopped before its folder is removed.
+    _process: Stopped,
     host: String,
     dir: tempfile::TempDir,
 }
@@ -215,8 +350,12 @@ impl Dockerd {
             .tempdir()
             .unwrap();
         let host = format!("unix://{}", dir.path().join("docker.sock").display());
-        let child = spawn(dir.path(), &host);
-        let daemon = Dockerd { child, host, dir };
+        let process = Stopped(spawn(dir.path(), &host));
+        let daemon = Dockerd {
+            _process: process,
+            host,
+            dir,
+        };
         daemon.wait_ready();
         Some(daemon)
     }
@@ -247,26 +386,6 @@ impl Dockerd {
         let log = std::fs::read_to_string(self.dir.path().join("dockerd.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-}
-
-impl Drop for Dockerd {
-    /// SIGTERM lets dockerd stop the containerd it started; SIGKILL only
-    /// if it does not exit in time (containerd dies with it: dockerd starts
-    /// it with a parent-death signal).
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

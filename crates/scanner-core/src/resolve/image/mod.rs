@@ -11,7 +11,7 @@ mod osdb;
 mod packages;
 
 use layers::View;
-use layout::{normalise_ref, Layout};
+use layout::{normalise_ref, ImageManifest, Layout};
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +25,20 @@ pub struct ImageArchive {
     pub image: String,
     /// An OCI image layout folder or a `docker save` tar.
     pub path: PathBuf,
+    /// Set when the archive was exported from a local image store.
+    pub store: Option<StoreExport>,
+}
+
+/// What a local Docker/Podman store says about an image it exported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreExport {
+    /// The tool that exported it (`docker`, `podman`).
+    pub tool: String,
+    /// The registry manifest digests (`sha256:…`) the store records for the
+    /// image (its `RepoDigests`): a pinned config is checked against these
+    /// too, since an archive may carry no digest (Docker before 25) or one
+    /// of its own making (layers re-packed on export).
+    pub repo_digests: Vec<String>,
 }
 
 impl std::str::FromStr for ImageArchive {
@@ -38,6 +52,7 @@ impl std::str::FromStr for ImageArchive {
         Ok(ImageArchive {
             image: image.to_string(),
             path: PathBuf::from(path),
+            store: None,
         })
     }
 }
@@ -69,7 +84,7 @@ pub(super) fn resolve_image(
             package: format!("image {}", request.image),
             looked_in: vec![PathBuf::from(not_found(request.image, options))],
         })?;
-    read_image(server, request, &archive.path)
+    read_image(server, request, archive)
 }
 
 /// Where the image was looked for: the archives given, then the local store.
@@ -87,8 +102,9 @@ fn not_found(image: &str, options: &ResolveOptions) -> String {
 fn read_image(
     server: &Server,
     request: &ImageRequest<'_>,
-    path: &Path,
+    archive: &ImageArchive,
 ) -> Result<InstalledTree, ResolveError> {
+    let path = archive.path.as_path();
     let bad = |message: String| ResolveError::BadTree {
         server: server.name.clone(),
         path: path.to_path_buf(),
@@ -117,24 +133,59 @@ fn read_image(
             .push(format!("image command: {}", manifest.command.join(" ")));
     }
     tree.notes.extend(view.skipped.iter().cloned());
+    if let Some(store) = archive
+        .store
+        .as_ref()
+        .filter(|s| !s.repo_digests.is_empty())
+    {
+        tree.notes.push(format!(
+            "image {} exported from the local {} store, which records its digest as {}",
+            request.image,
+            store.tool,
+            store.repo_digests.join(", ")
+        ));
+    }
     if let Some(pinned) = request.digest {
-        if !manifest.known_digests.iter().any(|d| d == pinned) {
-            let found = manifest
-                .digest
-                .as_deref()
-                .unwrap_or("no digest (a legacy archive)");
-            tree.issues.push(TreeIssue {
-                kind: IssueKind::ImageDigestMismatch,
-                package: None,
-                message: format!(
-                    "image {} is pinned to {pinned} in the config, but {} holds {found}; hint: re-export the pinned image, or update the pin",
-                    request.image,
-                    path.display()
-                ),
-            });
+        if let Some(issue) = pin_mismatch(request.image, pinned, &manifest, archive) {
+            tree.issues.push(issue);
         }
     }
     Ok(tree)
+}
+
+/// `image-digest-mismatch` unless the archive, or the store that exported
+/// it, knows the image by the `pinned` digest.
+fn pin_mismatch(
+    image: &str,
+    pinned: &str,
+    manifest: &ImageManifest,
+    archive: &ImageArchive,
+) -> Option<TreeIssue> {
+    let store_digests = archive.store.iter().flat_map(|s| &s.repo_digests);
+    if manifest
+        .known_digests
+        .iter()
+        .chain(store_digests)
+        .any(|d| d == pinned)
+    {
+        return None;
+    }
+    let found = manifest
+        .digest
+        .clone()
+        .or_else(|| archive.store.as_ref()?.repo_digests.first().cloned())
+        .unwrap_or_else(|| "no digest (a legacy archive)".into());
+    let holder = match &archive.store {
+        Some(store) => format!("the local {} store", store.tool),
+        None => archive.path.display().to_string(),
+    };
+    Some(TreeIssue {
+        kind: IssueKind::ImageDigestMismatch,
+        package: None,
+        message: format!(
+            "image {image} is pinned to {pinned} in the config, but {holder} holds {found}; hint: re-export the pinned image, or update the pin"
+        ),
+    })
 }
 
 /// A server command that is a native binary on disk: a Go binary's build
