@@ -9,6 +9,11 @@
 //! can only say "this exact file was found to hold exactly this", and a
 //! cache copied from another machine or user matches nothing.
 //!
+//! Off Unix, stable std gives no inode and no ctime: the identity is size,
+//! mtime, creation time and file attributes, which is WEAKER (a same-size
+//! rewrite with its mtime put back is not seen; see `FileStamp::portable`);
+//! `--no-verify-cache` reads every file every time.
+//!
 //! The scanner core only holds the entries; the CLI loads them from beside
 //! the advisories store and saves what a scan learned.
 
@@ -73,19 +78,23 @@ pub(crate) enum Expected<'a> {
     Tarball(&'a [u8]),
 }
 
-/// A file's identity on disk: any change to the file changes it.
+/// A file's identity on disk. On Unix any change to the file changes it
+/// (its ctime moves); elsewhere it is weaker, see [`FileStamp::portable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FileStamp {
+    /// Unix: the device. Elsewhere: the file attributes (Windows), or 0.
     dev: u64,
+    /// Unix: the inode. Elsewhere: 0 (stable std gives no file index).
     ino: u64,
     size: u64,
     mtime: (i64, i64),
+    /// Unix: the status change time, which no user can set. Elsewhere: the
+    /// creation time, which a user can set.
     ctime: (i64, i64),
 }
 
 impl FileStamp {
-    /// The identity of the file `meta` describes; `None` where the platform
-    /// gives no inode and ctime (nothing is then cached).
+    /// The identity of the file `meta` describes.
     #[cfg(unix)]
     pub(crate) fn of(meta: &std::fs::Metadata) -> Option<FileStamp> {
         use std::os::unix::fs::MetadataExt;
@@ -98,9 +107,48 @@ impl FileStamp {
         })
     }
 
+    /// The identity of the file `meta` describes, from what stable std
+    /// offers off Unix (see [`FileStamp::portable`]).
     #[cfg(not(unix))]
-    pub(crate) fn of(_meta: &std::fs::Metadata) -> Option<FileStamp> {
-        None
+    pub(crate) fn of(meta: &std::fs::Metadata) -> Option<FileStamp> {
+        #[cfg(windows)]
+        let attributes = u64::from(std::os::windows::fs::MetadataExt::file_attributes(meta));
+        #[cfg(not(windows))]
+        let attributes = 0;
+        FileStamp::portable(meta.len(), meta.modified(), meta.created(), attributes)
+    }
+
+    /// An identity from size, modification time, creation time and file
+    /// attributes: all that stable std gives on every platform (no inode,
+    /// no status change time). WEAKER than the Unix identity: a file
+    /// rewritten at the same size whose modification time is then put back
+    /// (`SetFileTime`, `touch -r`) keeps it, so a repeat scan would not read
+    /// it again. `None` (nothing cached, every file read) when the platform
+    /// gives no modification time or a time before 1970.
+    #[cfg_attr(unix, allow(dead_code))]
+    pub(crate) fn portable(
+        size: u64,
+        modified: std::io::Result<SystemTime>,
+        created: std::io::Result<SystemTime>,
+        attributes: u64,
+    ) -> Option<FileStamp> {
+        let split = |t: SystemTime| {
+            let d = t.duration_since(UNIX_EPOCH).ok()?;
+            Some((
+                i64::try_from(d.as_secs()).ok()?,
+                i64::from(d.subsec_nanos()),
+            ))
+        };
+        let mtime = split(modified.ok()?)?;
+        // Not every file system records a creation time: the mtime stands in.
+        let ctime = created.ok().and_then(split).unwrap_or(mtime);
+        Some(FileStamp {
+            dev: attributes,
+            ino: 0,
+            size,
+            mtime,
+            ctime,
+        })
     }
 
     /// True when neither time is before `limit`.
@@ -263,6 +311,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     fn stamp_of(path: &Path) -> Option<FileStamp> {
         FileStamp::of(&std::fs::symlink_metadata(path).unwrap())
     }
@@ -307,6 +356,40 @@ mod tests {
         let cache = VerifyCache::new([1; 32], SystemTime::now(), CacheEntries::default());
         assert!(!cache.remember(&[(stamp_of(&f), Expected::Sha256(&[0; 32]))]));
         assert!(cache.learned().files.is_empty());
+    }
+
+    /// The identity used off Unix, checked here on every platform: a
+    /// change of size or modification time is seen; the documented
+    /// weakness (same size, mtime put back) is not.
+    #[test]
+    fn the_portable_identity_sees_size_and_mtime_changes_only() {
+        let t = |s: u64| Ok(UNIX_EPOCH + Duration::from_secs(s));
+        let base = FileStamp::portable(10, t(1_000), t(500), 32).unwrap();
+        assert_eq!(FileStamp::portable(10, t(1_000), t(500), 32), Some(base));
+        assert_ne!(FileStamp::portable(11, t(1_000), t(500), 32), Some(base));
+        assert_ne!(FileStamp::portable(10, t(1_001), t(500), 32), Some(base));
+        assert_ne!(FileStamp::portable(10, t(1_000), t(501), 32), Some(base));
+        assert_ne!(FileStamp::portable(10, t(1_000), t(500), 33), Some(base));
+        let no_birth = Err(std::io::Error::other("no creation time here"));
+        let fallback = FileStamp::portable(10, t(1_000), no_birth, 32).unwrap();
+        assert_eq!(fallback.ctime, fallback.mtime);
+        let no_mtime = Err(std::io::Error::other("no modification time"));
+        assert_eq!(FileStamp::portable(10, no_mtime, t(500), 32), None);
+        let before_1970 = Ok(UNIX_EPOCH - Duration::from_secs(1));
+        assert_eq!(FileStamp::portable(10, before_1970, t(500), 32), None);
+
+        // Keys differ for differing identities, and the racy rule applies.
+        let later = UNIX_EPOCH + Duration::from_secs(10_000);
+        let cache = VerifyCache::new([1; 32], later, CacheEntries::default());
+        let other = FileStamp::portable(11, t(1_000), t(500), 32).unwrap();
+        let d = [3u8; 32];
+        assert_ne!(
+            cache.key(&base, Expected::Sha256(&d)),
+            cache.key(&other, Expected::Sha256(&d))
+        );
+        assert!(cache.remember(&[(Some(base), Expected::Sha256(&d))]));
+        let fresh = FileStamp::portable(10, t(9_999), t(500), 32).unwrap();
+        assert!(!cache.remember(&[(Some(fresh), Expected::Sha256(&d))]));
     }
 
     #[test]
