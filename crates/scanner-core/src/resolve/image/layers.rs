@@ -241,17 +241,21 @@ impl View {
         }
         let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
         if executable && size >= 4 {
-            if size > MAX_BINARY_BYTES {
-                self.skipped.push(format!(
-                    "layer {label}: {path} is {size} bytes; not searched for Go build info"
-                ));
-                return Ok(());
-            }
             let mut head = [0u8; 4];
             entry
                 .read_exact(&mut head)
                 .map_err(|e| layer_error(label, &e))?;
-            if gobuild::is_native(&head) {
+            if gobuild::is_native(&head) && size > MAX_BINARY_BYTES {
+                // Fail closed: a native program too large to search may be
+                // a Go binary whose modules would go unchecked (a sparse
+                // entry makes one cost nothing in the layer).
+                self.go.insert(
+                    path.to_string(),
+                    GoBinary::Unreadable(format!(
+                        "{size} bytes, over the {MAX_BINARY_BYTES}-byte cap: not searched for Go build info"
+                    )),
+                );
+            } else if gobuild::is_native(&head) {
                 match gobuild::scan(entry) {
                     Ok(Some(info)) => {
                         self.go.insert(path.to_string(), GoBinary::Info(info));
@@ -330,8 +334,27 @@ fn resolve_in_root(base: &str, target: &str) -> Option<String> {
 }
 
 fn layer_error(label: &str, e: &std::io::Error) -> String {
-    format!("layer {label}: not a readable tar stream: {e}")
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<Expansion>())
+    {
+        Some(bomb) => format!("layer {label}: not read to the end: {bomb}"),
+        None => format!("layer {label}: not a readable tar stream: {e}"),
+    }
 }
+
+/// A layer stopped by [`Capped`]: a well-formed stream over a cap, told
+/// apart from a damaged one.
+#[derive(Debug)]
+struct Expansion(String);
+
+impl std::fmt::Display for Expansion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Expansion {}
 
 /// Counts the bytes read through it into a shared cell.
 struct Counting<R> {
@@ -359,17 +382,17 @@ struct Capped<R> {
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.read >= MAX_LAYER_BYTES {
-            return Err(std::io::Error::other(format!(
-                "expands past {MAX_LAYER_BYTES} bytes (a decompression bomb?)"
-            )));
+            return Err(std::io::Error::other(Expansion(format!(
+                "it expands past {MAX_LAYER_BYTES} bytes (a decompression bomb?)"
+            ))));
         }
         let ratio_cap = self.compressed.get().saturating_mul(MAX_RATIO);
         if self.read > RATIO_FLOOR && self.read > ratio_cap {
-            return Err(std::io::Error::other(format!(
-                "expands to {} bytes from {} compressed, more than {MAX_RATIO} times (a decompression bomb)",
+            return Err(std::io::Error::other(Expansion(format!(
+                "it expands to {} bytes from {} compressed, more than {MAX_RATIO} times (a decompression bomb)",
                 self.read,
                 self.compressed.get()
-            )));
+            ))));
         }
         let left = MAX_LAYER_BYTES - self.read;
         let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
@@ -464,6 +487,7 @@ mod tests {
         assert!(bomb.len() < 1 << 20, "{}", bomb.len());
         let err = View::default().apply(bomb.as_slice(), "1").unwrap_err();
         assert!(err.contains("decompression bomb"), "{err}");
+        assert!(err.contains("not read to the end: it expands"), "{err}");
     }
 
     #[test]
@@ -546,6 +570,15 @@ mod tests {
         };
         assert_eq!(found.go_version, "go1.22.3");
         assert_eq!(found.modules[1].0, "golang.org/x/net");
+        // Too large to search: unreadable (the run is incomplete), not skipped.
+        let huge = sparse_tar("usr/bin/huge", 0o755, b"\x7fELF", MAX_BINARY_BYTES, &info);
+        let mut v = View::default();
+        v.apply(huge.as_slice(), "1").unwrap();
+        assert!(
+            matches!(v.go.get("usr/bin/huge"), Some(GoBinary::Unreadable(why)) if why.contains("not searched")),
+            "{:?}",
+            v.go
+        );
         // Not executable: not searched.
         let plain = sparse_tar("usr/share/data", 0o644, b"\x7fELF", 3 << 20, &info);
         let mut v = View::default();
