@@ -194,24 +194,44 @@ fn image(server: &Server) -> Option<ConfigFinding> {
     Some(at(Code::UnpinnedImage, server, format!("image `{image}` is not pinned by digest; a tag can be moved to other code; hint: use `{image}@sha256:…`")))
 }
 
+/// Most `duplicate-key` findings listed one by one per file; the rest are
+/// summed up in one more. A file of a million repeated keys made a million
+/// findings (1.4 GB peak RSS and a 533 MB JSON report for a 16 MiB config).
+const MAX_DUPLICATE_FINDINGS: usize = 20;
+
 /// Keys written twice in one object: all but one are silently ignored by
-/// the client, which can hide a server.
+/// the client, which can hide a server. Past [`MAX_DUPLICATE_FINDINGS`], one
+/// finding counts the rest.
 pub fn duplicates(root: &Node, path: &Path) -> Vec<ConfigFinding> {
-    root.duplicate_keys()
-        .into_iter()
-        .map(|d| ConfigFinding {
-            code: Code::DuplicateKey,
-            server: None,
-            path: path.to_path_buf(),
-            line: d.line,
-            message: format!(
-                "{}:{}: key `{}` appears more than once; only the last is used",
-                path.display(),
+    let all = root.duplicate_keys();
+    let finding = |line: usize, message: String| ConfigFinding {
+        code: Code::DuplicateKey,
+        server: None,
+        path: path.to_path_buf(),
+        line,
+        message: format!("{}:{line}: {message}", path.display()),
+    };
+    let mut out: Vec<ConfigFinding> = all
+        .iter()
+        .take(MAX_DUPLICATE_FINDINGS)
+        .map(|d| {
+            finding(
                 d.line,
-                d.key
-            ),
+                format!(
+                    "key `{}` appears more than once; only the last is used",
+                    d.key
+                ),
+            )
         })
-        .collect()
+        .collect();
+    if let Some(first) = all.get(MAX_DUPLICATE_FINDINGS) {
+        let more = all.len() - MAX_DUPLICATE_FINDINGS;
+        out.push(finding(
+            first.line,
+            format!("{more} more keys appear more than once (from this line on); only the last of each is used"),
+        ));
+    }
+    out
 }
 
 /// An entry that could not be read as a server.

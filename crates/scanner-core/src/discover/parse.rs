@@ -377,6 +377,29 @@ mod tests {
     }
 
     #[test]
+    fn many_repeated_keys_make_a_bounded_number_of_findings() {
+        let keys = vec!["\"k\":0"; 1_000].join(",\n");
+        let text = format!("{{\"mcpServers\":{{}},\"x\":{{{keys}}}}}");
+        let location = ConfigLocation::explicit(PathBuf::from("mcp.json"));
+        let parsed = parse_document(&text, &location, &Vars::default()).unwrap();
+        let dups: Vec<_> = parsed
+            .findings
+            .iter()
+            .filter(|f| f.code == crate::types::finding::Code::DuplicateKey)
+            .collect();
+        assert_eq!(dups.len(), 21, "{dups:#?}");
+        assert!(dups[0].message.contains("key `k` appears more than once"));
+        assert_eq!(dups[20].line, 22);
+        assert!(
+            dups[20]
+                .message
+                .contains("979 more keys appear more than once"),
+            "{}",
+            dups[20].message
+        );
+    }
+
+    #[test]
     fn vscode_uses_servers_key_and_is_detected() {
         let text = r#"{"servers":{"a":{"command":"uvx","args":["mcp-server-fetch"]}}}"#;
         let s = parse_config(text, Path::new("mcp.json"), &Client::Custom).unwrap();

@@ -174,6 +174,45 @@ fn url_password_spans(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// Subresource-integrity digests (`sha512-` and 88 base64 characters) and
+/// git commits after `#` (40 or 64 hex digits): what npm and uv print when an
+/// integrity check fails or a git dependency resolves. They are published
+/// hashes, not credentials, and random-looking by nature; without this their
+/// pieces were masked and an `EINTEGRITY` message lost what it compares. Only
+/// the random-looking heuristic skips them: a digest written as the value of
+/// a credential-named key or flag is still a secret.
+fn public_digest_spans(text: &str) -> Vec<Range<usize>> {
+    const SRI: &[(&str, usize)] = &[
+        ("sha1-", 28),
+        ("sha256-", 44),
+        ("sha384-", 64),
+        ("sha512-", 88),
+    ];
+    let bytes = text.as_bytes();
+    let run = |from: usize, ok: fn(u8) -> bool| {
+        from + bytes[from..].iter().take_while(|&&b| ok(b)).count()
+    };
+    let mut out = Vec::new();
+    for (prefix, len) in SRI {
+        for (at, _) in text.match_indices(prefix) {
+            let from = at + prefix.len();
+            let end = run(from, |b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
+            if end - from == *len {
+                out.push(at..end);
+            }
+        }
+    }
+    for (at, _) in text.match_indices('#') {
+        let end = run(at + 1, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let whole = bytes.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+        if matches!(end - at - 1, 40 | 64) && whole {
+            out.push(at..end);
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 /// How a secret was recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretKind {
@@ -207,7 +246,10 @@ pub fn find(text: &str) -> Vec<Secret> {
             kind: SecretKind::UrlPassword,
         })
         .collect();
-    let mut scan = TokenScan::default();
+    let mut scan = TokenScan {
+        public: public_digest_spans(text),
+        ..TokenScan::default()
+    };
     for (i, c) in text.char_indices() {
         if is_separator(c) {
             scan.token(text, i, c, &mut out);
@@ -257,9 +299,28 @@ struct TokenScan {
     flag: Option<Range<usize>>,
     /// Where the current whitespace-separated word started.
     word: usize,
+    /// Published digests ([`public_digest_spans`]), never random-looking secrets.
+    public: Vec<Range<usize>>,
 }
 
 impl TokenScan {
+    /// True when the token at `range`, published digests cut out of it
+    /// (`b.git#<commit>` leaves `b.git`), looks like a secret.
+    fn random_outside_digests(&self, text: &str, range: &Range<usize>) -> bool {
+        let mut at = range.start;
+        let mut pieces = Vec::new();
+        for p in self
+            .public
+            .iter()
+            .filter(|p| p.start < range.end && range.start < p.end)
+        {
+            pieces.push(at..p.start.max(at));
+            at = at.max(p.end);
+        }
+        pieces.push(at..range.end.max(at));
+        pieces.into_iter().any(|r| looks_like_secret(&text[r]))
+    }
+
     /// Ends the token before `sep` at `end`, recording it if it is a secret.
     fn token(&mut self, text: &str, end: usize, sep: char, out: &mut Vec<Secret>) {
         let range = self.start..end;
@@ -278,7 +339,7 @@ impl TokenScan {
             .is_some_and(|k| is_content_digest(&text[k.clone()], token));
         let found = if token.is_empty() || digest {
             None
-        } else if looks_like_secret(token) {
+        } else if self.random_outside_digests(text, &range) {
             Some(range.clone())
         } else {
             keyed(&self.key, |c| c.is_whitespace() || "\"'&;,".contains(c))
@@ -466,5 +527,44 @@ mod tests {
             assert!(!named_secret("API_TOKEN", v), "{v}");
         }
         assert!(named_secret("API_TOKEN", "Pg9xR7mK2qL5vN8w"));
+    }
+
+    #[test]
+    fn published_digests_in_tool_messages_stay_readable() {
+        let wanted = format!(
+            "sha512-{}==",
+            "Zx8Qp2Lm9Rt4/w7Ky3Nb6Hd1Fg5Js0"
+                .repeat(3)
+                .get(..86)
+                .unwrap()
+        );
+        let got = format!("sha1-{}=", "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7".get(..27).unwrap());
+        let commit = "5f3c2e1a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e";
+        let npm = format!(
+            "npm error code EINTEGRITY | npm error {wanted} integrity checksum failed when using sha512: wanted {wanted} but got {got}. | resolved git+ssh://git@github.com/a/b.git#{commit}"
+        );
+        assert_eq!(redact_text(&npm), npm);
+        // Secrets beside them are still hidden: a token, a URL password, a
+        // credential-named value that looks like a digest.
+        let secrets = format!(
+            "{npm} https://u:hunter2hunter2@h/x Zx8Qp2Lm9Rt4Vw7Ky3Nb6Hd1Fg5Js0 token={wanted}"
+        );
+        let shown = redact_text(&secrets);
+        assert!(
+            shown.contains(&format!("wanted {wanted} but got {got}.")),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2hunter2"), "{shown}");
+        assert!(!shown.contains("Zx8Qp2Lm9Rt4Vw7Ky3"), "{shown}");
+        assert!(
+            shown.ends_with(&format!("token=****{}", &wanted[wanted.len() - 4..])),
+            "{shown}"
+        );
+        // Not a digest: a wrong length, or hex running into more letters.
+        assert!(
+            !redact_text(&format!("sha512-{}", "Zx8Qp2Lm9Rt4Vw7Ky3Nb6Hd1Fg5Js0"))
+                .contains("Zx8Qp2Lm9Rt4Vw7Ky3")
+        );
+        assert!(!redact_text(&format!("#{commit}Zx8Qp2Lm9Rt4")).contains(commit));
     }
 }

@@ -8,7 +8,9 @@ mod yaml;
 
 use std::path::Path;
 
-pub use tree::{max_values, DuplicateKey, FormatError, Node, Value, MAX_DEPTH, MAX_VALUES};
+pub use tree::{
+    max_values, DuplicateKey, FormatError, Node, Value, BYTES_PER_VALUE, MAX_DEPTH, MIN_VALUES,
+};
 
 /// A config file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

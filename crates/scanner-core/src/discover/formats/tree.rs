@@ -9,22 +9,24 @@ use std::collections::{HashMap, HashSet};
 /// rather than risking the stack.
 pub const MAX_DEPTH: usize = 64;
 
-/// Most values (scalars, lists and maps, alias copies included) a document
-/// (a client config, or a `bun.lock` / `pnpm-lock.yaml`) may hold, unless it
-/// is larger than 16 bytes a value (see [`max_values`]). The file cap alone
-/// does not bound memory: a 16 MiB file of `0,` items is 8 million values,
-/// and each value costs tens of bytes in any tree (1.25 GB for TOML, 607 MB
-/// for JSON before this cap). Real configs hold a few thousand values, a
-/// large `~/.claude.json` or lockfile tens to hundreds of thousands, at 20
-/// bytes a value or more. Past the budget the file is refused (the run is
-/// incomplete), so a parse costs at most about 100 MB or a small multiple
-/// of the file's size, whichever is larger.
-pub const MAX_VALUES: usize = 1_000_000;
+/// Values (scalars, lists and maps, alias copies included) any document may
+/// hold, however small: a small config is never refused for its shape.
+pub const MIN_VALUES: usize = 65_536;
 
-/// The value budget of a `len`-byte document: [`MAX_VALUES`], or one value
-/// per 16 bytes for larger files (a 64 MiB lockfile may hold 4 million).
+/// Bytes of file per value past [`MIN_VALUES`].
+pub const BYTES_PER_VALUE: usize = 16;
+
+/// The value budget of a `len`-byte document (a client config, or a
+/// `bun.lock` / `pnpm-lock.yaml`): one value per [`BYTES_PER_VALUE`] bytes,
+/// and at least [`MIN_VALUES`]; 1,048,576 at the 16 MiB config cap. The file
+/// cap alone does not bound memory: a 16 MiB file of `0,` items is 8 million
+/// values, and each value costs 60 to 190 bytes in any tree (1.25 GB for TOML,
+/// 607 MB for JSON before this budget). Real configs and lockfiles spend 20
+/// bytes a value or more. Past the budget the file is refused (the run is
+/// incomplete), so a parse costs at most a small multiple of the file's size
+/// (about 12 times; 12 MB for files under 1 MiB).
 pub fn max_values(len: usize) -> usize {
-    MAX_VALUES.max(len / 16)
+    MIN_VALUES.max(len / BYTES_PER_VALUE)
 }
 
 /// The error for a document over its value budget, at `line`:`column`.
