@@ -28,7 +28,7 @@ pub mod osv_api;
 mod progress;
 mod store;
 
-pub use ecosystem::{Ecosystem, UnknownEcosystem};
+pub use ecosystem::{Ecosystem, UbuntuRelease, UnknownEcosystem};
 pub use import::{
     ImportError, ImportLimits, ImportSource, ImportSummary, RecordReader, RATIO_FLOOR_BYTES,
 };

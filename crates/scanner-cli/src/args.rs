@@ -452,7 +452,7 @@ pub enum DbCommand {
 /// Options of `db update`.
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// Ecosystems to update (comma-separated): npm, PyPI, Debian, Alpine, Go
+    /// Ecosystems to update (comma-separated): npm, PyPI, Debian, Ubuntu, Alpine, Go
     /// [default: npm,PyPI].
     #[arg(long = "ecosystem", value_name = "ECO", value_delimiter = ',')]
     pub ecosystems: Vec<Ecosystem>,

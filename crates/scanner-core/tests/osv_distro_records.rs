@@ -1,5 +1,6 @@
-//! Matching on real Debian, Alpine and Go OSV records from `fixtures/osv`
-//! (osv.dev's Debian and Alpine data, the Go team's vulndb).
+//! Matching on real Debian, Ubuntu, Alpine and Go OSV records from
+//! `fixtures/osv` (osv.dev's Debian and Alpine data, Canonical's Ubuntu
+//! OSV files, the Go team's vulndb).
 
 use std::path::PathBuf;
 
@@ -15,7 +16,7 @@ fn osv_dir() -> PathBuf {
 
 fn store() -> MemoryStore {
     let mut store = MemoryStore::default();
-    for part in ["debian", "alpine", "go"] {
+    for part in ["debian", "ubuntu", "alpine", "go"] {
         let source = ImportSource::detect(&osv_dir().join(part)).unwrap();
         RecordReader::new(source, ImportLimits::default())
             .for_each(|_, text| {
@@ -67,6 +68,39 @@ fn debian_records_match_their_release_only() {
         ids(&s, "Debian:7", "nginx", "1:1.0").is_empty(),
         "an epoch outranks"
     );
+}
+
+#[test]
+fn ubuntu_records_match_their_release_and_its_pro_stream() {
+    let s = store();
+    // pam, fixed 1.4.0-11ubuntu2.4 on 22.04 by both the CVE and the USN.
+    assert_eq!(
+        ids(&s, "Ubuntu:22.04:LTS", "pam", "1.4.0-11ubuntu2.3"),
+        ["CVE-2024-22365", "USN-6588-1"]
+    );
+    assert!(ids(&s, "Ubuntu:22.04:LTS", "pam", "1.4.0-11ubuntu2.4").is_empty());
+    // No 24.04 entry: 24.04 shipped the fix.
+    assert!(ids(&s, "Ubuntu:24.04:LTS", "pam", "1.5.3-5ubuntu5").is_empty());
+    // 18.04 is past standard support: only its Pro (ESM) stream names the
+    // fix, and a package below it is vulnerable whether Pro is attached or not.
+    assert_eq!(
+        ids(&s, "Ubuntu:18.04:LTS", "pam", "1.1.8-3.6ubuntu2.18.04.6"),
+        ["CVE-2024-22365"]
+    );
+    assert!(ids(
+        &s,
+        "Ubuntu:18.04:LTS",
+        "pam",
+        "1.1.8-3.6ubuntu2.18.04.6+esm1"
+    )
+    .is_empty());
+    // libgcrypt20 on 22.04: introduced 0, no fix yet.
+    assert_eq!(
+        ids(&s, "Ubuntu:22.04:LTS", "libgcrypt20", "1.9.4-3ubuntu3"),
+        ["CVE-2024-2236"]
+    );
+    // Debian's packages are not Ubuntu's.
+    assert!(ids(&s, "Debian:12", "pam", "1.4.0-11ubuntu2.3").is_empty());
 }
 
 #[test]

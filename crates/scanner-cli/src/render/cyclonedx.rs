@@ -60,10 +60,12 @@ pub fn bom(report: &Report, timestamp: &str) -> Value {
 /// and Trivy write it, so a consumer can match the same advisories.
 fn entry_purl(p: &PackageEntry) -> String {
     let upstream = match (p.package.ecosystem, &p.source_package) {
-        (Ecosystem::Debian(_), Some(source)) => Some(match &source.version {
-            Some(v) => format!("{}@{v}", source.name),
-            None => source.name.clone(),
-        }),
+        (Ecosystem::Debian(_) | Ecosystem::Ubuntu(_), Some(source)) => {
+            Some(match &source.version {
+                Some(v) => format!("{}@{v}", source.name),
+                None => source.name.clone(),
+            })
+        }
         _ => None,
     };
     purl_with(&p.package, upstream.as_deref())
@@ -71,6 +73,7 @@ fn entry_purl(p: &PackageEntry) -> String {
 
 /// The package URL of a package: `pkg:npm/%40scope/name@1.2.3`,
 /// `pkg:pypi/pep-503-name@1.2.3`, `pkg:deb/debian/openssl@3.0.11-1?distro=debian-12`,
+/// `pkg:deb/ubuntu/libpam0g@1.4.0-11ubuntu2?distro=ubuntu-22.04`,
 /// `pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.19`, `pkg:golang/golang.org/x/net@v0.1.0`,
 /// with an `upstream` qualifier when given.
 fn purl_with(p: &PackageRef, upstream: Option<&str>) -> String {
@@ -84,6 +87,12 @@ fn purl_with(p: &PackageRef, upstream: Option<&str>) -> String {
                 qualifiers.push(("distro", format!("debian-{m}")));
             }
             ("deb", format!("debian/{}", p.name))
+        }
+        Ecosystem::Ubuntu(release) => {
+            if let Some(r) = release {
+                qualifiers.push(("distro", format!("ubuntu-{:02}.{:02}", r.year, r.month)));
+            }
+            ("deb", format!("ubuntu/{}", p.name))
         }
         Ecosystem::Alpine(release) => {
             if let Some((a, b)) = release {
@@ -452,6 +461,15 @@ mod tests {
         assert_eq!(
             entry_purl(&entry(zlib, Some(("zlib", None)))),
             "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?distro=debian-12&upstream=zlib"
+        );
+        let pam = pkg(
+            "Ubuntu:22.04:LTS".parse().unwrap(),
+            "libpam0g",
+            "1.4.0-11ubuntu2",
+        );
+        assert_eq!(
+            entry_purl(&entry(pam, Some(("pam", None)))),
+            "pkg:deb/ubuntu/libpam0g@1.4.0-11ubuntu2?distro=ubuntu-22.04&upstream=pam"
         );
         assert_eq!(
             entry_purl(&entry(bsdutils, None)),

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::support::{self, fixtures, stderr, Cmd};
 
-enum Item {
+pub(super) enum Item {
     File(Vec<u8>, u32),
     Link(&'static str),
 }
@@ -25,7 +25,7 @@ fn images() -> PathBuf {
 }
 
 /// A gzip-compressed tar layer.
-fn layer(items: &[(String, Item)]) -> Vec<u8> {
+pub(super) fn layer(items: &[(String, Item)]) -> Vec<u8> {
     let mut tar = tar::Builder::new(GzEncoder::new(Vec::new(), flate2::Compression::fast()));
     for (path, item) in items {
         let mut h = tar::Header::new_gnu();
@@ -51,7 +51,7 @@ fn layer(items: &[(String, Item)]) -> Vec<u8> {
     tar.into_inner().unwrap().finish().unwrap()
 }
 
-fn file(path: &str, bytes: Vec<u8>) -> (String, Item) {
+pub(super) fn file(path: &str, bytes: Vec<u8>) -> (String, Item) {
     (path.to_string(), Item::File(bytes, 0o644))
 }
 
@@ -66,7 +66,7 @@ fn put_blob(dir: &Path, bytes: &[u8]) -> Value {
 }
 
 /// Writes an OCI image layout; returns the manifest digest.
-fn write_layout(dir: &Path, layers: &[Vec<u8>]) -> String {
+pub(super) fn write_layout(dir: &Path, layers: &[Vec<u8>]) -> String {
     std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
     let config = json!({"architecture": "amd64", "os": "linux",
@@ -182,7 +182,7 @@ pub(super) fn store(dir: &Path) -> PathBuf {
     db
 }
 
-fn scan(db: &Path, home: &Path, archive: &Path, image: &str) -> (i32, Value, String) {
+pub(super) fn scan(db: &Path, home: &Path, archive: &Path, image: &str) -> (i32, Value, String) {
     let spec = format!("{image}={}", archive.display());
     let (code, out, err) = Cmd::scan()
         .db(db)
@@ -526,7 +526,7 @@ fn debian_packages_match_advisories_by_their_source_package() {
 
 /// (advisory id, binary package, its version, nearest fix) of every
 /// vulnerability finding, sorted.
-fn advisory_packages(report: &Value) -> Vec<(String, String, String, String)> {
+pub(super) fn advisory_packages(report: &Value) -> Vec<(String, String, String, String)> {
     let mut out: Vec<(String, String, String, String)> = report["findings"]
         .as_array()
         .unwrap()
@@ -546,7 +546,7 @@ fn advisory_packages(report: &Value) -> Vec<(String, String, String, String)> {
     out
 }
 
-fn finding_message(report: &Value, id: &str) -> String {
+pub(super) fn finding_message(report: &Value, id: &str) -> String {
     report["findings"]
         .as_array()
         .unwrap()

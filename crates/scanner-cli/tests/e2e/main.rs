@@ -16,6 +16,8 @@ mod formats;
 mod help_matches_behaviour;
 mod hostile_trees;
 mod images;
+mod images_hostile_layers;
+mod images_ubuntu;
 mod launchers;
 mod matching;
 mod online;

@@ -224,9 +224,12 @@ fn a_garbage_record_fails_closed() {
         "{err}"
     );
     let status = db_status(db.path());
+    // One line per ecosystem, each with no records.
+    let ecosystems = status.lines().filter(|l| l.contains(" records")).count();
+    assert!(ecosystems >= 6, "{status}");
     assert_eq!(
         status.matches(" 0 records").count(),
-        5,
+        ecosystems,
         "nothing written: {status}"
     );
 }
@@ -296,10 +299,11 @@ fn plain_http_off_loopback_is_refused() {
     assert!(err.contains("only for loopback"), "{err}");
 }
 
-/// The npm records of fixtures/osv zipped the way osv.dev publishes `npm/all.zip`.
-fn npm_all_zip() -> Vec<u8> {
+/// The records of a fixtures/osv folder zipped the way osv.dev publishes
+/// `<ECOSYSTEM>/all.zip`.
+fn all_zip(folder: &str) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let mut files: Vec<_> = std::fs::read_dir(fixtures().join("osv/npm"))
+    let mut files: Vec<_> = std::fs::read_dir(fixtures().join("osv").join(folder))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -315,9 +319,11 @@ fn npm_all_zip() -> Vec<u8> {
 }
 
 fn zip_server(pypi: Reply) -> Server {
-    let npm = npm_all_zip();
+    let npm = all_zip("npm");
+    let ubuntu = all_zip("ubuntu");
     Server::start(move |r| match r.path.as_str() {
         "/npm/all.zip" => Reply::bytes(200, npm.clone()),
+        "/Ubuntu/all.zip" => Reply::bytes(200, ubuntu.clone()),
         "/PyPI/all.zip" => pypi.clone(),
         _ => Reply::bytes(404, Vec::new()),
     })
@@ -361,6 +367,28 @@ fn db_update_downloads_and_imports_each_ecosystem() {
         .file_name()
         .to_string_lossy()
         .starts_with(".download")));
+}
+
+#[test]
+fn db_update_takes_ubuntu() {
+    let server = zip_server(Reply::bytes(404, Vec::new()));
+    let db = tempfile::tempdir().unwrap();
+    let (code, err) = update(db.path(), &server, &["--ecosystem", "Ubuntu"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("updated Ubuntu") && err.contains("3 records"),
+        "{err}"
+    );
+    let status = db_status(db.path());
+    let ubuntu = status
+        .lines()
+        .find(|l| l.starts_with("Ubuntu"))
+        .unwrap_or("");
+    assert!(ubuntu.contains('3'), "{status}");
+    assert!(
+        status.contains(&format!("from {}/Ubuntu/all.zip", server.url())),
+        "{status}"
+    );
 }
 
 /// `db update --ecosystem PyPI` against a bad PyPI archive must leave the

@@ -80,7 +80,9 @@ pub fn fixes(
 
 fn names_package(a: &Affected, ecosystem: Ecosystem, normalized: &str) -> bool {
     a.package.as_ref().is_some_and(|p| {
-        p.ecosystem.parse::<Ecosystem>().ok() == Some(ecosystem)
+        p.ecosystem
+            .parse::<Ecosystem>()
+            .is_ok_and(|e| e.applies_to(ecosystem))
             && ecosystem.normalize_name(&p.name) == normalized
     })
 }

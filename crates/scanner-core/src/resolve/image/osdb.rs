@@ -1,7 +1,7 @@
 //! Distribution package databases: dpkg's `status` (and distroless
 //! `status.d/` files), apk's `installed`, and `os-release`.
 
-use advisories_cache::Ecosystem;
+use advisories_cache::{Ecosystem, UbuntuRelease};
 
 use crate::resolve::SourcePackage;
 
@@ -105,6 +105,8 @@ pub struct OsRelease {
     pub id: String,
     /// `VERSION_ID`, when given (Debian testing/sid has none).
     pub version_id: Option<String>,
+    /// `VERSION` (`22.04.4 LTS (Jammy Jellyfish)`): where Ubuntu says LTS.
+    pub version: Option<String>,
     /// `PRETTY_NAME`, for messages.
     pub pretty: Option<String>,
 }
@@ -120,13 +122,14 @@ pub fn parse_os_release(text: &str) -> OsRelease {
     OsRelease {
         id: get("ID").unwrap_or_default().to_ascii_lowercase(),
         version_id: get("VERSION_ID").filter(|v| !v.is_empty()),
+        version: get("VERSION"),
         pretty: get("PRETTY_NAME"),
     }
 }
 
 impl OsRelease {
-    /// The OSV ecosystem of the OS packages (`Debian:12`, `Alpine:v3.19`),
-    /// or why there is none.
+    /// The OSV ecosystem of the OS packages (`Debian:12`, `Alpine:v3.19`,
+    /// `Ubuntu:22.04:LTS`), or why there is none.
     pub fn ecosystem(&self) -> Result<Ecosystem, String> {
         let version = self.version_id.as_deref().unwrap_or("");
         let mut parts = version.split('.').map(|p| p.parse::<u16>().ok());
@@ -139,8 +142,25 @@ impl OsRelease {
                 (Some(a), Some(b)) => Ok(Ecosystem::Alpine(Some((a, b)))),
                 _ => Err(format!("Alpine VERSION_ID `{version}` names no release")),
             },
-            other => Err(format!("OS `{other}` is not one supplygate matches (Debian and Alpine are)")),
+            "ubuntu" => self.ubuntu_release().map(|r| Ecosystem::Ubuntu(Some(r))),
+            other => Err(format!("OS `{other}` is not one supplygate matches (Debian, Ubuntu and Alpine are)")),
         }
+    }
+}
+
+impl OsRelease {
+    /// Ubuntu's `VERSION_ID` (`22.04`) as OSV's release, `:LTS` when
+    /// `VERSION` (or, without it, `PRETTY_NAME`) says LTS: OSV files a
+    /// long-term release as `Ubuntu:22.04:LTS` and an interim one as
+    /// `Ubuntu:23.10`, and only these fields tell them apart.
+    fn ubuntu_release(&self) -> Result<UbuntuRelease, String> {
+        let id = self.version_id.as_deref().unwrap_or("");
+        let mut release = UbuntuRelease::parse(id)
+            .filter(|r| !r.lts && !r.pro)
+            .ok_or_else(|| format!("Ubuntu VERSION_ID `{id}` is not a YY.MM release"))?;
+        let label = self.version.as_ref().or(self.pretty.as_ref());
+        release.lts = label.is_some_and(|v| v.split_whitespace().any(|w| w == "LTS"));
+        Ok(release)
     }
 }
 
@@ -190,5 +210,26 @@ mod tests {
         let a = parse_os_release("ID=alpine\nVERSION_ID=3.19.1\n");
         assert_eq!(a.ecosystem().unwrap(), Ecosystem::Alpine(Some((3, 19))));
         assert!(parse_os_release("ID=debian\n").ecosystem().is_err());
+    }
+
+    #[test]
+    fn ubuntu_lts_comes_from_version() {
+        let eco = |t: &str| parse_os_release(t).ecosystem().map(|e| e.to_string());
+        // As ubuntu:22.04 and ubuntu:23.10 images ship it.
+        let jammy = "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION=\"22.04.4 LTS (Jammy Jellyfish)\"\nID=ubuntu\nID_LIKE=debian\n";
+        assert_eq!(eco(jammy).unwrap(), "Ubuntu:22.04:LTS");
+        let mantic = "PRETTY_NAME=\"Ubuntu 23.10\"\nVERSION_ID=\"23.10\"\nVERSION=\"23.10 (Mantic Minotaur)\"\nID=ubuntu\n";
+        assert_eq!(eco(mantic).unwrap(), "Ubuntu:23.10");
+        assert_eq!(
+            eco("ID=ubuntu\nVERSION_ID=24.04\nPRETTY_NAME=\"Ubuntu 24.04 LTS\"\n").unwrap(),
+            "Ubuntu:24.04:LTS"
+        );
+        for bad in [
+            "ID=ubuntu\n",
+            "ID=ubuntu\nVERSION_ID=jammy\n",
+            "ID=ubuntu\nVERSION_ID=Pro:22.04\n",
+        ] {
+            assert!(eco(bad).unwrap_err().contains("Ubuntu VERSION_ID"), "{bad}");
+        }
     }
 }

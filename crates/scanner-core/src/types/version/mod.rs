@@ -42,7 +42,7 @@ pub enum Version {
     Npm(NpmVersion),
     /// PEP 440, with legacy (non-PEP 440) versions ordered before all others.
     PyPI(PypiVersion),
-    /// dpkg's `[epoch:]upstream[-revision]` order.
+    /// dpkg's `[epoch:]upstream[-revision]` order (Debian and Ubuntu).
     Debian(DpkgVersion),
     /// apk-tools' order.
     Alpine(ApkVersion),
@@ -60,7 +60,7 @@ impl Version {
         match ecosystem {
             Ecosystem::Npm => NpmVersion::parse(text).map(Version::Npm).ok_or_else(err),
             Ecosystem::PyPI => PypiVersion::parse(text).map(Version::PyPI).ok_or_else(err),
-            Ecosystem::Debian(_) => DpkgVersion::parse(text)
+            Ecosystem::Debian(_) | Ecosystem::Ubuntu(_) => DpkgVersion::parse(text)
                 .map(Version::Debian)
                 .ok_or_else(err),
             Ecosystem::Alpine(_) => ApkVersion::parse(text).map(Version::Alpine).ok_or_else(err),
