@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use scanner_core::discover::{Inventory, Launch, Server};
-use scanner_core::resolve::{ImageArchive, StoreExport};
+use scanner_core::discover::{Inventory, Launch};
+use scanner_core::resolve::{container_tool, ImageArchive, StoreExport};
 
 use crate::resolver::process::{self, RunError};
 
@@ -66,7 +66,7 @@ pub fn export_missing(
             },
         };
         let target = folder.join(format!("image-{}.tar", exports.archives.len()));
-        let tool = tool_of(server);
+        let tool = container_tool(server).to_string();
         match save(&tool, image, &target, &folder, timeout) {
             Ok(()) => exports.archives.push(ImageArchive {
                 image: image.clone(),
@@ -89,20 +89,6 @@ fn private_dir() -> Result<tempfile::TempDir, String> {
         .prefix("supplygate-images-")
         .tempdir()
         .map_err(|e| format!("no temporary folder for the export: {e}"))
-}
-
-/// `podman` when the server runs podman (by name or path), else `docker`.
-fn tool_of(server: &Server) -> String {
-    let command = server.command.as_deref().unwrap_or("docker");
-    let name = Path::new(command)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("docker");
-    if name.starts_with("podman") {
-        "podman".into()
-    } else {
-        "docker".into()
-    }
 }
 
 /// `TOOL image save` of `image` to `target`. Podman writes an OCI archive

@@ -171,6 +171,44 @@ fn an_unreachable_docker_daemon_leaves_the_image_unread_with_the_reason() {
     );
 }
 
+/// A daemon socket that accepts and never answers: `docker image save`
+/// is stopped at `--resolve-timeout`, and the image is left unread.
+#[test]
+fn a_docker_daemon_that_never_answers_is_cut_off_by_the_resolve_timeout() {
+    if !tool_or_skip("docker", INSTALL) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("silent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    // Holds every connection open, unanswered, until the test process ends.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for connection in listener.incoming() {
+            held.push(connection);
+        }
+    });
+    let db = store(dir.path());
+    let home = home_with(dir.path(), IMAGE);
+    let started = Instant::now();
+    let (code, out, err) = Cmd::scan()
+        .db(&db)
+        .offline()
+        .home(&home)
+        .format("json")
+        .opt("--resolve-timeout", "2s")
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .outcome();
+    assert_eq!(code, 3, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let message = not_installed(&report);
+    assert!(
+        message.contains(&format!("`docker image save {IMAGE}` took longer than 2s")),
+        "{message}"
+    );
+}
+
 /// No `docker` on PATH at all: the same finding, saying so.
 #[test]
 fn a_missing_docker_client_leaves_the_image_unread_with_the_reason() {

@@ -643,4 +643,5 @@ fn an_image_in_the_local_podman_store_is_exported_and_read() {
     let (code, _, err) = scan.arg("--no-image-store").outcome();
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("--no-image-store"), "{err}");
+    assert!(err.contains("export it with `podman image save"), "{err}");
 }

@@ -14,7 +14,7 @@ pub mod verify_cache;
 
 use python::venv;
 
-pub use image::{ImageArchive, ImageRequest, StoreExport};
+pub use image::{container_tool, ImageArchive, ImageRequest, StoreExport};
 pub use npm::npx_hash;
 pub use python::uv_run::uv_run_requirements;
 pub use verify::{hash_files, FileHash, HashBudget, VerifyProgress};

@@ -82,13 +82,13 @@ pub(super) fn resolve_image(
         .ok_or_else(|| ResolveError::NotInstalled {
             server: server.name.clone(),
             package: format!("image {}", request.image),
-            looked_in: vec![PathBuf::from(not_found(request.image, options))],
+            looked_in: vec![PathBuf::from(not_found(server, request.image, options))],
         })?;
     read_image(server, request, archive)
 }
 
 /// Where the image was looked for: the archives given, then the local store.
-fn not_found(image: &str, options: &ResolveOptions) -> String {
+fn not_found(server: &Server, image: &str, options: &ResolveOptions) -> String {
     let store = options
         .image_store_failures
         .iter()
@@ -96,7 +96,23 @@ fn not_found(image: &str, options: &ResolveOptions) -> String {
         .map_or("the local Docker/Podman store was not read", |(_, why)| {
             why.as_str()
         });
-    format!("--image-archive {image}=PATH (none given; {store}: export it with `docker image save {image} -o image.tar` and pass it)")
+    let tool = container_tool(server);
+    format!("--image-archive {image}=PATH (none given; {store}: export it with `{tool} image save {image} -o image.tar` and pass it)")
+}
+
+/// The tool whose image store a `docker run`/`podman run` server uses:
+/// `podman` when its command names podman (by name or path), else `docker`.
+pub fn container_tool(server: &Server) -> &'static str {
+    let command = server.command.as_deref().unwrap_or("docker");
+    let name = Path::new(command)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("docker");
+    if name.starts_with("podman") {
+        "podman"
+    } else {
+        "docker"
+    }
 }
 
 fn read_image(
