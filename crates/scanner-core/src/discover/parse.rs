@@ -228,26 +228,27 @@ pub fn written(node: &Node) -> Result<Written, String> {
         .filter(|t| t.is_object())
         .unwrap_or(node);
     let mut w = Written::default();
-    match n.get_any(&["command", "cmd"]).map(|c| &c.value) {
-        Some(Value::String(s)) => w.command = Some(s.clone()),
-        Some(Value::Array(_)) => {
-            let mut words = strings(n.get_any(&["command", "cmd"]).unwrap_or(n), "command")?;
+    let command = n.get_any(&["command", "cmd"]);
+    match command.map(|c| (c, &c.value)) {
+        Some((_, Value::String(s))) => w.command = Some(s.clone()),
+        Some((c, Value::Array(_))) => {
+            let mut words = strings(c, "command")?;
             if !words.is_empty() {
                 w.command = Some(words.remove(0));
                 w.args = words;
             }
         }
-        // Zed's old form: "command": {"path", "args", "env"}.
-        Some(Value::Object(_)) => {
-            return written(n.get("command").unwrap_or(n)).map(|mut z| {
-                z.command = n
-                    .get("command")
-                    .and_then(|c| c.get("path"))
-                    .and_then(Node::as_text);
+        // Zed's old form: "command": {"path", "args", "env"}. Read from the
+        // command object itself, one level down: reading `n` again (when
+        // the key was `cmd`) recursed until the stack overflowed (found by
+        // the fuzz run: `"cmd": {}` aborted the scan).
+        Some((c, Value::Object(_))) => {
+            return written(c).map(|mut z| {
+                z.command = c.get("path").and_then(Node::as_text);
                 z
             })
         }
-        Some(Value::Null) | None => {}
+        Some((_, Value::Null)) | None => {}
         Some(_) => return Err("`command` must be a string".into()),
     }
     if let Some(args) = n.get("args") {
@@ -397,6 +398,22 @@ mod tests {
             "{}",
             dups[20].message
         );
+    }
+
+    #[test]
+    fn a_command_object_under_cmd_is_read_once_not_forever() {
+        let location = ConfigLocation::explicit(PathBuf::from("mcp.json"));
+        for text in [
+            r#"{"mcpServers":{"a":{"cmd":{}}}}"#,
+            r#"{"mcpServers":{"a":{"cmd":{"cmd":{"x":1}}}}}"#,
+        ] {
+            // Returns at all: it used to overflow the stack and abort.
+            let parsed = parse_document(text, &location, &Vars::default()).unwrap();
+            assert!(parsed.servers.len() <= 1, "{text}");
+        }
+        let text = r#"{"mcpServers":{"a":{"cmd":{"path":"npx","args":["-y","x@1.0.0"]}}}}"#;
+        let parsed = parse_document(text, &location, &Vars::default()).unwrap();
+        assert_eq!(parsed.servers.len(), 1);
     }
 
     #[test]

@@ -245,6 +245,22 @@ pub fn parse_requirement(text: &str) -> Option<pep508_rs::Requirement<pep508_rs:
     if !text.is_ascii() {
         return None;
     }
+    // It panics the same way ("`ExtraName` validation should match PEP 508
+    // parsing") on an extra ending in `-`, `.` or `_` (`x[a-]`, `x[a- b]`,
+    // found by the fuzz harness).
+    if let Some(extras) = trimmed[name_len..].trim_start().strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or_default();
+        let bad = extras.split(',').any(|extra| {
+            let extra = extra.trim_start();
+            let end = extra
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+                .unwrap_or(extra.len());
+            extra[..end].ends_with(['.', '-', '_'])
+        });
+        if bad {
+            return None;
+        }
+    }
     pep508_rs::Requirement::from_str(text).ok()
 }
 
@@ -259,11 +275,16 @@ mod requirement_tests {
             "mcp- ; python_version > '3'",
             "pywin32; sys_platform == \"win3\u{feff}\"\u{feff}2",
             "pywin32; sys_platform == \"win3\u{feff}\u{feff}\"\u{feff}",
+            "x[a-]",
+            "x [b, a_ ]",
+            "x[a. c]",
+            "x[a-,b]; python_version > '3'",
         ] {
             assert!(super::parse_requirement(bad).is_none(), "{bad}");
         }
         assert!(super::parse_requirement("mcp-server-fetch==1.0").is_some());
         assert!(super::parse_requirement("httpx (>=0.27)").is_some());
+        assert!(super::parse_requirement("httpx[http2, socks]>=0.27").is_some());
     }
 
     #[test]
