@@ -144,9 +144,22 @@ pub struct ExplainArgs {
     #[arg(value_name = "NAME[@VERSION]", value_parser = package_spec)]
     pub package: String,
 
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Table)]
+    pub format: ExplainFormat,
+
     /// Where to look.
     #[command(flatten)]
     pub discovery: DiscoveryArgs,
+}
+
+/// Formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// One path per line: `server > package@version > …`.
+    Table,
+    /// `{"package", "paths": [[server, package@version, …]], "truncated"}`.
+    Json,
 }
 
 /// A package argument: a name is required (`""`, `@1.0` and blanks are not one).

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{bail, Result};
 
-use crate::args::ExplainArgs;
+use crate::args::{ExplainArgs, ExplainFormat};
 use crate::exit::Exit;
 
 /// Most paths printed.
@@ -35,9 +35,24 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
             args.package
         );
     }
-    let mut out = crate::output::Escaping(std::io::stdout().lock());
-    for path in &paths {
-        writeln!(out, "{}", path.join(" > "))?;
+    match args.format {
+        ExplainFormat::Table => {
+            let mut out = crate::output::Escaping(std::io::stdout().lock());
+            for path in &paths {
+                writeln!(out, "{}", path.join(" > "))?;
+            }
+        }
+        ExplainFormat::Json => {
+            let mut out = std::io::stdout().lock();
+            let truncated = paths.len() >= MAX_PATHS;
+            let doc = serde_json::json!({
+                "package": args.package,
+                "paths": paths,
+                "truncated": truncated,
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
     }
     Ok(Exit::Passed)
 }

@@ -143,6 +143,49 @@ fn explains_hint_looks_where_the_user_looked() {
     assert!(err.contains(&expected), "{err}");
 }
 
+/// Regression: `explain` had no `--format json` (issue 13, "Explain gets
+/// `--format json`"); its paths are now data a script can read, the same
+/// paths the table prints.
+#[test]
+fn explain_writes_its_paths_as_json() {
+    let home = fixtures().join("homes/affected");
+    let (code, table, err) = Cmd::explain("node-fetch@2.7.0").home(&home).outcome();
+    assert_eq!(code, 0, "{err}");
+    let (code, json) = Cmd::explain("node-fetch@2.7.0")
+        .home(&home)
+        .format("json")
+        .json();
+    assert_eq!(code, 0);
+    assert_eq!(json["package"], "node-fetch@2.7.0");
+    assert_eq!(json["truncated"], false);
+    let paths: Vec<String> = json["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let hops: Vec<&str> = p
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap())
+                .collect();
+            hops.join(" > ")
+        })
+        .collect();
+    assert!(!paths.is_empty());
+    assert_eq!(paths, table.lines().collect::<Vec<_>>());
+    assert!(
+        paths[0].starts_with("gdrive > @modelcontextprotocol/server-gdrive@0.6.2 > "),
+        "{paths:?}"
+    );
+    assert!(paths[0].ends_with(" > node-fetch@2.7.0"), "{paths:?}");
+    let (code, _, _) = Cmd::explain("node-fetch")
+        .home(&home)
+        .format("sarif")
+        .outcome();
+    assert_eq!(code, 2, "explain offers table and json only");
+}
+
 /// Regression: `inventory --help` listed sarif, cyclonedx and markdown,
 /// which it refuses.
 #[test]
