@@ -209,6 +209,18 @@ fn public_digest_spans(text: &str) -> Vec<Range<usize>> {
             out.push(at..end);
         }
     }
+    // A git revision pinned with `@` (`git+https://host/o/r.git@<commit>`,
+    // what pip and uv accept): as public as the `#` form.
+    for (at, _) in text.match_indices('@') {
+        let end = run(at + 1, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let whole = bytes
+            .get(end)
+            .is_none_or(|b| b.is_ascii_whitespace() || b"#\"',;&)".contains(b));
+        let word = text[..at].rsplit(char::is_whitespace).next().unwrap_or("");
+        if matches!(end - at - 1, 40 | 64) && whole && word.contains("git") {
+            out.push(at..end);
+        }
+    }
     out.sort_by_key(|r| r.start);
     out
 }
@@ -490,6 +502,28 @@ mod tests {
             redact_text("h/x?api_key=ab/cd/efgh12&page=2"),
             "h/x?api_key=****gh12&page=2"
         );
+    }
+
+    #[test]
+    fn a_git_commit_pinned_with_at_is_not_a_secret() {
+        let sha = "3f786850e387550fdab836ed7e6dc881de23001b";
+        for text in [
+            format!("git+https://github.com/o/r@{sha}"),
+            format!("git+https://github.com/o/r.git@{sha}#egg=x"),
+            format!("x @ git+https://github.com/o/r@{sha}"),
+        ] {
+            assert!(find(&text).is_empty(), "{text}");
+        }
+        // Still secrets: a token before `@`, a credential-named value, and
+        // hex that is not a git revision.
+        for text in [
+            format!("git+https://{sha}@github.com/o/r"),
+            format!("--token {sha}"),
+            format!("pkg@{sha}"),
+            format!("git+https://github.com/o/r@{sha}.example.com"),
+        ] {
+            assert!(!find(&text).is_empty(), "{text}");
+        }
     }
 
     #[test]
