@@ -20,9 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 SG=${SG:-$(release_binary)}
-W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-DB=$W/db
-"$SG" --db "$DB" db import fixtures/osv/npm >/dev/null 2>&1
+scratch_store fixtures/osv/npm
 T=${T:-300}
 
 # measure LABEL EXPECTED FILE CMD...: one run, its exit code, wall time and peak RSS.

@@ -11,9 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 SG=${SG:-$(release_binary)}
-W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-DB=$W/db
-"$SG" --db "$DB" db import fixtures/osv/debian >/dev/null 2>&1
+scratch_store fixtures/osv/debian
 
 # oci DIR LAYER...: an OCI image layout named `test` whose layers are the given files (bottom first).
 oci() {

@@ -14,9 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 SG=${SG:-$(release_binary)}
-W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-DB=$W/db
-"$SG" --db "$DB" db import fixtures/osv/PyPI-all.zip fixtures/osv/npm fixtures/osv/PyPI-ghsa-mal >/dev/null 2>&1
+scratch_store fixtures/osv/PyPI-all.zip fixtures/osv/npm fixtures/osv/PyPI-ghsa-mal
 
 # measure LABEL EXPECTED HOME [ARGS...]: one scan, its exit code, wall time and peak RSS.
 measure() {

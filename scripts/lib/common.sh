@@ -11,3 +11,12 @@ release_binary() {
 
 # size FULL SMALL: FULL, or SMALL when SCALE=small (a quick check of a heavy script itself).
 size() { if [ "${SCALE:-}" = small ]; then echo "$2"; else echo "$1"; fi; }
+
+# scratch_store OSV_PATH...: a scratch folder $W, removed at exit, holding a store $DB into which
+# $SG imports the given advisories.
+scratch_store() {
+  W=$(mktemp -d)
+  trap 'rm -rf "$W"' EXIT
+  DB=$W/db
+  "$SG" --db "$DB" db import "$@" >/dev/null 2>&1
+}

@@ -142,44 +142,5 @@ fn repo_digests(tool: &str, image: &str, dir: &Path, timeout: Duration) -> Vec<S
     if !ran.success {
         return Vec::new();
     }
-    parse_repo_digests(&ran.stdout)
-}
-
-/// `["repo@sha256:<hex>", …]` → the well-formed `sha256:<hex>` digests, once each.
-fn parse_repo_digests(json: &str) -> Vec<String> {
-    let listed: Vec<String> = serde_json::from_str::<Option<Vec<String>>>(json.trim())
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let mut out: Vec<String> = Vec::new();
-    for entry in listed {
-        let Some((_, digest)) = entry.rsplit_once('@') else {
-            continue;
-        };
-        let hex = digest.strip_prefix("sha256:").unwrap_or_default();
-        let well_formed =
-            hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        if well_formed && !out.iter().any(|d| d == digest) {
-            out.push(digest.to_string());
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_repo_digests;
-
-    #[test]
-    fn repo_digests_are_taken_from_inspect_output() {
-        let a = format!("sha256:{}", "a".repeat(64));
-        let json = format!(
-            r#"["127.0.0.1:5000/mcp/memory@{a}","mcp/memory@{a}","x@sha256:short","x@md5:{}"]"#,
-            "b".repeat(32)
-        );
-        assert_eq!(parse_repo_digests(&json), vec![a]);
-        assert!(parse_repo_digests("null\n").is_empty());
-        assert!(parse_repo_digests("[]").is_empty());
-        assert!(parse_repo_digests("not json").is_empty());
-    }
+    StoreExport::parse_repo_digests(&ran.stdout)
 }

@@ -174,19 +174,28 @@ fn url_password_spans(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Subresource-integrity digests (`sha512-` and 88 base64 characters) and
-/// git commits after `#` (40 or 64 hex digits): what npm and uv print when an
-/// integrity check fails or a git dependency resolves. They are published
-/// hashes, not credentials, and random-looking by nature; without this their
-/// pieces were masked and an `EINTEGRITY` message lost what it compares. Only
-/// the random-looking heuristic skips them: a digest written as the value of
-/// a credential-named key or flag is still a secret.
+/// Published hashes, which are random-looking by nature but no credentials:
+/// subresource-integrity digests (`sha512-` and 88 base64 characters) and
+/// git commits (40 or 64 hex digits) after `#` or after the `@` of a git URL,
+/// as npm, pip and uv print and take them, and content digests
+/// (`sha256:<64 lowercase hex>`, sha384, sha512) as OCI and npm write them,
+/// the pin `unpinned-image` asks for. Without this their pieces were masked
+/// and an `EINTEGRITY` message lost what it compares. Only the
+/// random-looking heuristic skips them: a digest written as the value of a
+/// credential-named key or flag is still a secret.
 fn public_digest_spans(text: &str) -> Vec<Range<usize>> {
     const SRI: &[(&str, usize)] = &[
         ("sha1-", 28),
         ("sha256-", 44),
         ("sha384-", 64),
         ("sha512-", 88),
+    ];
+    const HEX: &[(&str, &[usize])] = &[
+        ("#", &[40, 64]),
+        ("@", &[40, 64]),
+        ("sha256:", &[64]),
+        ("sha384:", &[96]),
+        ("sha512:", &[128]),
     ];
     let bytes = text.as_bytes();
     let run = |from: usize, ok: fn(u8) -> bool| {
@@ -202,23 +211,23 @@ fn public_digest_spans(text: &str) -> Vec<Range<usize>> {
             }
         }
     }
-    for (at, _) in text.match_indices('#') {
-        let end = run(at + 1, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        let whole = bytes.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
-        if matches!(end - at - 1, 40 | 64) && whole {
-            out.push(at..end);
-        }
-    }
-    // A git revision pinned with `@` (`git+https://host/o/r.git@<commit>`,
-    // what pip and uv accept): as public as the `#` form.
-    for (at, _) in text.match_indices('@') {
-        let end = run(at + 1, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        let whole = bytes
-            .get(end)
-            .is_none_or(|b| b.is_ascii_whitespace() || b"#\"',;&)".contains(b));
-        let word = text[..at].rsplit(char::is_whitespace).next().unwrap_or("");
-        if matches!(end - at - 1, 40 | 64) && whole && word.contains("git") {
-            out.push(at..end);
+    for (marker, lens) in HEX {
+        for (at, _) in text.match_indices(marker) {
+            let from = at + marker.len();
+            let end = run(from, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            let next = bytes.get(end);
+            let whole = if *marker == "@" {
+                // `@` also ends user names: only a git URL's revision, ended
+                // where a word or an argument ends.
+                let word = text[..at].rsplit(char::is_whitespace).next();
+                word.is_some_and(|w| w.contains("git"))
+                    && next.is_none_or(|b| b.is_ascii_whitespace() || b"#\"',;&)".contains(b))
+            } else {
+                next.is_none_or(|b| !b.is_ascii_alphanumeric())
+            };
+            if whole && lens.contains(&(end - from)) {
+                out.push(at..end);
+            }
         }
     }
     out.sort_by_key(|r| r.start);
@@ -343,13 +352,17 @@ impl TokenScan {
             let k = k.clone()?;
             let rest = &text[range.start..];
             let value = range.start..rest.find(stop).map_or(text.len(), |i| range.start + i);
-            named_secret(&text[k], &text[value.clone()]).then_some(value)
+            // Any key's random-looking value is a secret, published digests
+            // cut out of it; a credential-named key's value is one anyway.
+            let name = &text[k];
+            let secret = if secret_name(name) {
+                named_secret(name, &text[value.clone()])
+            } else {
+                self.random_outside_digests(text, &value)
+            };
+            secret.then_some(value)
         };
-        let digest = self
-            .key
-            .as_ref()
-            .is_some_and(|k| is_content_digest(&text[k.clone()], token));
-        let found = if token.is_empty() || digest {
+        let found = if token.is_empty() {
             None
         } else if self.random_outside_digests(text, &range) {
             Some(range.clone())
@@ -376,20 +389,6 @@ impl TokenScan {
         }
         self.start = end + sep.len_utf8();
     }
-}
-
-/// True for the hex of a content digest (`sha256:<64 lowercase hex>`, as
-/// OCI and npm write them): the pin of an image (`image@sha256:…`, which
-/// `unpinned-image` asks for) or a file is public by design, not a
-/// credential, though random-looking.
-fn is_content_digest(algorithm: &str, hex: &str) -> bool {
-    let len = match algorithm {
-        "sha256" => 64,
-        "sha384" => 96,
-        "sha512" => 128,
-        _ => return false,
-    };
-    hex.len() == len && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Serialises a string redacted (for serde `serialize_with`).

@@ -240,31 +240,33 @@ impl View {
             return Ok(());
         }
         let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
-        if executable && size >= 4 {
-            let mut head = [0u8; 4];
-            entry
-                .read_exact(&mut head)
-                .map_err(|e| layer_error(label, &e))?;
-            if gobuild::is_native(&head) && size > MAX_BINARY_BYTES {
-                // Fail closed: a native program too large to search may be
-                // a Go binary whose modules would go unchecked (a sparse
-                // entry makes one cost nothing in the layer).
-                self.go.insert(
-                    path.to_string(),
-                    GoBinary::Unreadable(format!(
-                        "{size} bytes, over the {MAX_BINARY_BYTES}-byte cap: not searched for Go build info"
-                    )),
-                );
-            } else if gobuild::is_native(&head) {
-                match gobuild::scan(entry) {
-                    Ok(Some(info)) => {
-                        self.go.insert(path.to_string(), GoBinary::Info(info));
-                    }
-                    Ok(None) => {}
-                    Err(why) => {
-                        self.go.insert(path.to_string(), GoBinary::Unreadable(why));
-                    }
-                }
+        if !executable || size < 4 {
+            return Ok(());
+        }
+        let mut head = [0u8; 4];
+        entry
+            .read_exact(&mut head)
+            .map_err(|e| layer_error(label, &e))?;
+        if !gobuild::is_native(&head) {
+            return Ok(());
+        }
+        // Fail closed: a native program too large to search may be a Go
+        // binary whose modules would go unchecked (a sparse entry makes
+        // one cost nothing in the layer).
+        let found = if size > MAX_BINARY_BYTES {
+            Err(format!(
+                "{size} bytes, over the {MAX_BINARY_BYTES}-byte cap: not searched for Go build info"
+            ))
+        } else {
+            gobuild::scan(entry)
+        };
+        match found {
+            Ok(Some(info)) => {
+                self.go.insert(path.to_string(), GoBinary::Info(info));
+            }
+            Ok(None) => {}
+            Err(why) => {
+                self.go.insert(path.to_string(), GoBinary::Unreadable(why));
             }
         }
         Ok(())

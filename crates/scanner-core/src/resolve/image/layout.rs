@@ -387,7 +387,7 @@ fn pick_platform<'a>(
 }
 
 /// The hex part of `sha256:<64 hex>`; anything else is refused (it becomes a path).
-fn sha256_hex(digest: &str) -> Result<&str, String> {
+pub(super) fn sha256_hex(digest: &str) -> Result<&str, String> {
     let hex = digest
         .strip_prefix("sha256:")
         .ok_or_else(|| format!("{digest}: only sha256 digests are read"))?;

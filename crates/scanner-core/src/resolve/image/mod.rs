@@ -41,6 +41,28 @@ pub struct StoreExport {
     pub repo_digests: Vec<String>,
 }
 
+impl StoreExport {
+    /// The registry digests in `docker|podman image inspect --format
+    /// '{{json .RepoDigests}}'` output (`["repo@sha256:<hex>", …]`): each
+    /// well-formed `sha256:<hex>` once; none for anything else.
+    pub fn parse_repo_digests(json: &str) -> Vec<String> {
+        let listed: Vec<String> = serde_json::from_str::<Option<Vec<String>>>(json.trim())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let mut out: Vec<String> = Vec::new();
+        for entry in listed {
+            let Some((_, digest)) = entry.rsplit_once('@') else {
+                continue;
+            };
+            if layout::sha256_hex(digest).is_ok() && !out.iter().any(|d| d == digest) {
+                out.push(digest.to_string());
+            }
+        }
+        out
+    }
+}
+
 impl std::str::FromStr for ImageArchive {
     type Err = String;
 
@@ -209,4 +231,22 @@ fn pin_mismatch(
 /// `None` when the file is not a native binary.
 pub(super) fn resolve_binary(path: &Path) -> Option<InstalledTree> {
     packages::binary_tree(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreExport;
+
+    #[test]
+    fn repo_digests_are_taken_from_inspect_output() {
+        let a = format!("sha256:{}", "a".repeat(64));
+        let json = format!(
+            r#"["127.0.0.1:5000/mcp/memory@{a}","mcp/memory@{a}","x@sha256:short","x@md5:{}"]"#,
+            "b".repeat(32)
+        );
+        assert_eq!(StoreExport::parse_repo_digests(&json), vec![a]);
+        assert!(StoreExport::parse_repo_digests("null\n").is_empty());
+        assert!(StoreExport::parse_repo_digests("[]").is_empty());
+        assert!(StoreExport::parse_repo_digests("not json").is_empty());
+    }
 }
